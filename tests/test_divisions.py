@@ -22,18 +22,18 @@ from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 
 
 @pytest.fixture()
-def app():
+def divisions_app():
     """A bare Flask app on in-memory SQLite holding only the two jurisdiction tables."""
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
-    app.config["TESTING"] = True
-    db.init_app(app)
-    app.cli.add_command(registry_cli)
-    with app.app_context():
+    flask_app = Flask(__name__)
+    flask_app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    flask_app.config["TESTING"] = True
+    db.init_app(flask_app)
+    flask_app.cli.add_command(registry_cli)
+    with flask_app.app_context():
         db.metadata.create_all(
             db.engine, tables=[Jurisdiction.__table__, JurisdictionClosure.__table__]
         )
-        yield app
+        yield flask_app
         db.session.remove()
         db.engine.dispose()
 
@@ -143,7 +143,7 @@ CHONGQING = [
 ]
 
 
-def test_load_quirks(app):
+def test_load_quirks(divisions_app):
     # Children listed before their parents: the loader orders the inserts itself.
     assert load_divisions(list(reversed(BEIJING + HUBEI + CHONGQING))) == 15
     get = db.session.get
@@ -160,26 +160,26 @@ def test_load_quirks(app):
     assert get(Jurisdiction, "500000").level == 1
 
 
-def test_county_without_prefecture_falls_back_to_province(app):
+def test_county_without_prefecture_falls_back_to_province(divisions_app):
     load_divisions([("510000", "四川省"), ("510104", "锦江区")])
     county = db.session.get(Jurisdiction, "510104")
     assert (county.level, county.parent_code) == (3, "510000")
     assert ("510000", "510104", 1) in _closure()
 
 
-def test_missing_province_is_an_error(app):
+def test_missing_province_is_an_error(divisions_app):
     with pytest.raises(ValueError, match="上级区划 510000"):
         load_divisions([("510100", "成都市")])
 
 
-def test_parent_may_already_be_in_database(app):
+def test_parent_may_already_be_in_database(divisions_app):
     load_divisions([("510000", "四川省"), ("510100", "成都市")])
     load_divisions([("510104", "锦江区")])
     assert db.session.get(Jurisdiction, "510104").parent_code == "510100"
     assert ("510000", "510104", 2) in _closure()
 
 
-def test_closure(app):
+def test_closure(divisions_app):
     load_divisions(BEIJING + HUBEI)
     closure = _closure()
     assert closure == {
@@ -209,7 +209,7 @@ def test_closure(app):
     }
 
 
-def test_reload_is_idempotent(app):
+def test_reload_is_idempotent(divisions_app):
     rows = parse_divisions_csv(DATA_DIR / "510000.csv")
     load_divisions(rows)
     db.session.commit()
@@ -230,7 +230,7 @@ def test_reload_is_idempotent(app):
     assert _closure() == before_closure
 
 
-def test_renamed_division_is_updated(app):
+def test_renamed_division_is_updated(divisions_app):
     load_divisions([("510000", "四川省"), ("510100", "成都市"), ("510104", "锦江区")])
     db.session.commit()
     before = _counts()
@@ -241,13 +241,13 @@ def test_renamed_division_is_updated(app):
     assert _counts() == before
 
 
-def test_loader_flushes_but_does_not_commit(app):
+def test_loader_flushes_but_does_not_commit(divisions_app):
     load_divisions(BEIJING)
     db.session.rollback()
     assert _counts() == (0, 0)
 
 
-def test_load_rejects_bad_row(app):
+def test_load_rejects_bad_row(divisions_app):
     with pytest.raises(ValueError, match="第 2 条"):
         load_divisions([("510000", "四川省"), ("5101", "成都市")])
 
@@ -255,7 +255,7 @@ def test_load_rejects_bad_row(app):
 # --- bundled data ---------------------------------------------------------------------
 
 
-def test_bundled_sichuan(app):
+def test_bundled_sichuan(divisions_app):
     assert load_bundled("510000") == 205
     assert _level_counts("51") == {1: 1, 2: 21, 3: 183}
     chengdu = db.session.get(Jurisdiction, "510100")
@@ -274,14 +274,14 @@ def test_bundled_sichuan(app):
     assert len(closure) == 205 + 204 + 183
 
 
-def test_bundled_hubei(app):
+def test_bundled_hubei(divisions_app):
     assert load_bundled("420000") == 118
     assert _level_counts("42") == {1: 1, 2: 14, 3: 103}
     xiantao = db.session.get(Jurisdiction, "429004")
     assert (xiantao.name, xiantao.parent_code) == ("仙桃市", "429000")
 
 
-def test_bundled_chongqing(app):
+def test_bundled_chongqing(divisions_app):
     assert load_bundled("500000") == 41
     assert _level_counts("50") == {1: 1, 2: 2, 3: 38}
     assert db.session.get(Jurisdiction, "500101").parent_code == "500100"
@@ -298,7 +298,7 @@ def test_bundled_files_are_well_formed(name):
     assert [code for code, _ in rows] == sorted(code for code, _ in rows)
 
 
-def test_unknown_bundled_province(app):
+def test_unknown_bundled_province(divisions_app):
     with pytest.raises(ValueError, match="没有省级区划 990000 的内置数据文件"):
         load_bundled("990000")
     with pytest.raises(ValueError, match="以 0000 结尾"):
@@ -308,8 +308,8 @@ def test_unknown_bundled_province(app):
 # --- CLI ------------------------------------------------------------------------------
 
 
-def test_cli_province(app):
-    result = app.test_cli_runner().invoke(
+def test_cli_province(divisions_app):
+    result = divisions_app.test_cli_runner().invoke(
         args=["registry", "load-divisions", "--province", "500000"]
     )
     assert result.exit_code == 0, result.output
@@ -318,18 +318,18 @@ def test_cli_province(app):
     assert _level_counts("50") == {1: 1, 2: 2, 3: 38}
 
 
-def test_cli_path(app, tmp_path):
+def test_cli_path(divisions_app, tmp_path):
     path = tmp_path / "bj.csv"
     path.write_text("code,name\n" + "".join(f"{c},{n}\n" for c, n in BEIJING), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["registry", "load-divisions", str(path)])
+    result = divisions_app.test_cli_runner().invoke(args=["registry", "load-divisions", str(path)])
     assert result.exit_code == 0, result.output
     assert "载入 4 个行政区划" in result.output
     db.session.remove()
     assert _counts() == (4, 9)
 
 
-def test_cli_reports_errors(app, tmp_path):
-    runner = app.test_cli_runner()
+def test_cli_reports_errors(divisions_app, tmp_path):
+    runner = divisions_app.test_cli_runner()
     result = runner.invoke(args=["registry", "load-divisions"])
     assert result.exit_code == 2
     assert "二者选一" in result.output

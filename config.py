@@ -1,0 +1,73 @@
+"""Application configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Production-leaning defaults; every knob can be set from the environment."""
+
+    ENV_NAME = os.environ.get("FOODSAFETY_ENV", "production")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    INSTANCE_DIR = Path(os.environ.get("FOODSAFETY_INSTANCE_DIR", BASE_DIR / "instance"))
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'foodsafety.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    PHOTO_DIR = Path(os.environ.get("FOODSAFETY_PHOTO_DIR", INSTANCE_DIR / "photos"))
+    EXPORT_DIR = Path(os.environ.get("FOODSAFETY_EXPORT_DIR", INSTANCE_DIR / "exports"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # JSON bodies are far smaller than photos; anything larger is refused with 413.
+    MAX_JSON_BYTES = _env_int("MAX_JSON_BYTES", 1024 * 1024)
+    JSON_AS_ASCII = False
+
+    # Sessions (server-side, revocable).
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+    SESSION_COOKIE_NAME = "fs_session"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 8)
+    PASSWORD_MIN_CLASSES = _env_int("PASSWORD_MIN_CLASSES", 3)
+
+    # Proxy handling: how many trusted reverse proxies sit in front (nginx = 1).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    # OpenAPI (flask-smorest).
+    API_TITLE = "校园食品安全守护行动 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    PAGE_SIZE_MAX = 200
+    SCHEDULER_TIMEZONE = "Asia/Shanghai"
+
+
+class DevelopmentConfig(Config):
+    """The embedded demo (`make run`): SQLite, plain HTTP on loopback."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """Tests: a database named by TEST_DATABASE_URL or a throwaway SQLite file."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SESSION_COOKIE_SECURE = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

@@ -1,0 +1,114 @@
+"""The campus food safety action data system: application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config, DevelopmentConfig, TestConfig
+from foodsafety import i18n  # noqa: F401  (installs the Chinese validation messages)
+from foodsafety.errors import ApiError, register_error_handlers, request_id
+from foodsafety.extensions import api, db, migrate
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
+JSON_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application: config, extensions, blueprints, error handlers and CLI."""
+    if config_class is None:
+        config_class = CONFIGS.get(Config.ENV_NAME, Config)
+    app = Flask(__name__, instance_path=str(overrides.get("INSTANCE_DIR", config_class.INSTANCE_DIR)))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (see README).")
+    app.json.ensure_ascii = False
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from foodsafety.accounts.auth import load_current_user
+
+    @app.before_request
+    def _before() -> None:
+        g.request_id = request.headers.get("X-Request-ID", "")[:32] or request_id()
+        if request.path.startswith("/api/") and request.method in JSON_METHODS:
+            _check_json_body(app)
+        load_current_user()
+
+    @app.after_request
+    def _after(response):
+        response.headers["X-Request-ID"] = request_id()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _check_json_body(app: Flask) -> None:
+    """API writes take JSON (415 otherwise) of bounded size (413), except multipart uploads."""
+    if request.endpoint in MULTIPART_ENDPOINTS and request.mimetype == "multipart/form-data":
+        return
+    if not request.content_length and "Transfer-Encoding" not in request.headers:
+        return  # no body at all: a view that needs one answers 422 for its missing fields
+    if request.mimetype != "application/json":
+        raise ApiError(415)
+    limit = app.config["MAX_JSON_BYTES"]
+    if (request.content_length or 0) > limit:
+        raise ApiError(413)
+    data = request.stream.read(limit + 1)  # also bounds chunked bodies, which carry no length
+    if len(data) > limit:
+        raise ApiError(413)
+    request._cached_data = data  # noqa: SLF001  (where get_data/get_json look first)
+
+
+# Endpoints (filled in by their blueprints) that accept multipart uploads.
+MULTIPART_ENDPOINTS: set[str] = set()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from foodsafety.accounts.routes import blp as accounts_blp
+    from foodsafety.enforcement.routes import blp as enforcement_blp
+    from foodsafety.inspections.routes import blp as inspections_blp
+    from foodsafety.rectification.routes import blp as rectification_blp
+    from foodsafety.registry.routes import blp as registry_blp
+
+    for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp):
+        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+
+
+def _register_cli(app: Flask) -> None:
+    from foodsafety.accounts.cli import users_cli
+    from foodsafety.demo import demo_cli
+    from foodsafety.registry.cli import registry_cli
+
+    for group in (users_cli, registry_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+__all__ = ["create_app", "CONFIGS", "DevelopmentConfig", "TestConfig"]

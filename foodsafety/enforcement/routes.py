@@ -1,0 +1,60 @@
+"""Enforcement endpoints: file a case, record its stages, list and read."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.accounts.models import Role
+from foodsafety.enforcement import services
+from foodsafety.enforcement.schemas import (
+    CaseCreateSchema,
+    CaseOutSchema,
+    CasePageSchema,
+    CaseQueryArgsSchema,
+    CaseUpdateSchema,
+)
+from foodsafety.extensions import db
+from foodsafety.pagination import paginate
+
+blp = Blueprint("enforcement", __name__, url_prefix="/cases",
+                description="行政处罚案件（立案、处罚决定、吊销、取缔、移送公安）")
+
+
+@blp.route("")
+class Cases(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.arguments(CaseQueryArgsSchema, location="query")
+    @blp.response(200, CasePageSchema)
+    def get(self, args):
+        """Cases in your scope."""
+        return paginate(services.list_cases(current_user(), args), args,
+                        lambda rows: [services.case_detail(r) for r in rows])
+
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(CaseCreateSchema)
+    @blp.response(201, CaseOutSchema)
+    def post(self, data):
+        """File a case (立案) on a unit of your jurisdiction."""
+        case = services.create_case(current_user(), data)
+        db.session.commit()
+        return services.case_detail(case)
+
+
+@blp.route("/<int:case_id>")
+class CaseById(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.response(200, CaseOutSchema)
+    def get(self, case_id):
+        """One case."""
+        return services.case_detail(services.get_case(current_user(), case_id))
+
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(CaseUpdateSchema)
+    @blp.response(200, CaseOutSchema)
+    def patch(self, data, case_id):
+        """Record later stages: decision and amounts, revocation, ban, transfer, criminal filing."""
+        case = services.update_case(current_user(), case_id, data)
+        db.session.commit()
+        return services.case_detail(case)

@@ -1,0 +1,63 @@
+"""Enforcement schemas."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from foodsafety.fields import Money, Text
+from foodsafety.pagination import PageArgsSchema, page_schema
+
+
+class CaseCreateSchema(Schema):
+    case_no = Text(required=True, max_length=64)
+    unit_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    inspection_id = fields.UUID(load_default=None, allow_none=True)
+    filed_on = fields.Date(required=True)
+    summary = Text(max_length=4000, multiline=True, load_default=None, allow_none=True)
+    decided_on = fields.Date(allow_none=True)
+    fine_yuan = Money(allow_none=True, metadata={"type": "string", "example": "5000.00"})
+    confiscated_yuan = Money(allow_none=True, metadata={"type": "string", "example": "0.00"})
+    licence_revoked_on = fields.Date(allow_none=True)
+    banned_on = fields.Date(allow_none=True)
+    transferred_on = fields.Date(allow_none=True)
+    criminal_filed_on = fields.Date(allow_none=True)
+
+
+class CaseUpdateSchema(Schema):
+    filed_on = fields.Date()
+    summary = Text(max_length=4000, multiline=True, allow_none=True)
+    decided_on = fields.Date(allow_none=True)
+    fine_yuan = Money(allow_none=True, metadata={"type": "string"})
+    confiscated_yuan = Money(allow_none=True, metadata={"type": "string"})
+    licence_revoked_on = fields.Date(allow_none=True)
+    banned_on = fields.Date(allow_none=True)
+    transferred_on = fields.Date(allow_none=True)
+    criminal_filed_on = fields.Date(allow_none=True)
+
+
+class CaseQueryArgsSchema(PageArgsSchema):
+    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    unit_id = fields.Integer(validate=validate.Range(min=1))
+    period = fields.String(validate=validate.Regexp(r"^20\d\d(-H[12])?$"))
+
+
+class CaseOutSchema(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    unit = fields.Dict()
+    jurisdiction_code = fields.String()
+    inspection_id = fields.String(allow_none=True)
+    filed_on = fields.String()
+    summary = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True)
+    fine_yuan = fields.String()
+    confiscated_yuan = fields.String()
+    licence_revoked_on = fields.String(allow_none=True)
+    banned_on = fields.String(allow_none=True)
+    transferred_on = fields.String(allow_none=True)
+    criminal_filed_on = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+CasePageSchema = page_schema(CaseOutSchema, "EnforcementCasePage")

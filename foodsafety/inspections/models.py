@@ -1,0 +1,167 @@
+"""Inspection models: the current state of each inspection, its answers, findings and revisions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foodsafety.extensions import db
+from foodsafety.registry.models import HaccpStatus, Unit, _enum
+from foodsafety.timeutil import utcnow
+
+
+class Answer(enum.StrEnum):
+    YES = "yes"  # 是
+    NO = "no"  # 否
+    NA = "na"  # 合理缺项
+
+
+class Result(enum.StrEnum):
+    COMPLIANT = "compliant"  # 符合
+    BASIC = "basic"  # 基本符合
+    NONCOMPLIANT = "noncompliant"  # 不符合
+
+
+class Handling(enum.StrEnum):
+    PASS = "pass"  # 通过
+    RECTIFY = "rectify"  # 书面限期整改
+    STOP = "stop"  # 食品生产经营者立即停止食品生产经营活动
+
+
+class Category(enum.StrEnum):
+    RAW_MATERIAL = "raw_material"
+    PROCESSING = "processing"
+    CLEANING = "cleaning"
+    ENVIRONMENT = "environment"
+    DISTRIBUTION = "distribution"
+    OTHER = "other"
+
+
+class Inspection(db.Model):
+    """One on-site visit to one unit; the row holds the current revision's derived state."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        Index("ix_inspections_unit_date", "unit_id", "inspected_on"),
+        Index("ix_inspections_jurisdiction_date", "jurisdiction_code", "inspected_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # Denormalised from the unit at submission: scoping and statistics never need the join.
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
+    unit_kind: Mapped[str] = mapped_column(String(24))
+    form_id: Mapped[str] = mapped_column(String(32))
+    form_version: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+    inspected_on: Mapped[date] = mapped_column(Date)  # CST calendar date of started_at
+    inspectors: Mapped[list] = mapped_column(JSON)
+    result: Mapped[Result] = mapped_column(_enum(Result, "inspection_result"))
+    handling: Mapped[Handling] = mapped_column(_enum(Handling, "inspection_handling"))
+    items_checked: Mapped[int] = mapped_column(SmallInteger)
+    key_items_checked: Mapped[int] = mapped_column(SmallInteger)
+    key_items_failed: Mapped[int] = mapped_column(SmallInteger)
+    general_pass_rate: Mapped[int | None] = mapped_column(SmallInteger)  # percent, floored
+    problems_found: Mapped[int] = mapped_column(SmallInteger)
+    # Observed status (the statistics' stock rows use the latest of these).
+    obs_wuchang_6t: Mapped[bool] = mapped_column(Boolean)
+    obs_haccp: Mapped[HaccpStatus] = mapped_column(_enum(HaccpStatus, "obs_haccp_status"))
+    obs_haccp_cert_expires_on: Mapped[date | None] = mapped_column(Date)
+    obs_mc_transparent: Mapped[bool] = mapped_column(Boolean)
+    obs_mc_video: Mapped[bool] = mapped_column(Boolean)
+    obs_mc_internet: Mapped[bool] = mapped_column(Boolean)
+    obs_licence_displayed: Mapped[bool | None] = mapped_column(Boolean)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))  # hash of the creating submission
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delete_reason: Mapped[str | None] = mapped_column(Text)
+
+    unit: Mapped[Unit] = relationship()
+    answers: Mapped[list[InspectionAnswer]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionAnswer.id"
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="Finding.id"
+    )
+    revisions: Mapped[list[InspectionRevision]] = relationship(
+        back_populates="inspection", order_by="InspectionRevision.revision"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Inspection {self.uuid} unit={self.unit_id} {self.inspected_on}>"
+
+
+class InspectionAnswer(db.Model):
+    """The answer to one checklist item."""
+
+    __tablename__ = "inspection_answers"
+    __table_args__ = (UniqueConstraint("inspection_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
+    item_code: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[Answer] = mapped_column(_enum(Answer, "item_answer"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="answers")
+
+
+class Finding(db.Model):
+    """A problem found: a failed item (category from the form) or an extra finding."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_inspection_category", "inspection_id", "category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
+    item_code: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[Category] = mapped_column(_enum(Category, "finding_category"))
+    description: Mapped[str] = mapped_column(Text)
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    rectified: Mapped[bool | None] = mapped_column(Boolean)
+    rectified_checked_on: Mapped[date | None] = mapped_column(Date)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+
+    def __repr__(self) -> str:
+        return f"<Finding {self.id} {self.category}>"
+
+
+class InspectionRevision(db.Model):
+    """Every version of an inspection as submitted: who, when, the body, and what changed."""
+
+    __tablename__ = "inspection_revisions"
+    __table_args__ = (UniqueConstraint("inspection_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[list | None] = mapped_column(JSON)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="revisions")

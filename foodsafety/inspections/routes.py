@@ -1,0 +1,80 @@
+"""Inspection endpoints: submit from the phone, read, correct, delete, revision history."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.accounts.models import Role
+from foodsafety.extensions import db
+from foodsafety.inspections import services
+from foodsafety.inspections.schemas import (
+    DeletionSchema,
+    InspectionCorrectionSchema,
+    InspectionOutSchema,
+    InspectionPageSchema,
+    InspectionQueryArgsSchema,
+    InspectionSubmissionSchema,
+    RevisionOutSchema,
+)
+from foodsafety.pagination import paginate
+
+blp = Blueprint("inspections", __name__, url_prefix="/inspections",
+                description="监督检查记录（手机端提交、查询、更正、删除）")
+
+
+@blp.route("")
+class Inspections(MethodView):
+    @login_required()
+    @blp.arguments(InspectionQueryArgsSchema, location="query")
+    @blp.response(200, InspectionPageSchema)
+    def get(self, args):
+        """List inspections in your scope (filters: jurisdiction, unit, period, result, dates)."""
+        return paginate(services.list_inspections(current_user(), args), args,
+                        lambda rows: [services.inspection_summary(r) for r in rows])
+
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(InspectionSubmissionSchema)
+    @blp.response(201, InspectionOutSchema)
+    @blp.alt_response(200, schema=InspectionOutSchema, description="同一 id、同一内容的重复提交")
+    def post(self, data):
+        """Submit an inspection; a retry with the same id and body is answered with the record."""
+        inspection, created, warnings = services.submit_inspection(current_user(), data)
+        db.session.commit()
+        return services.inspection_detail(inspection, warnings), 201 if created else 200
+
+
+@blp.route("/<string:uuid>")
+class InspectionById(MethodView):
+    @login_required()
+    @blp.response(200, InspectionOutSchema)
+    def get(self, uuid):
+        """One inspection, with answers, findings and its rectification order."""
+        return services.inspection_detail(services.get_inspection(current_user(), uuid))
+
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(InspectionCorrectionSchema)
+    @blp.response(200, InspectionOutSchema)
+    def put(self, data, uuid):
+        """Correct an inspection: a new revision with a reason; earlier ones are kept."""
+        inspection, warnings = services.correct_inspection(current_user(), uuid, data)
+        db.session.commit()
+        return services.inspection_detail(inspection, warnings)
+
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(DeletionSchema)
+    @blp.response(204)
+    def delete(self, data, uuid):
+        """Delete (soft) with a reason; the id cannot be submitted again."""
+        services.delete_inspection(current_user(), uuid, data["reason"])
+        db.session.commit()
+
+
+@blp.route("/<string:uuid>/revisions")
+class InspectionRevisions(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.response(200, RevisionOutSchema(many=True))
+    def get(self, uuid):
+        """Every revision: who changed what, when and why."""
+        return services.revision_history(services.get_inspection(current_user(), uuid))

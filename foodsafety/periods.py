@@ -1,0 +1,42 @@
+"""Reporting periods: `YYYY-H1` (1 Jan–30 Jun), `YYYY-H2` (1 Jul–31 Dec) and `YYYY` (the year)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+PERIOD_RE = re.compile(r"(?P<year>20\d\d)(?:-(?P<half>H[12]))?")
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """The period in Chinese, as on the official form: 2026年上半年 / 2026年全年."""
+        year = self.key[:4]
+        return {"H1": f"{year}年上半年", "H2": f"{year}年下半年"}.get(self.key[5:], f"{year}年全年")
+
+    def cutoff(self, on: date | None = None) -> date:
+        """The report's cutoff: the period's last day, or `on` if earlier (built before it ends)."""
+        if on is None or on >= self.end:
+            return self.end
+        return max(on, self.start)
+
+
+def parse_period(text: str) -> Period:
+    """Parse a period key; raises ValueError with a Chinese message on anything else."""
+    match = PERIOD_RE.fullmatch(text or "")
+    if not match:
+        raise ValueError("统计期间格式应为 YYYY（全年）或 YYYY-H1（上半年）。")
+    year = int(match["year"])
+    half = match["half"]
+    if half == "H1":
+        return Period(text, date(year, 1, 1), date(year, 6, 30))
+    if half == "H2":
+        return Period(text, date(year, 7, 1), date(year, 12, 31))
+    return Period(text, date(year, 1, 1), date(year, 12, 31))

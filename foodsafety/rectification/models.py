@@ -1,0 +1,98 @@
+"""Rectification orders (责令改正通知书), re-inspections (复查) and the schools' reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foodsafety.extensions import db
+from foodsafety.inspections.models import Inspection
+from foodsafety.registry.models import Unit, _enum
+from foodsafety.timeutil import utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    OPEN = "open"  # 待整改
+    REPORTED = "reported"  # 已报告整改，待复查
+    CLOSED = "closed"  # 复查合格，已销号
+
+
+class RectificationOrder(db.Model):
+    """A written order to rectify by a deadline, issued at an inspection."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_code", "number"),
+        Index("ix_orders_jurisdiction_status_deadline", "jurisdiction_code", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[OrderStatus] = mapped_column(
+        _enum(OrderStatus, "order_status"), default=OrderStatus.OPEN
+    )
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship()
+    unit: Mapped[Unit] = relationship()
+    rechecks: Mapped[list[Recheck]] = relationship(
+        back_populates="order", order_by="Recheck.id"
+    )
+    reports: Mapped[list[RectificationReport]] = relationship(
+        back_populates="order", order_by="RectificationReport.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<RectificationOrder {self.number} {self.status}>"
+
+
+class Recheck(db.Model):
+    """A re-inspection of an order: each finding marked rectified or not."""
+
+    __tablename__ = "rechecks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
+    checked_on: Mapped[date] = mapped_column(Date)
+    inspectors: Mapped[list] = mapped_column(JSON)
+    results: Mapped[list] = mapped_column(JSON)  # [{finding_id, rectified, note}]
+    all_rectified: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    order: Mapped[RectificationOrder] = relationship(back_populates="rechecks")
+
+
+class RectificationReport(db.Model):
+    """A school's (or operator's) report that it has rectified, seen at the re-inspection."""
+
+    __tablename__ = "rectification_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    photo_ids: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    order: Mapped[RectificationOrder] = relationship(back_populates="reports")

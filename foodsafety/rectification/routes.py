@@ -1,0 +1,66 @@
+"""Rectification endpoints: orders, overdue lists, re-inspections and schools' reports."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.accounts.models import Role
+from foodsafety.extensions import db
+from foodsafety.pagination import paginate
+from foodsafety.rectification import services
+from foodsafety.rectification.schemas import (
+    OrderOutSchema,
+    OrderPageSchema,
+    OrderQueryArgsSchema,
+    RecheckSchema,
+    ReportSchema,
+)
+
+blp = Blueprint("rectification", __name__, url_prefix="/rectification-orders",
+                description="责令改正通知书、复查与整改报告")
+
+
+@blp.route("")
+class Orders(MethodView):
+    @login_required()
+    @blp.arguments(OrderQueryArgsSchema, location="query")
+    @blp.response(200, OrderPageSchema)
+    def get(self, args):
+        """Orders in your scope; `overdue=true` lists those past their deadline and not closed."""
+        return paginate(services.list_orders(current_user(), args), args,
+                        lambda rows: [services.order_detail(r) for r in rows])
+
+
+@blp.route("/<int:order_id>")
+class OrderById(MethodView):
+    @login_required()
+    @blp.response(200, OrderOutSchema)
+    def get(self, order_id):
+        """One order with its findings, reports and re-inspections."""
+        return services.order_detail(services.get_order(current_user(), order_id))
+
+
+@blp.route("/<int:order_id>/rechecks")
+class OrderRechecks(MethodView):
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(RecheckSchema)
+    @blp.response(201, OrderOutSchema)
+    def post(self, data, order_id):
+        """Record a re-inspection (复查); the order closes when every finding is rectified."""
+        recheck = services.record_recheck(current_user(), order_id, data)
+        db.session.commit()
+        return services.order_detail(recheck.order)
+
+
+@blp.route("/<int:order_id>/reports")
+class OrderReports(MethodView):
+    @login_required(Role.SCHOOL)
+    @blp.arguments(ReportSchema)
+    @blp.response(201, OrderOutSchema)
+    def post(self, data, order_id):
+        """A school reports how it rectified (text and photos); the inspector sees it at 复查."""
+        report = services.submit_report(current_user(), order_id, data)
+        db.session.commit()
+        return services.order_detail(report.order)

@@ -1,0 +1,57 @@
+"""Rectification schemas."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from foodsafety.fields import Bool, Text
+from foodsafety.inspections.schemas import InspectorSchema
+from foodsafety.pagination import PageArgsSchema, page_schema
+
+
+class OrderQueryArgsSchema(PageArgsSchema):
+    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    status = fields.String(validate=validate.OneOf(("open", "reported", "closed")))
+    unit_id = fields.Integer(validate=validate.Range(min=1))
+    overdue = fields.Boolean()
+
+
+class RecheckResultSchema(Schema):
+    finding_id = fields.Integer(required=True, strict=True)
+    rectified = Bool(required=True)
+    note = Text(max_length=1000, multiline=True, load_default=None, allow_none=True)
+
+
+class RecheckSchema(Schema):
+    checked_on = fields.Date(required=True)
+    inspectors = fields.List(fields.Nested(InspectorSchema), required=True,
+                             validate=validate.Length(min=1, max=10))
+    results = fields.List(fields.Nested(RecheckResultSchema), required=True,
+                          validate=validate.Length(min=1, max=200))
+    note = Text(max_length=2000, multiline=True, load_default=None, allow_none=True)
+
+
+class ReportSchema(Schema):
+    text = Text(required=True, max_length=4000, multiline=True)
+    photo_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                            validate=validate.Length(max=20))
+
+
+class OrderOutSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    issued_on = fields.String()
+    deadline = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    overdue = fields.Boolean()
+    closed_on = fields.String(allow_none=True)
+    inspection_id = fields.String()
+    unit = fields.Dict()
+    jurisdiction_code = fields.String()
+    findings = fields.List(fields.Dict())
+    reports = fields.List(fields.Dict())
+    rechecks = fields.List(fields.Dict())
+
+
+OrderPageSchema = page_schema(OrderOutSchema, "RectificationOrderPage")

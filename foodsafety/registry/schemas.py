@@ -1,0 +1,144 @@
+"""Registry schemas: schools, units, supply links, jurisdictions."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from foodsafety.fields import Bool, Text
+from foodsafety.pagination import PageArgsSchema, page_schema
+
+STAGES = ("kindergarten", "primary", "secondary", "vocational", "other")
+KINDS = ("canteen", "supplier", "periphery", "unlicensed")
+CODE = validate.Regexp(r"^\d{6}$", error="行政区划代码应为 6 位数字。")
+
+
+class SchoolInSchema(Schema):
+    name = Text(required=True, max_length=128)
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    jurisdiction_code = fields.String(required=True, validate=CODE)
+    uscc = Text(max_length=18, load_default=None, allow_none=True)
+    address = Text(max_length=256, load_default=None, allow_none=True)
+
+
+class SchoolPatchSchema(Schema):
+    name = Text(max_length=128)
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    uscc = Text(max_length=18, allow_none=True)
+    address = Text(max_length=256, allow_none=True)
+
+
+class UnitInSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    name = Text(required=True, max_length=128)
+    jurisdiction_code = fields.String(required=True, validate=CODE)
+    school_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    operation_mode = fields.String(validate=validate.OneOf(("self_run", "contracted")),
+                                   load_default=None, allow_none=True)
+    address = Text(max_length=256, load_default=None, allow_none=True)
+    uscc = Text(max_length=18, load_default=None, allow_none=True)
+    licence_no = Text(max_length=16, load_default=None, allow_none=True)
+    licence_issued_on = fields.Date(load_default=None, allow_none=True)
+    licence_expires_on = fields.Date(load_default=None, allow_none=True)
+    wuchang_6t = Bool(load_default=False)
+    haccp = fields.String(validate=validate.OneOf(("none", "established", "certified")),
+                          load_default="none")
+    haccp_cert_expires_on = fields.Date(load_default=None, allow_none=True)
+    mingchu = fields.List(fields.String(validate=validate.OneOf(("transparent", "video",
+                                                                  "internet"))),
+                          load_default=list, validate=validate.Length(max=3))
+
+    @validates_schema
+    def _dates(self, data, **_):
+        issued, expires = data.get("licence_issued_on"), data.get("licence_expires_on")
+        if issued and expires and expires <= issued:
+            raise ValidationError("有效期至应晚于发证日期。", "licence_expires_on")
+
+
+class UnitPatchSchema(UnitInSchema):
+    class Meta:
+        partial = True
+
+
+class SupplyLinkInSchema(Schema):
+    supplier_id = fields.Integer(required=True, strict=True)
+    school_id = fields.Integer(required=True, strict=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _dates(self, data, **_):
+        if data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("结束日期不能早于开始日期。", "ends_on")
+
+
+class SupplyLinkPatchSchema(Schema):
+    ends_on = fields.Date(required=True, allow_none=True)
+
+
+class RegistryQueryArgsSchema(PageArgsSchema):
+    jurisdiction = fields.String(validate=CODE)
+    q = Text(max_length=64)
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    school_id = fields.Integer()
+
+
+class WarningOutSchema(Schema):
+    field = fields.String()
+    message = fields.String()
+
+
+class SchoolOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    stage = fields.String()
+    stage_label = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String()
+    uscc = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    warnings = fields.List(fields.Nested(WarningOutSchema))
+
+
+class UnitOutSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    name = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String()
+    school_id = fields.Integer(allow_none=True)
+    school_name = fields.String(allow_none=True)
+    operation_mode = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    uscc = fields.String(allow_none=True)
+    licence_no = fields.String(allow_none=True)
+    licence_issued_on = fields.String(allow_none=True)
+    licence_expires_on = fields.String(allow_none=True)
+    wuchang_6t = fields.Boolean()
+    haccp = fields.String()
+    haccp_cert_expires_on = fields.String(allow_none=True)
+    mingchu = fields.List(fields.String())
+    form = fields.Dict(allow_none=True)
+    warnings = fields.List(fields.Nested(WarningOutSchema))
+
+
+class SupplyLinkOutSchema(Schema):
+    id = fields.Integer()
+    supplier_id = fields.Integer()
+    supplier_name = fields.String()
+    school_id = fields.Integer()
+    school_name = fields.String()
+    starts_on = fields.String()
+    ends_on = fields.String(allow_none=True)
+
+
+class JurisdictionOutSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.Integer()
+    parent_code = fields.String(allow_none=True)
+
+
+SchoolPageSchema = page_schema(SchoolOutSchema, "SchoolPage")
+UnitPageSchema = page_schema(UnitOutSchema, "UnitPage")
+SupplyLinkPageSchema = page_schema(SupplyLinkOutSchema, "SupplyLinkPage")

@@ -1,0 +1,392 @@
+"""Registry services: schools, units and supply links, with their identifier checks.
+
+The row checks (`school_problems`, `unit_problems`) are pure functions shared by the API and
+the spreadsheet import, so a row is judged the same way whichever door it comes through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, literal, or_, select
+
+from foodsafety.accounts.models import Role, User
+from foodsafety.errors import ApiError, invalid, not_found
+from foodsafety.extensions import db
+from foodsafety.inspections.labels import UNIT_KIND_LABELS
+from foodsafety.registry.identifiers import check_licence_no, check_uscc
+from foodsafety.registry.models import (
+    HaccpStatus,
+    Jurisdiction,
+    OperationMode,
+    School,
+    SchoolStage,
+    SupplyLink,
+    Unit,
+    UnitKind,
+)
+from foodsafety.scope import in_subtree, unit_read_clause
+from forms import forms
+
+STAGE_LABELS = {"kindergarten": "幼儿园", "primary": "小学", "secondary": "中学",
+                "vocational": "职业学校", "other": "其他"}
+# The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
+LICENCE_TYPES = {"canteen": {"3"}, "supplier": {"2"}, "periphery": {"1", "2"}}
+
+Problems = tuple[dict[str, list[str]], list[dict[str, str]]]
+
+
+def school_problems(data: dict) -> Problems:
+    """Errors and warnings of a school record."""
+    errors: dict[str, list[str]] = {}
+    warnings: list[dict[str, str]] = []
+    if data.get("uscc"):
+        check = check_uscc(data["uscc"])
+        if check.error:
+            errors["uscc"] = [check.error]
+        elif check.warning:
+            warnings.append({"field": "uscc", "message": check.warning})
+    return errors, warnings
+
+
+def unit_problems(data: dict, school: School | None) -> Problems:
+    """Errors and warnings of a unit record; `school` is the resolved `school_id`, if any."""
+    errors: dict[str, list[str]] = {}
+    warnings: list[dict[str, str]] = []
+    kind = data["kind"]
+    if kind == "canteen":
+        if school is None:
+            errors["school_id"] = ["学校食堂必须关联所属学校。"]
+        elif school.jurisdiction_code != data["jurisdiction_code"]:
+            errors["jurisdiction_code"] = ["学校食堂应与所属学校在同一行政区划。"]
+        if not data.get("operation_mode"):
+            errors["operation_mode"] = ["学校食堂须注明自营或承包经营。"]
+    else:
+        if data.get("school_id"):
+            errors["school_id"] = ["只有学校食堂关联学校。"]
+        if data.get("operation_mode"):
+            errors["operation_mode"] = ["只有学校食堂区分自营或承包经营。"]
+    licence = data.get("licence_no")
+    if kind == "unlicensed":
+        if licence:
+            errors["licence_no"] = ["无证经营者不应填写许可证编号。"]
+    elif licence:
+        check = check_licence_no(licence)
+        if check.error:
+            errors["licence_no"] = [check.error]
+        else:
+            if check.warning:
+                warnings.append({"field": "licence_no", "message": check.warning})
+            if licence[2] not in LICENCE_TYPES[kind]:
+                warnings.append({"field": "licence_no",
+                                 "message": "许可证主体业态与单位类型不一致，请核对。"})
+            if licence[3:5] != data["jurisdiction_code"][:2]:
+                warnings.append({"field": "licence_no",
+                                 "message": "许可证编号的省份与所在行政区划不一致，请核对。"})
+        if not data.get("licence_issued_on") or not data.get("licence_expires_on"):
+            errors["licence_issued_on"] = ["填写许可证编号时须同时填写发证日期和有效期至。"]
+    else:
+        warnings.append({"field": "licence_no", "message": "未登记许可证，该单位不计入持证单位数。"})
+    if data.get("haccp") == "certified" and not data.get("haccp_cert_expires_on"):
+        errors["haccp_cert_expires_on"] = ["已通过认证的须填写证书有效期。"]
+    if data.get("haccp") != "certified" and data.get("haccp_cert_expires_on"):
+        errors["haccp_cert_expires_on"] = ["只有已通过认证时才填写证书有效期。"]
+    if data.get("uscc"):
+        check = check_uscc(data["uscc"])
+        if check.error:
+            errors["uscc"] = [check.error]
+        elif check.warning:
+            warnings.append({"field": "uscc", "message": check.warning})
+    if len(set(data.get("mingchu") or [])) != len(data.get("mingchu") or []):
+        errors["mingchu"] = ["明厨亮灶方式不能重复。"]
+    return errors, warnings
+
+
+# --- scope ----------------------------------------------------------------------------------
+
+def _require_registry_writer(user: User, code: str, *, units: bool = False) -> None:
+    """Admins write the registry of their subtree; inspectors may register units there."""
+    allowed = (Role.ADMIN, Role.INSPECTOR) if units else (Role.ADMIN,)
+    if user.role not in allowed:
+        raise ApiError(403)
+    if db.session.get(Jurisdiction, code) is None or not db.session.scalar(
+            select(in_subtree(user.jurisdiction_code, literal(code)))):
+        raise invalid({"jurisdiction_code": ["行政区划不存在或不在您的管辖范围内。"]})
+
+
+def jurisdiction_children(user: User, code: str | None) -> list[Jurisdiction]:
+    """The user's own jurisdiction (no code) or the children of one within its subtree."""
+    if code is None:
+        return [db.session.get(Jurisdiction, user.jurisdiction_code)]
+    if user.role == Role.SCHOOL or not db.session.scalar(
+            select(in_subtree(user.jurisdiction_code, literal(code)))):
+        raise not_found()
+    return list(db.session.scalars(
+        select(Jurisdiction).where(Jurisdiction.parent_code == code).order_by(Jurisdiction.code)))
+
+
+# --- schools --------------------------------------------------------------------------------
+
+def school_dict(school: School, warnings: list | None = None) -> dict:
+    return {"id": school.id, "name": school.name, "stage": school.stage.value,
+            "stage_label": STAGE_LABELS[school.stage.value],
+            "jurisdiction_code": school.jurisdiction_code,
+            "jurisdiction_name": school.jurisdiction.name, "uscc": school.uscc,
+            "address": school.address, "warnings": warnings or []}
+
+
+def _school_clause(user: User):
+    if user.role == Role.SCHOOL:
+        return School.id == user.school_id
+    return in_subtree(user.jurisdiction_code, School.jurisdiction_code)
+
+
+def list_schools(user: User, args: dict) -> Select:
+    query = select(School).where(_school_clause(user)).order_by(School.jurisdiction_code,
+                                                                School.name)
+    if code := args.get("jurisdiction"):
+        query = query.where(in_subtree(code, School.jurisdiction_code))
+    if q := args.get("q"):
+        query = query.where(School.name.contains(q, autoescape=True))
+    return query
+
+
+def get_school(user: User, school_id: int) -> School:
+    school = db.session.scalar(select(School).where(School.id == school_id, _school_clause(user)))
+    if school is None:
+        raise not_found()
+    return school
+
+
+def _unique_school(data: dict, school_id: int | None = None) -> None:
+    clash = select(School.id).where(School.jurisdiction_code == data["jurisdiction_code"],
+                                    School.name == data["name"])
+    if school_id:
+        clash = clash.where(School.id != school_id)
+    if db.session.scalar(clash):
+        raise invalid({"name": ["该行政区划内已有同名学校。"]})
+    if data.get("uscc"):
+        clash = select(School.id).where(School.uscc == data["uscc"])
+        if school_id:
+            clash = clash.where(School.id != school_id)
+        if db.session.scalar(clash):
+            raise invalid({"uscc": ["该统一社会信用代码已被其他学校使用。"]})
+
+
+def create_school(user: User, data: dict) -> tuple[School, list]:
+    _require_registry_writer(user, data["jurisdiction_code"])
+    errors, warnings = school_problems(data)
+    if errors:
+        raise invalid(errors)
+    _unique_school(data)
+    school = School(name=data["name"], stage=SchoolStage(data["stage"]),
+                    jurisdiction_code=data["jurisdiction_code"], uscc=data.get("uscc"),
+                    address=data.get("address"))
+    db.session.add(school)
+    db.session.flush()
+    return school, warnings
+
+
+def update_school(user: User, school_id: int, data: dict) -> tuple[School, list]:
+    school = get_school(user, school_id)
+    _require_registry_writer(user, school.jurisdiction_code)
+    merged = {"name": school.name, "stage": school.stage.value, "uscc": school.uscc,
+              "address": school.address, "jurisdiction_code": school.jurisdiction_code, **data}
+    errors, warnings = school_problems(merged)
+    if errors:
+        raise invalid(errors)
+    _unique_school(merged, school.id)
+    school.name, school.stage = merged["name"], SchoolStage(merged["stage"])
+    school.uscc, school.address = merged["uscc"], merged["address"]
+    db.session.flush()
+    return school, warnings
+
+
+# --- units ----------------------------------------------------------------------------------
+
+def _mingchu(unit: Unit) -> list[str]:
+    return [m for m, on in (("transparent", unit.mc_transparent), ("video", unit.mc_video),
+                            ("internet", unit.mc_internet)) if on]
+
+
+def unit_dict(unit: Unit, warnings: list | None = None) -> dict:
+    definition = forms.latest(unit.kind.value)
+    return {
+        "id": unit.id, "kind": unit.kind.value, "kind_label": UNIT_KIND_LABELS[unit.kind.value],
+        "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
+        "jurisdiction_name": unit.jurisdiction.name, "school_id": unit.school_id,
+        "school_name": unit.school.name if unit.school else None,
+        "operation_mode": unit.operation_mode.value if unit.operation_mode else None,
+        "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
+        "licence_issued_on": _day(unit.licence_issued_on),
+        "licence_expires_on": _day(unit.licence_expires_on),
+        "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
+        "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on), "mingchu": _mingchu(unit),
+        "form": {"id": definition.id, "version": definition.version} if definition else None,
+        "warnings": warnings or [],
+    }
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def list_units(user: User, args: dict) -> Select:
+    query = select(Unit).where(unit_read_clause(user)).order_by(Unit.jurisdiction_code, Unit.name,
+                                                                Unit.id)
+    if code := args.get("jurisdiction"):
+        query = query.where(in_subtree(code, Unit.jurisdiction_code))
+    if kind := args.get("kind"):
+        query = query.where(Unit.kind == UnitKind(kind))
+    if school_id := args.get("school_id"):
+        query = query.where(Unit.school_id == school_id)
+    if q := args.get("q"):
+        query = query.outerjoin(School, School.id == Unit.school_id).where(or_(
+            Unit.name.contains(q, autoescape=True), Unit.licence_no.contains(q, autoescape=True),
+            School.name.contains(q, autoescape=True)))
+    return query
+
+
+def get_unit(user: User, unit_id: int) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.id == unit_id, unit_read_clause(user)))
+    if unit is None:
+        raise not_found()
+    return unit
+
+
+def _apply_unit(unit: Unit, data: dict) -> None:
+    unit.kind = UnitKind(data["kind"])
+    unit.name = data["name"]
+    unit.jurisdiction_code = data["jurisdiction_code"]
+    unit.school_id = data.get("school_id")
+    unit.operation_mode = OperationMode(data["operation_mode"]) if data.get(
+        "operation_mode") else None
+    for name in ("address", "uscc", "licence_no", "licence_issued_on", "licence_expires_on",
+                 "haccp_cert_expires_on"):
+        setattr(unit, name, data.get(name))
+    unit.wuchang_6t = bool(data.get("wuchang_6t"))
+    unit.haccp = HaccpStatus(data.get("haccp") or "none")
+    modes = set(data.get("mingchu") or [])
+    unit.mc_transparent, unit.mc_video, unit.mc_internet = (
+        "transparent" in modes, "video" in modes, "internet" in modes)
+
+
+def _check_unit(user: User, data: dict, unit_id: int | None = None) -> list:
+    _require_registry_writer(user, data["jurisdiction_code"], units=True)
+    school = None
+    if data.get("school_id"):
+        school = db.session.scalar(select(School).where(
+            School.id == data["school_id"],
+            in_subtree(user.jurisdiction_code, School.jurisdiction_code)))
+        if school is None:
+            raise invalid({"school_id": ["学校不存在或不在您的管辖范围内。"]})
+    errors, warnings = unit_problems(data, school)
+    if data.get("licence_no") and not errors:
+        clash = select(Unit.id).where(Unit.licence_no == data["licence_no"])
+        if unit_id:
+            clash = clash.where(Unit.id != unit_id)
+        if db.session.scalar(clash):
+            errors["licence_no"] = ["该许可证编号已登记在其他单位。"]
+    if errors:
+        raise invalid(errors)
+    return warnings
+
+
+def create_unit(user: User, data: dict) -> tuple[Unit, list]:
+    warnings = _check_unit(user, data)
+    unit = Unit()
+    _apply_unit(unit, data)
+    db.session.add(unit)
+    db.session.flush()
+    return unit, warnings
+
+
+def _unit_data(unit: Unit) -> dict[str, Any]:
+    """A unit's registered values in the shape of `UnitInSchema`'s output."""
+    return {
+        "kind": unit.kind.value, "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
+        "school_id": unit.school_id,
+        "operation_mode": unit.operation_mode.value if unit.operation_mode else None,
+        "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
+        "licence_issued_on": unit.licence_issued_on, "licence_expires_on": unit.licence_expires_on,
+        "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
+        "haccp_cert_expires_on": unit.haccp_cert_expires_on, "mingchu": _mingchu(unit),
+    }
+
+
+def update_unit(user: User, unit_id: int, data: dict) -> tuple[Unit, list]:
+    unit = get_unit(user, unit_id)
+    _require_registry_writer(user, unit.jurisdiction_code, units=True)
+    merged = {**_unit_data(unit), **data}
+    if merged["kind"] != unit.kind.value:
+        raise invalid({"kind": ["单位类型登记后不能修改，请新建单位。"]})
+    warnings = _check_unit(user, merged, unit.id)
+    _apply_unit(unit, merged)
+    db.session.flush()
+    return unit, warnings
+
+
+# --- supply links ---------------------------------------------------------------------------
+
+def link_dict(link: SupplyLink) -> dict:
+    return {"id": link.id, "supplier_id": link.supplier_id, "supplier_name": link.supplier.name,
+            "school_id": link.school_id, "school_name": link.school.name,
+            "starts_on": link.starts_on.isoformat(), "ends_on": _day(link.ends_on)}
+
+
+def _link_clause(user: User):
+    if user.role == Role.SCHOOL:
+        return SupplyLink.school_id == user.school_id
+    supplier_in = select(Unit.id).where(in_subtree(user.jurisdiction_code, Unit.jurisdiction_code))
+    school_in = select(School.id).where(
+        in_subtree(user.jurisdiction_code, School.jurisdiction_code))
+    return or_(SupplyLink.supplier_id.in_(supplier_in), SupplyLink.school_id.in_(school_in))
+
+
+def list_links(user: User, args: dict) -> Select:
+    query = select(SupplyLink).where(_link_clause(user)).order_by(SupplyLink.id)
+    if school_id := args.get("school_id"):
+        query = query.where(SupplyLink.school_id == school_id)
+    return query
+
+
+def create_link(user: User, data: dict) -> SupplyLink:
+    """Link a supplier to a school it supplies; either may lie in the admin's subtree."""
+    if user.role != Role.ADMIN:
+        raise ApiError(403)
+    supplier = db.session.get(Unit, data["supplier_id"])
+    school = db.session.get(School, data["school_id"])
+    errors = {}
+    in_scope = select(in_subtree(user.jurisdiction_code, literal(supplier.jurisdiction_code))
+                      ) if supplier else None
+    if supplier is None or supplier.kind != UnitKind.SUPPLIER or not db.session.scalar(in_scope):
+        errors["supplier_id"] = ["供餐单位不存在或不在您的管辖范围内。"]
+    if school is None:
+        errors["school_id"] = ["学校不存在。"]
+    if errors:
+        raise invalid(errors)
+    overlap = db.session.scalar(select(SupplyLink.id).where(
+        SupplyLink.supplier_id == supplier.id, SupplyLink.school_id == school.id,
+        or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= data["starts_on"]),
+        *([SupplyLink.starts_on <= data["ends_on"]] if data.get("ends_on") else [])))
+    if overlap:
+        raise invalid({"starts_on": ["该供餐关系与已有记录的期间重叠。"]})
+    link = SupplyLink(supplier_id=supplier.id, school_id=school.id, starts_on=data["starts_on"],
+                      ends_on=data.get("ends_on"))
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def end_link(user: User, link_id: int, ends_on) -> SupplyLink:
+    if user.role != Role.ADMIN:
+        raise ApiError(403)
+    link = db.session.scalar(select(SupplyLink).where(SupplyLink.id == link_id,
+                                                      _link_clause(user)))
+    if link is None:
+        raise not_found()
+    if ends_on and ends_on < link.starts_on:
+        raise invalid({"ends_on": ["结束日期不能早于开始日期。"]})
+    link.ends_on = ends_on
+    db.session.flush()
+    return link

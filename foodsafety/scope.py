@@ -1,0 +1,74 @@
+"""Tenancy: which rows a user may read or write. Out-of-scope objects are reported as absent."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+
+from foodsafety.accounts.models import Role, User
+from foodsafety.extensions import db
+from foodsafety.registry.models import JurisdictionClosure, SupplyLink, Unit, UnitKind
+
+
+def subtree(code: str) -> Select:
+    """The codes of a jurisdiction and all its descendants."""
+    return select(JurisdictionClosure.descendant_code).where(
+        JurisdictionClosure.ancestor_code == code
+    )
+
+
+def in_subtree(code: str, column: ColumnElement) -> ColumnElement[bool]:
+    """`column` (a jurisdiction code) lies within `code`'s subtree."""
+    return exists().where(
+        JurisdictionClosure.ancestor_code == code,
+        JurisdictionClosure.descendant_code == column,
+    )
+
+
+def jurisdiction_readable(user: User, code: str) -> bool:
+    """Whether a (non-school) user may read the figures of jurisdiction `code`."""
+    if user.role == Role.SCHOOL:
+        return False
+    return bool(db.session.scalar(select(in_subtree(user.jurisdiction_code, code_literal(code)))))
+
+
+def code_literal(code: str):
+    from sqlalchemy import literal
+
+    return literal(code)
+
+
+def unit_read_clause(user: User) -> ColumnElement[bool]:
+    """Units a user may read: its subtree, or for a school its canteens and current suppliers."""
+    if user.role == Role.SCHOOL:
+        supplies_school = exists().where(
+            SupplyLink.supplier_id == Unit.id, SupplyLink.school_id == user.school_id
+        )
+        return or_(
+            and_(Unit.kind == UnitKind.CANTEEN, Unit.school_id == user.school_id),
+            and_(Unit.kind == UnitKind.SUPPLIER, supplies_school),
+        )
+    return in_subtree(user.jurisdiction_code, Unit.jurisdiction_code)
+
+
+def unit_write_clause(user: User) -> ColumnElement[bool]:
+    """Units a user may record inspections and cases on: inspectors within their subtree."""
+    if user.role != Role.INSPECTOR:
+        return false()
+    return in_subtree(user.jurisdiction_code, Unit.jurisdiction_code)
+
+
+def record_read_clause(user: User, jurisdiction_col: ColumnElement, unit_col: ColumnElement
+                       ) -> ColumnElement[bool]:
+    """Records tied to a unit (inspections, orders, cases): subtree, or a school's own canteens."""
+    if user.role == Role.SCHOOL:
+        own_canteen = exists().where(
+            Unit.id == unit_col, Unit.kind == UnitKind.CANTEEN, Unit.school_id == user.school_id
+        )
+        return own_canteen
+    if user.role in (Role.INSPECTOR, Role.BUREAU, Role.ADMIN):
+        return in_subtree(user.jurisdiction_code, jurisdiction_col)
+    return false()
+
+
+def always() -> ColumnElement[bool]:
+    return true()
