@@ -1,0 +1,161 @@
+"""The statistics table as one declarative definition.
+
+Everything that shows or checks the table — the SQL aggregation, the validation rules, the JSON
+API and the Excel layout — is driven from `TABLE`. Labels are verbatim from the attachment of
+国市监食经〔2020〕61号; `../shared/spec/statistics-table.md` fixes what each row counts.
+
+How a row is counted is stated as data:
+- `stock` rows (基本情况) count units of `kind` licensed on the cutoff date whose status (latest
+  inspection on or before the cutoff, else registration) meets every condition in `where`;
+  `distinct_schools_supplied` counts distinct schools supplied on the cutoff date instead.
+- `problem` rows count units of `kind` with at least one finding of `category` in an inspection
+  dated in the period.
+- `flow` rows count (or sum) events dated in the period, named by `measure`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TABLE_TITLE = "校园食品安全守护行动工作情况统计表"
+TABLE_VERSION = "2020-61.1"  # the attachment of 国市监食经〔2020〕61号, definition revision 1
+COLUMN_HEADERS = ("项目", "数量")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    label: str  # verbatim
+    unit: str  # 家 / 个 / 份 / 起 / 户次 / 万元
+    section: str  # Section.key
+    group: str | None = None  # sub-group label (merged cell), verbatim
+    kind: str = "stock"  # stock / problem / flow
+    unit_kind: str | None = None  # canteen / supplier (stock and problem rows)
+    where: tuple[str, ...] = ()  # stock conditions, see module docstring
+    category: str | None = None  # problem rows
+    measure: str | None = None  # flow rows and special stock rows
+    additive: bool = True  # False for B2: a city's figure is not the sum of its counties'
+    decimals: int = 0  # 2 for 万元
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == "万元"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`left` ≤ `right`, where `right` is a row code or a context figure (see CONTEXT)."""
+
+    left: str
+    right: str
+    severity: str  # error / warning
+    message: str
+
+
+SECTIONS = (
+    Section("basic", "基本情况"),
+    Section("rectification", "督促整改情况"),
+    Section("enforcement", "监督检查和案件查处情况"),
+)
+
+CANTEEN_GROUP = "学校食堂整改问题数量"
+SUPPLIER_GROUP = "供餐单位整改问题数量"
+
+
+def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家") -> Row:
+    return Row(code, label, unit, "basic", unit_kind=unit_kind, where=where)
+
+
+def _problem(code: str, label: str, unit_kind: str, category: str) -> Row:
+    group = CANTEEN_GROUP if unit_kind == "canteen" else SUPPLIER_GROUP
+    return Row(code, label, "家", "rectification", group=group, kind="problem",
+               unit_kind=unit_kind, category=category)
+
+
+def _flow(code: str, label: str, unit: str, measure: str, decimals: int = 0) -> Row:
+    return Row(code, label, unit, "enforcement", kind="flow", measure=measure, decimals=decimals)
+
+
+ROWS: tuple[Row, ...] = (
+    _stock("A1", "辖区内持证学校食堂数（家）", "canteen"),
+    _stock("A2", "实施五常、6T等食品安全管理的单位数（家）", "canteen", "wuchang_6t"),
+    _stock("A3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "canteen", "haccp_established"),
+    _stock("A4", "实施“明厨亮灶”数（家）", "canteen", "mingchu_any"),
+    _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video"),
+    _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet"),
+    _stock("B1", "辖区内持证学生集体用餐配送单位数（家）", "supplier"),
+    Row("B2", "供应的学校数（个）", "个", "basic", unit_kind="supplier",
+        measure="distinct_schools_supplied", additive=False),
+    _stock("B3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "supplier", "haccp_established"),
+    _stock("B4", "通过 HACCP或 ISO22000管理体系认证的单位数（家）", "supplier", "haccp_certified_valid"),
+    _stock("B5", "实施“明厨亮灶”数（家）", "supplier", "mingchu_any"),
+    _problem("C1", "原料进货查验把关不严格（家）", "canteen", "raw_material"),
+    _problem("C2", "食品加工制作行为不规范（家）", "canteen", "processing"),
+    _problem("C3", "餐具用具清洗消毒不彻底（家）", "canteen", "cleaning"),
+    _problem("C4", "加工制作环境不清洁（家）", "canteen", "environment"),
+    _problem("C5", "其他食品安全问题（家）", "canteen", "other"),
+    _problem("C6", "原料进货查验把关不严格（家）", "supplier", "raw_material"),
+    _problem("C7", "食品加工制作行为不规范（家）", "supplier", "processing"),
+    _problem("C8", "餐具用具清洗消毒不彻底（家）", "supplier", "cleaning"),
+    _problem("C9", "加工制作环境不清洁（家）", "supplier", "environment"),
+    _problem("C10", "食品分餐配送过程不合规（家）", "supplier", "distribution"),
+    _problem("C11", "其他食品安全问题（家）", "supplier", "other"),
+    _flow("D1", "监督检查数（户次）", "户次", "inspections"),
+    _flow("D2", "下达责令改正通知书（份）", "份", "rectification_orders"),
+    _flow("D3", "行政处罚立案数（起）", "起", "cases_filed"),
+    _flow("D4", "罚没金额（万元）", "万元", "fines_and_confiscations", decimals=2),
+    _flow("D5", "吊销许可证（家）", "家", "licences_revoked"),
+    _flow("D6", "取缔无证经营（家）", "家", "unlicensed_banned"),
+    _flow("D7", "移送公安机关案件数（起）", "起", "cases_transferred"),
+    _flow("D8", "刑事立案数（起）", "起", "criminal_cases_filed"),
+)
+
+ROWS_BY_CODE = {row.code: row for row in ROWS}
+
+# Figures computed beside the table that the validation rules compare against.
+CONTEXT = {
+    "canteens_inspected": "期内接受检查的学校食堂数",
+    "suppliers_inspected": "期内接受检查的供餐单位数",
+}
+
+
+def _le(left: str, right: str, severity: str = "error") -> Rule:
+    right_label = (ROWS_BY_CODE[right].label if right in ROWS_BY_CODE else CONTEXT[right])
+    return Rule(left, right, severity,
+                f"{left}「{ROWS_BY_CODE[left].label}」不应大于 {right}「{right_label}」。")
+
+
+RULES: tuple[Rule, ...] = (
+    *(_le(code, "A1") for code in ("A2", "A3", "A4")),
+    _le("A5", "A4"),
+    _le("A6", "A4"),
+    *(_le(code, "B1") for code in ("B3", "B4", "B5")),
+    _le("B4", "B3"),
+    *(_le(f"C{i}", "canteens_inspected") for i in range(1, 6)),
+    *(_le(f"C{i}", "suppliers_inspected") for i in range(6, 12)),
+    Rule("D8", "D7", "warning",
+         "D8「刑事立案数（起）」大于 D7「移送公安机关案件数（起）」：公安机关可自行立案，请核实。"),
+)
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    title: str = TABLE_TITLE
+    version: str = TABLE_VERSION
+    columns: tuple[str, str] = COLUMN_HEADERS
+    sections: tuple[Section, ...] = SECTIONS
+    rows: tuple[Row, ...] = ROWS
+    rules: tuple[Rule, ...] = RULES
+    context: dict[str, str] = field(default_factory=lambda: dict(CONTEXT))
+
+    def section_rows(self, key: str) -> list[Row]:
+        return [row for row in self.rows if row.section == key]
+
+
+TABLE = TableDefinition()
