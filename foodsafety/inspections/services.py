@@ -167,10 +167,16 @@ def _apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data:
     inspection.remarks = data.get("remarks")
 
     notes = {a["item"]: a.get("note") for a in data["answers"]}
-    inspection.answers = [
-        InspectionAnswer(item_code=code, answer=Answer(answers[code]), note=notes.get(code))
-        for code in definition.items
-    ]
+    # Update answers in place: (inspection, item) is unique, and a flush inserts before it deletes.
+    existing = {a.item_code: a for a in inspection.answers}
+    for code in definition.items:
+        row = existing.pop(code, None)
+        if row is None:
+            row = InspectionAnswer(item_code=code)
+            inspection.answers.append(row)
+        row.answer, row.note = Answer(answers[code]), notes.get(code)
+    for row in existing.values():  # items of an older form version
+        inspection.answers.remove(row)
     # Keep re-inspection outcomes of findings that survive a correction.
     previous = {f.item_code: f for f in inspection.findings if f.item_code}
     findings = []
