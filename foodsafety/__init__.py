@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -84,6 +85,10 @@ def _check_json_body(app: Flask) -> None:
     data = request.stream.read(limit + 1)  # also bounds chunked bodies, which carry no length
     if len(data) > limit:
         raise ApiError(413)
+    try:
+        json.loads(data)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "请求体不是有效的 JSON。", reason="invalid_json") from None
     request._cached_data = data  # noqa: SLF001  (where get_data/get_json look first)
 
 
