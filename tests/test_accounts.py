@@ -1,0 +1,155 @@
+"""Logging in and out, throttling, session lifetime, passwords and user administration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from foodsafety.accounts.models import AuthSession, LoginThrottle, User
+from foodsafety.extensions import db
+from foodsafety.timeutil import utcnow
+from tests.conftest import PASSWORD, ApiClient
+
+
+def login(client, username, password):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_login_returns_a_token_that_works_and_sets_an_httponly_cookie(client, make_user):
+    user = make_user("inspector", "510104", username="zhangsan")
+    r = login(client, "zhangsan", PASSWORD)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["user"]["role"] == "inspector" and body["user"]["jurisdiction_name"] == "锦江区"
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    api = ApiClient(client.application.test_client(), body["token"], user)
+    assert api.get("/api/v1/auth/me").get_json()["username"] == "zhangsan"
+    stored = db.session.scalar(select(AuthSession.token_hash))
+    assert body["token"] not in stored  # only a hash is kept
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(client, make_user):
+    make_user(username="lisi")
+    wrong = login(client, "lisi", "Wrong#Pass123")
+    unknown = login(client, "nobody", "Wrong#Pass123")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json()["message"] == unknown.get_json()["message"] == "用户名或密码错误。"
+
+
+def test_repeated_failures_lock_the_account_for_a_while_not_for_good(client, make_user):
+    make_user(username="wangwu")
+    for _ in range(5):
+        assert login(client, "wangwu", "Wrong#Pass123").status_code == 401
+    locked = login(client, "wangwu", PASSWORD)
+    assert locked.status_code == 429 and "Retry-After" in locked.headers
+    # The lock expires by itself.
+    db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert login(client, "wangwu", PASSWORD).status_code == 200
+
+
+def test_protected_endpoints_need_a_session(anonymous):
+    r = anonymous.get("/api/v1/inspections")
+    assert r.status_code == 401 and r.get_json()["message"] == "请先登录。"
+    assert anonymous.get("/api/v1/inspections", headers={"Authorization": "Bearer forged"}
+                         ).status_code == 401
+
+
+def test_logout_ends_the_session_at_once(login_as):
+    api = login_as("bureau", "510100")
+    assert api.post("/api/v1/auth/logout").status_code == 204
+    assert api.get("/api/v1/auth/me").status_code == 401
+
+
+def test_deactivation_ends_every_session_of_the_user(login_as):
+    admin = login_as("admin", "510000")
+    victim = login_as("inspector", "510104")
+    second = login_as(user=victim.user)
+    r = admin.patch(f"/api/v1/users/{victim.user.id}", json={"active": False})
+    assert r.status_code == 200 and r.get_json()["active"] is False
+    assert victim.get("/api/v1/auth/me").status_code == 401
+    assert second.get("/api/v1/auth/me").status_code == 401
+
+
+def test_password_change_ends_the_other_sessions(login_as):
+    api = login_as("inspector", "510104")
+    other = login_as(user=api.user)
+    r = api.post("/api/v1/auth/password", json={"current_password": PASSWORD,
+                                                "new_password": "Another#Pass2026"})
+    assert r.status_code == 204
+    assert api.get("/api/v1/auth/me").status_code == 200
+    assert other.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize("password", ["short1A", "alllowercaseletters", "12345678901",
+                                      "Password@123", "P@ssw0rd"])
+def test_weak_passwords_are_refused(login_as, password):
+    api = login_as("inspector", "510104")
+    r = api.post("/api/v1/auth/password", json={"current_password": PASSWORD,
+                                                "new_password": password})
+    assert r.status_code == 422 and "new_password" in r.get_json()["errors"]
+
+
+def test_idle_session_expires_after_thirty_minutes(login_as):
+    api = login_as("inspector", "510104")
+    db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    db.session.commit()
+    assert api.get("/api/v1/auth/me").status_code == 401
+
+
+def test_session_has_an_absolute_lifetime(login_as):
+    api = login_as("inspector", "510104")
+    db.session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert api.get("/api/v1/auth/me").status_code == 401
+
+
+def test_cookie_sessions_need_the_csrf_token_to_change_anything(app, make_user):
+    make_user("inspector", "510104", username="cookieuser")
+    browser = app.test_client()
+    body = login(browser, "cookieuser", PASSWORD).get_json()
+    assert browser.get("/api/v1/auth/me").status_code == 200  # reads work with the cookie
+    refused = browser.post("/api/v1/auth/logout")
+    assert refused.status_code == 403 and refused.get_json()["reason"] == "csrf"
+    ok = browser.post("/api/v1/auth/logout", headers={"X-CSRF-Token": body["csrf_token"]})
+    assert ok.status_code == 204
+
+
+# --- administration -------------------------------------------------------------------------
+
+def test_admin_creates_users_only_within_its_jurisdiction(login_as, make_school):
+    admin = login_as("admin", "510100")
+    ok = admin.post("/api/v1/users", json={"username": "jj.inspector", "display_name": "锦江执法",
+                                           "password": "Strong#Pass2026", "role": "inspector",
+                                           "jurisdiction_code": "510104"})
+    assert ok.status_code == 201
+    outside = admin.post("/api/v1/users", json={"username": "zg.inspector", "display_name": "自贡",
+                                                "password": "Strong#Pass2026", "role": "inspector",
+                                                "jurisdiction_code": "510302"})
+    assert outside.status_code == 422 and "jurisdiction_code" in outside.get_json()["errors"]
+    school = make_school(jurisdiction="510105")
+    account = admin.post("/api/v1/users", json={"username": "school.1", "display_name": "学校",
+                                                "password": "Strong#Pass2026", "role": "school",
+                                                "school_id": school.id})
+    assert account.status_code == 201 and account.get_json()["jurisdiction_code"] == "510105"
+
+
+def test_admin_cannot_see_or_change_users_of_another_jurisdiction(login_as, make_user):
+    admin = login_as("admin", "510100")
+    stranger = make_user("inspector", "510302")
+    assert admin.get(f"/api/v1/users/{stranger.id}").status_code == 404
+    assert admin.patch(f"/api/v1/users/{stranger.id}", json={"active": False}).status_code == 404
+    assert db.session.get(User, stranger.id).active
+    listed = {u["id"] for u in admin.get("/api/v1/users").get_json()["items"]}
+    assert stranger.id not in listed
+
+
+@pytest.mark.parametrize("role", ["inspector", "bureau", "school"])
+def test_only_admins_manage_users(login_as, make_school, role):
+    school = make_school() if role == "school" else None
+    api = login_as(role, "510104", school=school)
+    assert api.get("/api/v1/users").status_code == 403
+    assert api.post("/api/v1/users", json={}).status_code == 403
