@@ -56,10 +56,10 @@ class Money(fields.Field):
             raise ValidationError("金额格式不正确。")
         if amount < 0:
             raise ValidationError("金额不能为负数。")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError("金额最多保留两位小数（元）。")
         if amount > self.MAX:
             raise ValidationError("金额过大。")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError("金额最多保留两位小数（元）。")
         return amount.quantize(Decimal("0.01"))
 
 

@@ -1,0 +1,117 @@
+"""Rectification orders: issued at an inspection, overdue lists, school reports, re-inspection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from foodsafety.timeutil import today_cst
+
+ORDERS = "/api/v1/rectification-orders"
+
+
+@pytest.fixture
+def canteen(make_unit, make_school):
+    return make_unit("canteen", "510104", school=make_school(name="锦江区实验小学"))
+
+
+@pytest.fixture
+def inspector(login_as):
+    return login_as("inspector", "510104")
+
+
+def issue(inspector, unit, new_inspection, *, number="锦市监责改〔2026〕7号", days_ago=10,
+          deadline_in=5):
+    when = datetime.now().astimezone() - timedelta(days=days_ago)
+    deadline = (today_cst() - timedelta(days=days_ago) + timedelta(days=deadline_in)).isoformat()
+    doc = new_inspection(unit, when=when, answers={"6.1": "no", "9.2": "no"}, handling="rectify",
+                         rectification_order={"number": number, "deadline": deadline})
+    r = inspector.post("/api/v1/inspections", json=doc)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_an_inspection_ordering_rectification_creates_the_order(inspector, canteen,
+                                                                new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order = body["rectification_order"]
+    assert order["number"] == "锦市监责改〔2026〕7号" and order["status"] == "open"
+    assert order["issued_on"] == body["inspected_on"]
+
+
+def test_order_numbers_are_unique_within_a_county(inspector, canteen, new_inspection):
+    issue(inspector, canteen, new_inspection)
+    doc = new_inspection(canteen, handling="rectify",
+                         rectification_order={"number": "锦市监责改〔2026〕7号",
+                                              "deadline": today_cst().isoformat()})
+    r = inspector.post("/api/v1/inspections", json=doc)
+    assert r.status_code == 422
+    assert "number" in r.get_json()["errors"]["rectification_order"]
+
+
+def test_overdue_orders_are_listed_per_jurisdiction(inspector, login_as, canteen, make_unit,
+                                                    new_inspection):
+    issue(inspector, canteen, new_inspection, number="A-1", days_ago=10, deadline_in=5)  # overdue
+    issue(inspector, canteen, new_inspection, number="A-2", days_ago=2, deadline_in=10)  # not yet
+    other = login_as("inspector", "510105")
+    issue(other, make_unit("canteen", "510105"), new_inspection, number="Q-1", days_ago=10,
+          deadline_in=5)
+    city = login_as("bureau", "510100")
+    overdue = city.get(f"{ORDERS}?overdue=true").get_json()["items"]
+    assert sorted(o["number"] for o in overdue) == ["A-1", "Q-1"]
+    county = inspector.get(f"{ORDERS}?overdue=true").get_json()["items"]
+    assert [o["number"] for o in county] == ["A-1"]
+    assert city.get(f"{ORDERS}?overdue=true&jurisdiction=510105").get_json()["total"] == 1
+
+
+def test_school_reports_and_the_recheck_closes_the_order(inspector, login_as, canteen,
+                                                          new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order_id = body["rectification_order"]["id"]
+    school = login_as("school", school=canteen.school)
+    r = school.post(f"{ORDERS}/{order_id}/reports", json={"text": "已更换消毒柜，补齐进货查验记录。"})
+    assert r.status_code == 201 and r.get_json()["status"] == "reported"
+    findings = inspector.get(f"{ORDERS}/{order_id}").get_json()["findings"]
+    assert inspector.get(f"{ORDERS}/{order_id}").get_json()["reports"][0]["text"].startswith("已更换")
+    partial = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={
+        "checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}, {"name": "李四"}],
+        "results": [{"finding_id": findings[0]["id"], "rectified": True},
+                    {"finding_id": findings[1]["id"], "rectified": False}]})
+    assert partial.status_code == 201 and partial.get_json()["status"] == "open"
+    done = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={
+        "checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}, {"name": "李四"}],
+        "results": [{"finding_id": f["id"], "rectified": True} for f in findings]})
+    assert done.get_json()["status"] == "closed"
+    assert done.get_json()["closed_on"] == today_cst().isoformat()
+    detail = inspector.get(f"/api/v1/inspections/{body['id']}").get_json()
+    assert all(f["rectified"] for f in detail["findings"])
+
+
+def test_a_recheck_must_judge_every_finding(inspector, canteen, new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order_id = body["rectification_order"]["id"]
+    finding = body["findings"][0]
+    r = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={
+        "checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}],
+        "results": [{"finding_id": finding["id"], "rectified": True}]})
+    assert r.status_code == 422 and "results" in r.get_json()["errors"]
+
+
+def test_another_school_cannot_see_or_answer_the_order(inspector, login_as, canteen, make_school,
+                                                        new_inspection):
+    order_id = issue(inspector, canteen, new_inspection)["rectification_order"]["id"]
+    stranger = login_as("school", school=make_school(name="别的学校"))
+    assert stranger.get(f"{ORDERS}/{order_id}").status_code == 404
+    assert stranger.post(f"{ORDERS}/{order_id}/reports", json={"text": "x"}).status_code == 404
+    assert stranger.get(ORDERS).get_json()["total"] == 0
+
+
+def test_an_inspector_of_another_county_cannot_recheck(inspector, login_as, canteen,
+                                                        new_inspection):
+    order_id = issue(inspector, canteen, new_inspection)["rectification_order"]["id"]
+    other = login_as("inspector", "510105")
+    r = other.post(f"{ORDERS}/{order_id}/rechecks", json={
+        "checked_on": date.today().isoformat(), "inspectors": [{"name": "x"}],
+        "results": [{"finding_id": 1, "rectified": True}]})
+    assert r.status_code == 404
