@@ -1,0 +1,55 @@
+"""Statistics snapshots: a table as built at one moment, stored once and never changed."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foodsafety.accounts.models import User
+from foodsafety.extensions import db
+from foodsafety.registry.models import Jurisdiction, _enum
+from foodsafety.timeutil import utcnow
+
+
+class SnapshotKind(enum.StrEnum):
+    DRAFT = "draft"  # 草稿
+    FINAL = "final"  # 正式（通过全部错误级校验规则）
+
+
+class StatsSnapshot(db.Model):
+    """One jurisdiction's table for one period as of a cutoff, with everything needed to
+    reproduce what was reported: figures, breakdown by child, validation and coverage."""
+
+    __tablename__ = "stats_snapshots"
+    __table_args__ = (UniqueConstraint("jurisdiction_code", "period_key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
+    period_key: Mapped[str] = mapped_column(String(7))
+    cutoff: Mapped[date] = mapped_column(Date)
+    data_as_of: Mapped[datetime] = mapped_column(DateTime)  # naive UTC: when the data was read
+    definition_version: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[SnapshotKind] = mapped_column(_enum(SnapshotKind, "snapshot_kind"))
+    version: Mapped[int] = mapped_column(Integer)  # per jurisdiction and period, from 1
+    figures: Mapped[dict] = mapped_column(JSON)  # row code → exact figure (money: yuan string)
+    context: Mapped[dict] = mapped_column(JSON)
+    breakdown: Mapped[dict] = mapped_column(JSON)
+    validation: Mapped[list] = mapped_column(JSON)
+    coverage: Mapped[dict] = mapped_column(JSON)
+    built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    built_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<StatsSnapshot {self.jurisdiction_code} {self.period_key} v{self.version}>"
+
+
+@event.listens_for(StatsSnapshot, "before_update")
+def _immutable(_mapper, _connection, target: StatsSnapshot) -> None:
+    """A stored snapshot is what was reported: it is never changed."""
+    raise RuntimeError(f"{target!r} is immutable")

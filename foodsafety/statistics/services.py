@@ -1,0 +1,364 @@
+"""The statistics table: compute (one grouped pass per query), break down, snapshot, read.
+
+Public interface (also used by the scheduler and the Excel export):
+- `compute_table(code, period, cutoff) -> TableResult`
+- `compute_all(root_code, period, cutoff) -> dict[code, TableResult]` (every node of the subtree)
+- `breakdown(code, period, cutoff) -> (columns, total)`; columns = [(child_code, name, TableResult)]
+- `build_snapshot(code, period_key, cutoff=None, kind="draft"|"final", built_by=None)`
+- `snapshot_dict(snapshot)` — the stored snapshot as plain JSON (what the workbook builder takes)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from foodsafety.accounts.models import Role, User
+from foodsafety.errors import ApiError, invalid, not_found
+from foodsafety.extensions import db
+from foodsafety.inspections.labels import UNIT_KIND_LABELS
+from foodsafety.periods import Period, parse_period
+from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
+from foodsafety.scope import in_subtree
+from foodsafety.statistics import queries
+from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.models import SnapshotKind, StatsSnapshot
+from foodsafety.statistics.results import (
+    TABLE_ROWS,
+    TableResult,
+    coverage_json,
+    exact_from_json,
+    rows_json,
+)
+from foodsafety.timeutil import iso_cst, today_cst, utcnow
+
+Column = tuple[str, str, TableResult]
+KIND_LABELS = {"draft": "草稿", "final": "正式"}
+
+
+# --- computing --------------------------------------------------------------------------------
+
+def _aggregate(nodes: queries.NodeClause, codes: list[str], period: Period,
+               cutoff: date) -> dict[str, TableResult]:
+    """Run each grouped query once and assemble the tables of `codes`."""
+    results = {code: TableResult(code, period.key, cutoff) for code in codes}
+
+    def rows(query: Select):
+        for row in db.session.execute(query).mappings():
+            if row["ancestor_code"] in results:
+                yield results[row["ancestor_code"]], row
+
+    for result, row in rows(queries.stock_query(nodes, cutoff)):
+        for key, value in row.items():
+            if key in TABLE_ROWS:
+                result.values[key] = int(value)
+    for table_row in TABLE.rows:
+        if table_row.kind == "stock" and table_row.measure:
+            query = queries.STOCK_MEASURES[table_row.measure](nodes, cutoff)
+            for result, row in rows(query):
+                result.values[table_row.code] = int(row["n"])
+    for result, row in rows(queries.problems_query(nodes, period, cutoff)):
+        for key, value in row.items():
+            if key in TABLE_ROWS:
+                result.values[key] = int(value)
+
+    flows: dict[str, dict[str, Any]] = {code: {} for code in codes}
+    for query in (queries.inspections_query(nodes, period, cutoff),
+                  queries.orders_query(nodes, period, cutoff),
+                  queries.cases_query(nodes, period, cutoff)):
+        for result, row in rows(query):
+            flows[result.jurisdiction_code].update(row)
+    for code, measures in flows.items():
+        result = results[code]
+        for table_row in TABLE.rows:
+            if table_row.kind != "flow":
+                continue
+            if table_row.is_money:
+                cents = int(measures.get(f"{table_row.measure}_cents") or 0)
+                result.values[table_row.code] = Decimal(cents).scaleb(-2)
+            else:
+                result.values[table_row.code] = int(measures.get(table_row.measure) or 0)
+        for key in TABLE.context:
+            result.context[key] = int(measures.get(key) or 0)
+
+    for result, row in rows(queries.coverage_query(nodes, period, cutoff)):
+        result.coverage[_kind(row["kind"])] = {"units": int(row["units"]), "inspected": int(row["inspected"]),
+                                 "uninspected": 0}
+    return {code: result.finish() for code, result in results.items()}
+
+
+def _kind(value) -> str:
+    return value.value if hasattr(value, "value") else value
+
+
+def _subtree_codes(root_code: str) -> list[str]:
+    return list(db.session.scalars(
+        select(JurisdictionClosure.descendant_code)
+        .where(JurisdictionClosure.ancestor_code == root_code)
+        .order_by(JurisdictionClosure.depth, JurisdictionClosure.descendant_code)))
+
+
+def _children(code: str) -> list[Jurisdiction]:
+    return list(db.session.scalars(
+        select(Jurisdiction).where(Jurisdiction.parent_code == code).order_by(Jurisdiction.code)))
+
+
+def compute_table(jurisdiction_code: str, period: Period, cutoff: date) -> TableResult:
+    """The table of one jurisdiction (its whole subtree) for `period` as of `cutoff`."""
+    return _aggregate(lambda ancestor: ancestor == jurisdiction_code, [jurisdiction_code],
+                      period, cutoff)[jurisdiction_code]
+
+
+def compute_all(root_code: str, period: Period, cutoff: date) -> dict[str, TableResult]:
+    """The tables of every node of `root_code`'s subtree, from one grouped pass per query."""
+    codes = _subtree_codes(root_code)
+    subtree = select(JurisdictionClosure.descendant_code).where(
+        JurisdictionClosure.ancestor_code == root_code)
+    return _aggregate(lambda ancestor: ancestor.in_(subtree), codes, period, cutoff)
+
+
+def breakdown(jurisdiction_code: str, period: Period, cutoff: date
+              ) -> tuple[list[Column], TableResult]:
+    """One column per direct child plus the total (whose B2 is a distinct count, not a sum)."""
+    children = _children(jurisdiction_code)
+    codes = [jurisdiction_code, *(child.code for child in children)]
+    tables = _aggregate(lambda ancestor: ancestor.in_(codes), codes, period, cutoff)
+    columns = [(child.code, child.name, tables[child.code]) for child in children]
+    return columns, tables[jurisdiction_code]
+
+
+# --- access and arguments ---------------------------------------------------------------------
+
+def readable_jurisdiction(user: User, code: str) -> Jurisdiction:
+    """A jurisdiction in the user's subtree; schools have no access, others' codes are absent."""
+    if user.role == Role.SCHOOL:
+        raise ApiError(403, "学校账户不能查看统计报表。")
+    if not (len(code) == 6 and code.isdigit()):
+        raise not_found()
+    jurisdiction = db.session.get(Jurisdiction, code)
+    if jurisdiction is None or not db.session.scalar(
+            select(in_subtree(user.jurisdiction_code, literal(code)))):
+        raise not_found()
+    return jurisdiction
+
+
+def resolve_period(period_key: str, cutoff: date | None = None) -> tuple[Period, date]:
+    """Parse a period key and settle the cutoff: the given day, else the last day reached."""
+    try:
+        period = parse_period(period_key)
+    except ValueError as error:
+        raise invalid({"period": [str(error)]}) from None
+    if cutoff is None:
+        return period, period.cutoff(today_cst())
+    if not period.start <= cutoff <= period.end:
+        raise invalid({"cutoff": [f"截止日期应在统计期间内（{period.start.isoformat()} 至 "
+                                  f"{period.end.isoformat()}）。"]})
+    return period, cutoff
+
+
+def table_json(jurisdiction: Jurisdiction, period: Period, result: TableResult) -> dict:
+    """A live table as the API returns it."""
+    return {
+        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name,
+                         "level": jurisdiction.level},
+        "period": period_json(period),
+        "cutoff": result.cutoff.isoformat(),
+        "title": TABLE.title,
+        "definition_version": TABLE.version,
+        "rows": rows_json(result.values),
+        "validation": result.issues,
+        "valid": not result.has_errors,
+        "context": context_json(result.context),
+        "coverage": coverage_json(result.coverage),
+    }
+
+
+def period_json(period: Period) -> dict:
+    return {"key": period.key, "label": period.label, "start": period.start.isoformat(),
+            "end": period.end.isoformat()}
+
+
+def context_json(context: dict[str, int]) -> list[dict]:
+    return [{"key": key, "label": label, "value": context.get(key, 0)}
+            for key, label in TABLE.context.items()]
+
+
+def breakdown_json(columns: list[Column], total: TableResult) -> dict:
+    """The breakdown as JSON: columns of figures keyed by row code, then the total."""
+    def column(code: str, name: str, result: TableResult) -> dict:
+        return {"code": code, "name": name, "figures": result.figures_json(),
+                "display": {row.code: str(result.display(row.code)) for row in TABLE.rows}}
+
+    return {"columns": [column(code, name, result) for code, name, result in columns],
+            "total": column(total.jurisdiction_code,
+                            db.session.get(Jurisdiction, total.jurisdiction_code).name, total)}
+
+
+def breakdown_page(jurisdiction: Jurisdiction, period: Period, columns: list[Column],
+                   total: TableResult) -> dict:
+    """The breakdown as the API returns it, with the rows it is keyed by."""
+    return {
+        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name,
+                         "level": jurisdiction.level},
+        "period": period_json(period),
+        "cutoff": total.cutoff.isoformat(),
+        "rows": [{"code": row.code, "label": row.label, "unit": row.unit,
+                  "section": row.section, "group": row.group} for row in TABLE.rows],
+        **breakdown_json(columns, total),
+    }
+
+
+def coverage_counts(code: str, period: Period, cutoff: date) -> list[dict]:
+    """Units in scope, inspected and not inspected in the period, per kind (one query)."""
+    result = TableResult(code, period.key, cutoff)
+    for row in db.session.execute(queries.coverage_query(
+            lambda ancestor: ancestor == code, period, cutoff)).mappings():
+        result.coverage[_kind(row["kind"])] = {
+            "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
+    return coverage_json(result.finish().coverage)
+
+
+def uninspected_units(code: str, period: Period, cutoff: date, kind: str | None = None) -> Select:
+    """The units of the subtree not inspected in the period (a query, for pagination)."""
+    return queries.uninspected_units_query(code, period, cutoff, kind)
+
+
+def uncovered_json(units: list, cutoff: date) -> list[dict]:
+    """A page of uninspected units, each with the date of its last inspection (one query)."""
+    last = dict(db.session.execute(
+        queries.last_inspected_query([u.id for u in units], cutoff)).all()) if units else {}
+    return [{"id": unit.id, "name": unit.name, "kind": unit.kind.value,
+             "kind_label": UNIT_KIND_LABELS[unit.kind.value],
+             "jurisdiction_code": unit.jurisdiction_code,
+             "jurisdiction_name": unit.jurisdiction.name, "licence_no": unit.licence_no,
+             "last_inspected_on": last[unit.id].isoformat() if unit.id in last else None}
+            for unit in units]
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None = None, *,
+                   kind: str = "draft", built_by: User | None = None) -> StatsSnapshot:
+    """Compute and store an immutable snapshot; a `final` one must pass every error rule."""
+    jurisdiction = db.session.get(Jurisdiction, jurisdiction_code)
+    if jurisdiction is None:
+        raise not_found()
+    period, cutoff = resolve_period(period_key, cutoff)
+    if kind not in KIND_LABELS:
+        raise invalid({"kind": ["快照类型应为 draft（草稿）或 final（正式）。"]})
+    data_as_of = utcnow()
+    columns, total = breakdown(jurisdiction_code, period, cutoff)
+    if kind == "final" and total.has_errors:
+        raise ApiError(
+            422, "统计表未通过校验规则，不能生成正式报表。",
+            errors={"validation": [issue["message"] for issue in total.errors]},
+            reason="validation_failed")
+    version = (db.session.scalar(
+        select(func.max(StatsSnapshot.version)).where(
+            StatsSnapshot.jurisdiction_code == jurisdiction_code,
+            StatsSnapshot.period_key == period.key)) or 0) + 1
+    snapshot = StatsSnapshot(
+        jurisdiction_code=jurisdiction_code, period_key=period.key, cutoff=cutoff,
+        data_as_of=data_as_of, definition_version=TABLE.version, kind=SnapshotKind(kind),
+        version=version, figures=total.figures_json(), context=dict(total.context),
+        breakdown=breakdown_json(columns, total), validation=total.issues,
+        coverage=total.coverage, built_by_id=built_by.id if built_by else None,
+        built_at=utcnow())
+    db.session.add(snapshot)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ApiError(409, "同时有其他人在生成该报表的快照，请重试。",
+                       reason="concurrent_snapshot") from None
+    return snapshot
+
+
+def snapshot_values(snapshot: StatsSnapshot) -> dict[str, Any]:
+    """The stored exact figures, typed (Decimal yuan for money)."""
+    return {code: exact_from_json(TABLE_ROWS[code], value)
+            for code, value in snapshot.figures.items()}
+
+
+def workbook_filename(snapshot: StatsSnapshot) -> str:
+    """`510100_成都市_2026年上半年_校园食品安全守护行动工作情况统计表.xlsx`."""
+    period = parse_period(snapshot.period_key)
+    return (f"{snapshot.jurisdiction_code}_{snapshot.jurisdiction.name}_{period.label}_"
+            f"{TABLE.title}.xlsx")
+
+
+def snapshot_summary(snapshot: StatsSnapshot) -> dict:
+    """A snapshot in lists."""
+    period = parse_period(snapshot.period_key)
+    return {
+        "id": snapshot.id,
+        "jurisdiction": {"code": snapshot.jurisdiction_code, "name": snapshot.jurisdiction.name,
+                         "level": snapshot.jurisdiction.level},
+        "period": period_json(period),
+        "cutoff": snapshot.cutoff.isoformat(),
+        "kind": snapshot.kind.value,
+        "kind_label": KIND_LABELS[snapshot.kind.value],
+        "version": snapshot.version,
+        "definition_version": snapshot.definition_version,
+        "data_as_of": iso_cst(snapshot.data_as_of),
+        "built_at": iso_cst(snapshot.built_at),
+        "built_by": ({"id": snapshot.built_by.id, "name": snapshot.built_by.display_name}
+                     if snapshot.built_by else None),
+        "valid": not any(i["severity"] == "error" for i in snapshot.validation),
+    }
+
+
+def snapshot_dict(snapshot: StatsSnapshot) -> dict:
+    """The whole snapshot as plain JSON: what the API returns and the workbook builder takes.
+
+    Keys beyond `snapshot_summary`: `title`, `rows` (in table order: code, label, unit, section,
+    section_label, group, value — the display figure, 万元 as a string like "0.37" —, exact),
+    `figures` (code → exact: int, or yuan string for money), `context`, `validation`,
+    `coverage`, `breakdown` ({columns: [{code, name, figures, display}], total: {...}}),
+    `filename`.
+    """
+    values = snapshot_values(snapshot)
+    return {
+        **snapshot_summary(snapshot),
+        "title": TABLE.title,
+        "rows": rows_json(values),
+        "figures": dict(snapshot.figures),
+        "context": context_json(snapshot.context),
+        "validation": list(snapshot.validation),
+        "coverage": coverage_json(snapshot.coverage),
+        "breakdown": snapshot.breakdown,
+        "filename": workbook_filename(snapshot),
+    }
+
+
+def snapshot_scope(user: User) -> ColumnElement[bool]:
+    if user.role == Role.SCHOOL:
+        raise ApiError(403, "学校账户不能查看统计报表。")
+    return in_subtree(user.jurisdiction_code, StatsSnapshot.jurisdiction_code)
+
+
+def get_snapshot(user: User, snapshot_id: int) -> StatsSnapshot:
+    """A snapshot of the user's subtree, else 404."""
+    snapshot = db.session.scalar(select(StatsSnapshot).where(
+        StatsSnapshot.id == snapshot_id, snapshot_scope(user)))
+    if snapshot is None:
+        raise not_found()
+    return snapshot
+
+
+def list_snapshots(user: User, args: dict) -> Select:
+    """Snapshots of the user's subtree, newest first (filters: jurisdiction, period, kind)."""
+    query = (select(StatsSnapshot).where(snapshot_scope(user))
+             .order_by(StatsSnapshot.built_at.desc(), StatsSnapshot.id.desc()))
+    if code := args.get("jurisdiction"):
+        query = query.where(StatsSnapshot.jurisdiction_code == code)
+    if period := args.get("period"):
+        query = query.where(StatsSnapshot.period_key == period)
+    if kind := args.get("kind"):
+        query = query.where(StatsSnapshot.kind == SnapshotKind(kind))
+    return query
+
