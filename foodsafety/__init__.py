@@ -102,8 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.inspections.routes import blp as inspections_blp
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
+    from foodsafety.statistics.routes import blp as statistics_blp
 
-    for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp):
+    for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
+                statistics_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
 
