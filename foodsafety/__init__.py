@@ -93,19 +93,20 @@ def _check_json_body(app: Flask) -> None:
 
 
 # Endpoints (filled in by their blueprints) that accept multipart uploads.
-MULTIPART_ENDPOINTS: set[str] = set()
+MULTIPART_ENDPOINTS: set[str] = {"imports.Imports"}
 
 
 def _register_blueprints(app: Flask) -> None:
     from foodsafety.accounts.routes import blp as accounts_blp
     from foodsafety.enforcement.routes import blp as enforcement_blp
+    from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
     from foodsafety.statistics.routes import blp as statistics_blp
 
     for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
-                statistics_blp):
+                statistics_blp, imports_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
 

@@ -1,0 +1,258 @@
+"""Read an uploaded workbook safely and turn its cells into API input, one dict per row.
+
+The file is checked before openpyxl sees it (a real zip, members of bounded uncompressed
+size: no zip bombs); openpyxl then streams it read-only with `data_only` (formulas are never
+evaluated, a text cell starting with `=`, `+`, `-` or `@` is kept as literal text) and parses
+its XML through defusedxml. Each cell becomes the value the JSON API would receive
+(a label becomes its code, a date its ISO text, a number in a code column its digits), so the
+registry schemas and row checks judge an imported row exactly as they judge an API request.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from io import BytesIO
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from foodsafety.errors import ApiError
+from foodsafety.imports.template import (
+    ERROR_HEADER,
+    INSTRUCTIONS_SHEET,
+    SHEETS,
+    SHEETS_BY_TITLE,
+    Column,
+    Sheet,
+)
+
+MAX_MEMBER_BYTES = 128 * 1024 * 1024  # one XML part, uncompressed (20,000 rows take ~10 MB)
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+MAX_MEMBERS = 500
+MAX_ROWS_PER_SHEET = 50_000
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number: longer codes are corrupted
+_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+class UnreadableWorkbook(ApiError):
+    """The upload is not a workbook we will open (415 not a workbook, 413 too big, 422 broken)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, located as the user sees it in Excel."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "message": self.message}
+
+
+@dataclass
+class Row:
+    """One data row: its Excel row number, API input values and per-field cell errors."""
+
+    number: int
+    data: dict
+    cell_errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedWorkbook:
+    rows: dict[str, list[Row]]  # sheet key -> data rows
+    problems: list[Problem]
+
+    @property
+    def total(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse anything but a zip whose members stay within the uncompressed size limits."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise UnreadableWorkbook(415, "只能导入 Excel 工作簿（.xlsx 文件）；.xls 等其他格式请在 Excel 中另存为 .xlsx。")
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableWorkbook(415, "文件已损坏或不是 Excel 工作簿（.xlsx 文件）。") from exc
+    names = {m.filename for m in members}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise UnreadableWorkbook(415, "文件不是 Excel 工作簿（.xlsx 文件）。")
+    too_big = any(m.file_size > MAX_MEMBER_BYTES for m in members)
+    if too_big or len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_TOTAL_BYTES:
+        raise UnreadableWorkbook(413, "工作簿解压后过大，请删除多余内容或分批导入。")
+
+
+def read_workbook(data: bytes) -> ParsedWorkbook:
+    """Parse every known sheet into rows; header and cell problems are collected, not raised."""
+    check_archive(data)
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
+    parsed = ParsedWorkbook(rows={s.key: [] for s in SHEETS}, problems=[])
+    try:
+        for worksheet in workbook.worksheets:
+            title = worksheet.title.strip()
+            if title == INSTRUCTIONS_SHEET:
+                continue
+            sheet = SHEETS_BY_TITLE.get(title)
+            if sheet is None:
+                known = "、".join(f"“{s.title}”" for s in SHEETS)
+                parsed.problems.append(Problem(worksheet.title, None, None,
+                                               f"未知的工作表“{worksheet.title}”，工作表名称应为 {known}。"))
+                continue
+            _read_sheet(worksheet, sheet, parsed)
+    except Exception as exc:
+        raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
+    finally:
+        workbook.close()
+    if not parsed.problems and not parsed.total:
+        parsed.problems.append(Problem(SHEETS[0].title, None, None, "文件中没有可导入的数据行。"))
+    return parsed
+
+
+def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
+    worksheet.reset_dimensions()  # the stored dimension may be wrong; read every cell there is
+    rows = worksheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    positions = _header_positions(sheet, header, parsed.problems)
+    if positions is None:
+        return
+    out = parsed.rows[sheet.key]
+    example = sheet.example[sheet.marker]
+    for number, values in enumerate(rows, start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if len(out) >= MAX_ROWS_PER_SHEET:
+            parsed.problems.append(Problem(sheet.title, number, None,
+                                           f"每个工作表最多 {MAX_ROWS_PER_SHEET} 行数据，请分批导入。"))
+            return
+        row = Row(number, {})
+        for column, index in positions:
+            value = values[index] if index < len(values) else None
+            _read_cell(column, value, row)
+        if row.data.get(sheet.marker) == example:
+            continue  # the template's example row
+        out.append(row)
+
+
+def _header_positions(sheet: Sheet, header: tuple, problems: list[Problem]
+                      ) -> list[tuple[Column, int]] | None:
+    """Map each template column to its position; report unknown, repeated and missing headers."""
+    seen: dict[str, int] = {}
+    bad = False
+    for index, value in enumerate(header):
+        text = str(value).strip() if value is not None else ""
+        if not text or text == ERROR_HEADER:
+            continue
+        if text not in sheet.by_header:
+            problems.append(Problem(sheet.title, 1, text, f"未知的列“{text}”，请使用系统提供的导入模板。"))
+            bad = True
+        elif text in seen:
+            problems.append(Problem(sheet.title, 1, text, f"列“{text}”重复出现。"))
+            bad = True
+        else:
+            seen[text] = index
+    for column in sheet.columns:
+        if column.header not in seen:
+            problems.append(Problem(sheet.title, 1, column.header, f"缺少列“{column.header}”。"))
+            bad = True
+    return None if bad else [(c, seen[c.header]) for c in sheet.columns]
+
+
+def _read_cell(column: Column, value, row: Row) -> None:
+    """Put the API input for one cell into `row.data`, or record why the cell is unreadable."""
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        if column.required:
+            row.cell_errors[column.field] = "不能为空。"
+        elif column.kind not in ("bool", "multi") and column.field != "haccp":
+            row.data[column.field] = None  # left out: the schema's default applies
+        return
+    try:
+        row.data[column.field] = READERS[column.kind](column, value)
+    except ValueError as exc:
+        row.cell_errors[column.field] = str(exc)
+
+
+def _text(column: Column, value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    return str(value)
+
+
+def _code(column: Column, value) -> str:
+    if isinstance(value, bool) or isinstance(value, date | datetime):
+        raise ValueError("应按文本填写。")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError("格式不正确，应按文本填写。")
+        digits = str(int(value))
+        if len(digits.rstrip("0")) > EXCEL_DIGITS or len(digits) > EXCEL_DIGITS:
+            raise ValueError("该代码被 Excel 存成了数字，超过 15 位的部分已丢失；请将单元格设为文本格式后重新填写。")
+        return digits
+    return str(value)
+
+
+def _date(column: Column, value) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # an Excel serial day number left unformatted
+            return from_excel(value).date().isoformat()
+        raise ValueError("不是有效的日期（格式 YYYY-MM-DD）。")
+    match = _DATE_TEXT.fullmatch(str(value))
+    if not match:
+        raise ValueError("不是有效的日期（格式 YYYY-MM-DD）。")
+    try:
+        return date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        raise ValueError("不是有效的日期（格式 YYYY-MM-DD）。") from None
+
+
+def _choice(column: Column, value) -> str:
+    text = _text(column, value)
+    for code, label in column.choices.items():
+        if text in (label, code):
+            return code
+    raise ValueError("取值应为以下之一：" + "、".join(column.labels) + "。")
+
+
+def _multi(column: Column, value) -> list[str]:
+    codes = []
+    for part in _SEPARATORS.split(_text(column, value)):
+        if part:
+            codes.append(_choice(column, part))
+    return codes
+
+
+def _bool(column: Column, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(column, value).upper()
+    if text in ("是", "TRUE"):
+        return True
+    if text in ("否", "FALSE"):
+        return False
+    raise ValueError("应填“是”或“否”。")
+
+
+READERS = {"text": _text, "code": _code, "date": _date, "choice": _choice, "multi": _multi,
+           "bool": _bool}
