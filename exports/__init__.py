@@ -1,0 +1,1 @@
+"""Excel workbooks: pure builders (data in → openpyxl workbook / bytes out); views only stream them."""

@@ -1,0 +1,536 @@
+"""The statistics workbook (校园食品安全守护行动工作情况统计表) as a pure builder.
+
+Input is a `StatisticsReport` (plain data: figures, breakdown, validation results, coverage);
+output is an openpyxl `Workbook`, its bytes, or a file written atomically. No database, no Flask.
+The layout is driven from `foodsafety.statistics.definition.TABLE`: no label or row order here.
+
+Sheet 1 「统计表」 is the official form, laid out as the attachment of 国市监食经〔2020〕61号:
+
+    | 项目 (A:C merged)                                    | 数量 |
+    | 基本情况 (A, merged  | 辖区内持证学校食堂数（家） (B:C)| 12   |
+    |  down its 11 rows)  | …                              |      |
+    | 督促整改情况         | 学校食堂整改问题 | 原料进货…（家） |      |
+    |                     | 数量 (B, merged) | … (C)          |      |
+    |                     | 供餐单位整改…    | …              |      |
+    | 监督检查和案件查处情况 | 监督检查数（户次） (B:C)         |      |
+
+i.e. column A holds the section label merged over its rows; column B holds a sub-group label merged
+over its rows where the definition gives one (督促整改情况), and otherwise B:C are merged for the row's
+label; column D holds the figure. All 30 rows are present even when zero. Sheet 2 「分地区明细」 repeats
+the item columns with one figure column per child jurisdiction plus 合计 (the jurisdiction's own
+figure); sheet 3 「校验与覆盖」 lists the validation results and the units not inspected in the period.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from exports.xlsx_safety import footer_text, put_text
+from foodsafety.inspections.labels import UNIT_KIND_LABELS
+from foodsafety.periods import parse_period
+from foodsafety.statistics.definition import TABLE, Row
+from foodsafety.timeutil import CST
+
+Value = int | Decimal
+GENERATOR = "校园食品安全守护行动数据系统"
+KIND_LABELS = {"draft": "草稿", "final": "定稿"}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+SHEET_FORM, SHEET_BREAKDOWN, SHEET_CHECKS = "统计表", "分地区明细", "校验与覆盖"
+TOTAL_LABEL = "合计"
+INTEGER_FORMAT, MONEY_FORMAT = "0", "0.00"
+YUAN_PER_WAN = Decimal(10000)
+
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+_THIN = Side(style="thin")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+# The item columns (section | group | label) shared by sheets 1 and 2, then the figures.
+SECTION_COL, GROUP_COL, LABEL_COL, FIRST_VALUE_COL = 1, 2, 3, 4
+ITEM_WIDTHS = {SECTION_COL: 12, GROUP_COL: 12, LABEL_COL: 44}
+
+
+# --- the input ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BreakdownColumn:
+    """One child jurisdiction's exact figures (D4 in yuan)."""
+
+    code: str
+    name: str
+    values: Mapping[str, Value]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A broken validation rule."""
+
+    severity: str  # error / warning
+    message: str
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """Units of one kind in scope, and how many of them were inspected in the period."""
+
+    kind: str
+    units: int
+    inspected: int
+
+    @property
+    def uninspected(self) -> int:
+        return self.units - self.inspected
+
+
+@dataclass(frozen=True)
+class UninspectedUnit:
+    """A unit in scope that no inspection in the period visited."""
+
+    name: str
+    kind: str
+    jurisdiction: str  # the county's name
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class StatisticsReport:
+    """Everything the workbook shows: one jurisdiction's table for one period, as plain data.
+
+    `values` and each breakdown column hold EXACT figures keyed by row code (`A1`…`D8`); D4 is in
+    yuan and is converted to 万元 (half-up, 2 decimals) once, here, at output. Missing codes are 0.
+    `data_as_of` is an instant (naive values are taken as UTC); it is shown in Beijing time.
+    """
+
+    jurisdiction_code: str
+    jurisdiction_name: str
+    period_key: str
+    cutoff: date
+    data_as_of: datetime
+    values: Mapping[str, Value]
+    kind: str = "draft"
+    snapshot_id: int | None = None
+    snapshot_version: int | None = None
+    definition_version: str = TABLE.version
+    breakdown: Sequence[BreakdownColumn] = ()
+    issues: Sequence[Issue] = ()
+    coverage: Sequence[CoverageCount] = ()
+    uninspected: Sequence[UninspectedUnit] = ()
+    generator: str = GENERATOR
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def period_label(self) -> str:
+        return parse_period(self.period_key).label
+
+    @property
+    def is_draft(self) -> bool:
+        return self.kind != "final"
+
+
+def display_value(row: Row, value: Value | None) -> Value:
+    """The figure as the form shows it: 万元 rounded half-up once, counts as integers."""
+    if row.is_money:
+        quantum = Decimal(1).scaleb(-row.decimals)
+        return (Decimal(value or 0) / YUAN_PER_WAN).quantize(quantum, rounding=ROUND_HALF_UP)
+    return int(value or 0)
+
+
+# --- the adapter from the snapshot JSON -------------------------------------------------------
+
+def _first(d: Mapping, *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if key in d and d[key] is not None:
+            return d[key]
+    return default
+
+
+def _exact(code: str, value: Any) -> Value:
+    row = TABLE_ROWS[code]
+    if isinstance(value, Mapping):  # {"value": "0.37", "exact": "3703.50"} as in rows_json
+        value = _first(value, "exact", "value", default=0)
+    return Decimal(str(value)) if row.is_money else int(value)
+
+
+def _figures(raw: Any) -> dict[str, Value]:
+    """Figures from `{code: value}` or `[{code, exact|value}]`, exact (D4 in yuan)."""
+    if isinstance(raw, Mapping):
+        items: Iterable = raw.items()
+    else:
+        items = ((item["code"], item) for item in raw or ())
+    return {code: _exact(code, value) for code, value in items if code in TABLE_ROWS}
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def from_snapshot_dict(d: Mapping[str, Any]) -> StatisticsReport:
+    """Adapt the statistics service's snapshot JSON to a `StatisticsReport`."""
+    jurisdiction = d.get("jurisdiction") if isinstance(d.get("jurisdiction"), Mapping) else {}
+    period = d.get("period") if isinstance(d.get("period"), Mapping) else {}
+    coverage_raw = d.get("coverage") or []
+    uninspected_raw: Any = d.get("uninspected") or []
+    if isinstance(coverage_raw, Mapping):
+        uninspected_raw = _first(coverage_raw, "uninspected_units", "units_list", default=uninspected_raw)
+        per_kind = _first(coverage_raw, "by_kind", "counts", default=None)
+        if per_kind is None:
+            per_kind = {k: v for k, v in coverage_raw.items() if k in UNIT_KIND_LABELS}
+        coverage_raw = ([{"kind": k, **v} for k, v in per_kind.items()]
+                        if isinstance(per_kind, Mapping) else per_kind)
+    return StatisticsReport(
+        jurisdiction_code=_first(d, "jurisdiction_code", default=jurisdiction.get("code", "")),
+        jurisdiction_name=_first(d, "jurisdiction_name", default=jurisdiction.get("name", "")),
+        period_key=_first(d, "period_key", default=period.get("key", "")),
+        cutoff=_date(d["cutoff"]),
+        data_as_of=_instant(_first(d, "data_as_of", "built_at", "created_at")),
+        values=_figures(_first(d, "figures", "values", "rows")),
+        kind=_first(d, "kind", default="draft"),
+        snapshot_id=d.get("id", d.get("snapshot_id")),
+        snapshot_version=d.get("version"),
+        definition_version=_first(d, "definition_version", "table_version", default=TABLE.version),
+        breakdown=[BreakdownColumn(code=_first(c, "code", "jurisdiction_code"),
+                                   name=_first(c, "name", "jurisdiction_name", default=""),
+                                   values=_figures(_first(c, "figures", "values", "rows")))
+                   for c in d.get("breakdown") or ()],
+        issues=[Issue(severity=i["severity"], message=i["message"], rule=i.get("rule", ""))
+                for i in _first(d, "issues", "validation", default=())],
+        coverage=[CoverageCount(kind=c["kind"], units=int(_first(c, "units", "in_scope", default=0)),
+                                inspected=int(c.get("inspected", 0)))
+                  for c in coverage_raw],
+        uninspected=[UninspectedUnit(
+            name=_first(u, "name", "unit_name", default=""), kind=_first(u, "kind", default=""),
+            jurisdiction=_first(u, "jurisdiction_name", "jurisdiction", default=""),
+            licence=_first(u, "licence_no", "licence")) for u in uninspected_raw],
+    )
+
+
+# --- small formatting helpers ---------------------------------------------------------------
+
+TABLE_ROWS = {row.code: row for row in TABLE.rows}
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _as_of_text(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(CST)
+    return f"{_cn_date(local.date())} {local:%H:%M}（北京时间）"
+
+
+def _title(report: StatisticsReport, suffix: str = "") -> str:
+    draft = f"（{KIND_LABELS['draft']}）" if report.is_draft else ""
+    return f"{TABLE.title}{suffix}{draft}"
+
+
+def _provenance(report: StatisticsReport) -> str:
+    """Where the figures come from: data-as-of, snapshot and definition versions, generator."""
+    parts = [f"数据截至{_as_of_text(report.data_as_of)}"]
+    if report.snapshot_id is not None:
+        version = f"第{report.snapshot_version}版" if report.snapshot_version is not None else ""
+        parts.append(f"快照#{report.snapshot_id}{version}")
+    parts.append(f"统计表定义{report.definition_version}")
+    parts.append(KIND_LABELS.get(report.kind, report.kind))
+    parts.append(f"生成：{report.generator}")
+    return "；".join(parts)
+
+
+def _style(cell, *, font: Font, alignment: Alignment = CENTER, border: bool = True,
+           fill: PatternFill | None = None, number_format: str | None = None) -> None:
+    cell.font = font
+    cell.alignment = alignment
+    if border:
+        cell.border = BORDER
+    if fill is not None:
+        cell.fill = fill
+    if number_format is not None:
+        cell.number_format = number_format
+
+
+def _body(bold: bool = False, size: int = 11) -> Font:
+    return Font(name=BODY_FONT, size=size, bold=bold)
+
+
+def _merge(ws: Worksheet, top: int, left: int, bottom: int, right: int) -> None:
+    if (top, left) != (bottom, right):
+        ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+
+
+def _banner(ws: Worksheet, row: int, text: str, last_col: int, *, font: Font,
+            alignment: Alignment = LEFT, height: float | None = None) -> None:
+    """A full-width line of text (title, 填报单位, notes) without borders."""
+    cell = put_text(ws, row, 1, text)
+    _style(cell, font=font, alignment=alignment, border=False)
+    _merge(ws, row, 1, row, last_col)
+    if height:
+        ws.row_dimensions[row].height = height
+
+
+def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
+    """The item columns (section | group | label) from `top` down; returns row code → sheet row."""
+    at: dict[str, int] = {}
+    r = top
+    for section in TABLE.sections:
+        section_top = r
+        for group, members in groupby(TABLE.section_rows(section.key), key=lambda row: row.group):
+            group_top = r
+            for row in members:
+                at[row.code] = r
+                if group is None:
+                    put_text(ws, r, GROUP_COL, row.label)
+                    _merge(ws, r, GROUP_COL, r, LABEL_COL)
+                else:
+                    put_text(ws, r, LABEL_COL, row.label)
+                r += 1
+            if group is not None:
+                put_text(ws, group_top, GROUP_COL, group)
+                _merge(ws, group_top, GROUP_COL, r - 1, GROUP_COL)
+        put_text(ws, section_top, SECTION_COL, section.label)
+        _merge(ws, section_top, SECTION_COL, r - 1, SECTION_COL)
+    for sheet_row in range(top, r):
+        ws.row_dimensions[sheet_row].height = 20
+        for col in range(1, last_col + 1):
+            label_cell = col == LABEL_COL or (col == GROUP_COL and ws.cell(sheet_row, LABEL_COL).value is None)
+            _style(ws.cell(sheet_row, col), font=_body(),
+                   alignment=LEFT if label_cell else CENTER)
+    return at
+
+
+def _write_figure(ws: Worksheet, sheet_row: int, col: int, row: Row, value: Value | None) -> None:
+    cell = ws.cell(sheet_row, col, display_value(row, value))
+    _style(cell, font=_body(), alignment=RIGHT,
+           number_format=MONEY_FORMAT if row.is_money else INTEGER_FORMAT)
+
+
+def _header(ws: Worksheet, row: int, labels: Sequence[tuple[int, int, str]]) -> None:
+    """Column headers: (first col, last col, text)."""
+    for first, last, text in labels:
+        put_text(ws, row, first, text)
+        _merge(ws, row, first, row, last)
+        for col in range(first, last + 1):
+            _style(ws.cell(row, col), font=_body(bold=True), fill=HEADER_FILL)
+    ws.row_dimensions[row].height = 22
+
+
+def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_rows: str,
+          title_cols: str | None = None) -> None:
+    """A4, fitted to one page width, print titles, provenance footer, draft marking."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols
+    ws.oddFooter.center.text = footer_text(_provenance(report))
+    ws.oddFooter.center.size = 8
+    ws.oddFooter.center.font = f"{BODY_FONT},Regular"
+    ws.oddFooter.right.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.right.size = 8
+    if report.is_draft:
+        ws.oddHeader.center.text = footer_text(f"{KIND_LABELS['draft']}——未定稿，仅供核对，不作正式报送")
+        ws.oddHeader.center.color = "C00000"
+        ws.oddHeader.center.font = f"{TITLE_FONT},Regular"
+
+
+def _meta_lines(report: StatisticsReport) -> tuple[str, str]:
+    return (f"填报单位：{report.jurisdiction_name}",
+            f"统计期间：{report.period_label}　　截止日期：{_cn_date(report.cutoff)}")
+
+
+# --- the three sheets -----------------------------------------------------------------------
+
+def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
+    """Sheet 1: the official form."""
+    last = FIRST_VALUE_COL
+    _banner(ws, 1, _title(report), last, font=Font(name=TITLE_FONT, size=16),
+            alignment=CENTER, height=32)
+    unit_line, period_line = _meta_lines(report)
+    _banner(ws, 2, unit_line, last, font=_body(), height=20)
+    _banner(ws, 3, period_line, last, font=_body(), height=20)
+    header_row = 4
+    _header(ws, header_row, [(SECTION_COL, LABEL_COL, TABLE.columns[0]),
+                             (FIRST_VALUE_COL, FIRST_VALUE_COL, TABLE.columns[1])])
+    at = _write_items(ws, header_row + 1, last)
+    for row in TABLE.rows:
+        _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.values.get(row.code))
+    note_row = max(at.values()) + 1
+    _banner(ws, note_row, _provenance(report), last, font=_body(size=9), height=30)
+    for col, width in {**ITEM_WIDTHS, FIRST_VALUE_COL: 16}.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    _page(ws, report, landscape=False, title_rows=f"{header_row}:{header_row}")
+    ws.print_area = f"A1:{get_column_letter(last)}{note_row}"
+
+
+BREAKDOWN_NOTES = (
+    "注：1. “合计”为本级统计数，按全辖区单位直接统计，不是由各下级数字相加得出。",
+    "2. 供应的学校数（个）按学校去重：一所学校由不同下级的供餐单位供餐时只计一次，故合计可小于各下级之和。",
+    "3. 罚没金额按元精确汇总后折算为万元并四舍五入保留两位小数，合计可能与各下级万元数之和相差舍入误差。",
+)
+
+
+def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
+    """Sheet 2: the figures of each child jurisdiction, then the jurisdiction's own (合计)."""
+    columns = list(report.breakdown)
+    total_col = FIRST_VALUE_COL + len(columns)
+    last = total_col
+    _banner(ws, 1, _title(report, "——分地区明细"), last, font=Font(name=TITLE_FONT, size=14),
+            alignment=CENTER, height=28)
+    unit_line, period_line = _meta_lines(report)
+    _banner(ws, 2, f"{unit_line}　　{period_line}", last, font=_body(), height=20)
+    header_row = 3
+    _header(ws, header_row, [(SECTION_COL, LABEL_COL, TABLE.columns[0]),
+                             *((FIRST_VALUE_COL + i, FIRST_VALUE_COL + i, c.name)
+                               for i, c in enumerate(columns)),
+                             (total_col, total_col, TOTAL_LABEL)])
+    at = _write_items(ws, header_row + 1, last)
+    for row in TABLE.rows:
+        for i, column in enumerate(columns):
+            _write_figure(ws, at[row.code], FIRST_VALUE_COL + i, row, column.values.get(row.code))
+        _write_figure(ws, at[row.code], total_col, row, report.values.get(row.code))
+    r = max(at.values()) + 1
+    notes = BREAKDOWN_NOTES if columns else (*BREAKDOWN_NOTES[:1], "本级无下级行政区划。")
+    for note in notes:
+        _banner(ws, r, note, last, font=_body(size=9))
+        r += 1
+    for col, width in ITEM_WIDTHS.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for col in range(FIRST_VALUE_COL, last + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 12
+    ws.freeze_panes = ws.cell(header_row + 1, FIRST_VALUE_COL)
+    _page(ws, report, landscape=True, title_rows=f"{header_row}:{header_row}", title_cols="A:C")
+
+
+CHECK_WIDTHS = {1: 6, 2: 50, 3: 24, 4: 18, 5: 24}
+
+
+def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           empty: str) -> int:
+    """A bordered list under `headers`; text cells are written inert. Returns the next free row."""
+    _header(ws, top, [(i, i, text) for i, text in enumerate(headers, start=1)])
+    r = top + 1
+    if not rows:
+        _banner(ws, r, empty, len(headers), font=_body())
+        return r + 2
+    for values in rows:
+        for col, value in enumerate(values, start=1):
+            if isinstance(value, int):
+                cell = ws.cell(r, col, value)
+                _style(cell, font=_body(), alignment=RIGHT, number_format=INTEGER_FORMAT)
+            else:
+                cell = put_text(ws, r, col, value or "")
+                _style(cell, font=_body(), alignment=LEFT if col == 2 else CENTER)
+        r += 1
+    return r + 1
+
+
+def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
+    """Sheet 3: validation results, inspection coverage and the units not inspected."""
+    last = len(CHECK_WIDTHS)
+    _banner(ws, 1, _title(report, "——校验结果与检查覆盖"), last, font=Font(name=TITLE_FONT, size=14),
+            alignment=CENTER, height=28)
+    unit_line, period_line = _meta_lines(report)
+    _banner(ws, 2, f"{unit_line}　　{period_line}", last, font=_body(), height=20)
+
+    errors = sum(1 for issue in report.issues if issue.severity == "error")
+    verdict = ("存在错误，本表不能作为定稿报送。" if errors
+               else "未发现错误，本表可以定稿报送。")
+    _banner(ws, 4, f"一、校验结果（{verdict}）", last, font=_body(bold=True))
+    r = _table(ws, 5, ("序号", "说明", "级别", "规则"),
+               [(i, issue.message, SEVERITY_LABELS.get(issue.severity, issue.severity), issue.rule)
+                for i, issue in enumerate(report.issues, start=1)],
+               "全部校验规则均已通过。")
+
+    _banner(ws, r, "二、检查覆盖情况", last, font=_body(bold=True))
+    r = _table(ws, r + 1, ("序号", "单位类别", "辖区内单位数（家）", "期内已检查（家）", "期内未检查（家）"),
+               [(i, UNIT_KIND_LABELS.get(c.kind, c.kind), c.units, c.inspected, c.uninspected)
+                for i, c in enumerate(report.coverage, start=1)],
+               "无覆盖统计。")
+
+    _banner(ws, r, "三、期内未接受检查的单位", last, font=_body(bold=True))
+    _table(ws, r + 1, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
+           [(i, u.name, UNIT_KIND_LABELS.get(u.kind, u.kind), u.jurisdiction, u.licence or "")
+            for i, u in enumerate(report.uninspected, start=1)],
+           "期内辖区内全部单位均已接受检查。")
+    for col, width in CHECK_WIDTHS.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    _page(ws, report, landscape=False, title_rows="1:2")
+
+
+# --- public API -----------------------------------------------------------------------------
+
+def build_workbook(report: StatisticsReport) -> Workbook:
+    """The three-sheet workbook of one report."""
+    wb = Workbook()
+    _form_sheet(wb.active, report)
+    wb.active.title = SHEET_FORM
+    _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), report)
+    _checks_sheet(wb.create_sheet(SHEET_CHECKS), report)
+    wb.properties.title = _title(report)
+    wb.properties.creator = report.generator
+    return wb
+
+
+def workbook_bytes(report: StatisticsReport) -> bytes:
+    """The workbook of one report as .xlsx bytes (what a view streams)."""
+    buffer = io.BytesIO()
+    build_workbook(report).save(buffer)
+    return buffer.getvalue()
+
+
+def workbook_filename(report: StatisticsReport) -> str:
+    """A file name that says what the workbook holds: code, period, kind and version."""
+    version = f"-v{report.snapshot_version}" if report.snapshot_version is not None else ""
+    return f"statistics-{report.jurisdiction_code}-{report.period_key}-{report.kind}{version}.xlsx"
+
+
+def write_workbook(report: StatisticsReport, path: str | os.PathLike) -> Path:
+    """Write the workbook to `path` atomically: a temp file in the same directory, then os.replace.
+
+    Readers see either the old file whole or the new one whole, never a half-written workbook.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = workbook_bytes(report)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

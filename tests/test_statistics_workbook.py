@@ -1,0 +1,237 @@
+"""The statistics workbook a county, city or province downloads and prints (issue 3 §4).
+
+Every test opens the produced .xlsx bytes with openpyxl, as the recipient's spreadsheet would.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from exports import statistics_workbook as sw
+from exports.statistics_workbook import (
+    BreakdownColumn,
+    CoverageCount,
+    Issue,
+    StatisticsReport,
+    UninspectedUnit,
+    from_snapshot_dict,
+    workbook_bytes,
+    write_workbook,
+)
+from foodsafety.statistics.definition import ROWS, SECTIONS, TABLE
+
+SEED = Path(__file__).resolve().parents[2] / "shared/seed/campus-food-safety-action-plan-2020.txt"
+FIRST_ITEM_ROW = 5  # title, 填报单位, period line, header, then the 30 rows
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1+1", "\r=cmd|' /C calc'!A0"]
+
+
+def report(**overrides) -> StatisticsReport:
+    values = {row.code: index for index, row in enumerate(ROWS, start=1)}
+    values["D4"] = Decimal("123450.00")  # 12.345 万元: half-up gives 12.35 (banker's would give 12.34)
+    data = dict(
+        jurisdiction_code="510100", jurisdiction_name="成都市", period_key="2026-H1",
+        cutoff=date(2026, 6, 30), data_as_of=datetime(2026, 6, 30, 18, 5, tzinfo=UTC),
+        values=values, kind="final", snapshot_id=41, snapshot_version=3,
+        breakdown=[BreakdownColumn("510104", "锦江区", {"A1": 3, "B2": 2, "D4": Decimal("100000.00")}),
+                   BreakdownColumn("510105", "青羊区", {"A1": 4, "B2": 2, "D4": Decimal("23450.00")})],
+        issues=[Issue("warning", TABLE.rules[-1].message, "D8 ≤ D7")],
+        coverage=[CoverageCount("canteen", 10, 7), CoverageCount("supplier", 2, 2)],
+        uninspected=[UninspectedUnit("成都市实验小学食堂", "canteen", "锦江区", "JY35101040000011")],
+    )
+    data.update(overrides)
+    return StatisticsReport(**data)
+
+
+def opened(rep: StatisticsReport):
+    return load_workbook(io.BytesIO(workbook_bytes(rep)))
+
+
+def form_rows(ws):
+    """Sheet 1's item rows as (section, group, label, figure) with merged blanks as None."""
+    return [tuple(ws.cell(r, c).value for c in range(1, 5))
+            for r in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + len(ROWS))]
+
+
+def test_the_workbook_has_the_form_the_breakdown_and_the_checks():
+    wb = opened(report())
+    assert wb.sheetnames == ["统计表", "分地区明细", "校验与覆盖"]
+
+
+def test_the_form_shows_title_reporting_unit_period_cutoff_and_headers():
+    ws = opened(report())["统计表"]
+    assert ws["A1"].value == "校园食品安全守护行动工作情况统计表"
+    assert ws["A2"].value == "填报单位：成都市"
+    assert "2026年上半年" in ws["A3"].value and "截止日期：2026年6月30日" in ws["A3"].value
+    assert (ws["A4"].value, ws["D4"].value) == ("项目", "数量")
+
+
+def test_every_row_label_is_verbatim_and_in_the_definitions_order():
+    rows = form_rows(opened(report())["统计表"])
+    labels = [label if label is not None else group for _section, group, label, _v in rows]
+    assert labels == [row.label for row in ROWS]
+    assert len(rows) == 30
+
+
+def test_labels_read_in_the_same_order_as_the_official_attachment():
+    if not SEED.exists():
+        pytest.skip("the seed file of 国市监食经〔2020〕61号 is not beside the repository")
+    text = SEED.read_text(encoding="utf-8")
+    attachment = "".join(line.strip() for line in text[text.rindex("附件"):].splitlines())
+    ws = opened(report())["统计表"]
+    cells = [ws.cell(r, c).value for r in range(4, FIRST_ITEM_ROW + len(ROWS)) for c in range(1, 4)]
+    position = 0
+    for label in (v for v in cells if isinstance(v, str)):
+        found = attachment.find(label, position)
+        assert found >= 0, f"「{label}」 is not in the attachment after position {position}"
+        position = found + len(label)
+
+
+def test_sections_and_rectification_subgroups_are_merged_as_in_the_attachment():
+    ws = opened(report())["统计表"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:D1", "A4:C4", "A5:A15", "A16:A26", "A27:A34", "B16:B20", "B21:B26"} <= merged
+    assert [ws[f"A{r}"].value for r in (5, 16, 27)] == [s.label for s in SECTIONS]
+    assert (ws["B16"].value, ws["B21"].value) == ("学校食堂整改问题数量", "供餐单位整改问题数量")
+    for offset, row in enumerate(ROWS):
+        r = FIRST_ITEM_ROW + offset
+        assert (f"B{r}:C{r}" in merged) == (row.group is None), row.code
+
+
+def test_figures_are_numbers_with_integer_and_wan_yuan_formats():
+    ws = opened(report())["统计表"]
+    figures = {row.code: ws.cell(FIRST_ITEM_ROW + i, 4) for i, row in enumerate(ROWS)}
+    assert figures["A1"].value == 1 and figures["D8"].value == 30
+    assert figures["D4"].value == pytest.approx(12.35)
+    assert figures["D4"].number_format == "0.00"
+    assert {c.number_format for code, c in figures.items() if code != "D4"} == {"0"}
+
+
+def test_an_empty_period_still_prints_all_thirty_rows_as_zero():
+    ws = opened(report(values={}, breakdown=[], issues=[], coverage=[], uninspected=[]))["统计表"]
+    assert [v for *_labels, v in form_rows(ws)] == [0] * 30
+
+
+def test_the_form_prints_on_a4_portrait_one_page_wide_with_provenance_in_the_footer():
+    ws = opened(report())["统计表"]
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+    assert ws.page_setup.orientation == "portrait"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$4:$4"
+    footer = ws.oddFooter.center.text
+    assert "数据截至2026年7月1日 02:05（北京时间）" in footer  # 18:05 UTC is the next day in Beijing
+    assert "快照#41第3版" in footer and "校园食品安全守护行动数据系统" in footer
+    assert "草稿" not in footer
+
+
+def test_the_form_uses_chinese_fonts_and_borders():
+    ws = opened(report())["统计表"]
+    assert ws["A1"].font.name == "黑体"
+    assert ws["C16"].font.name == "宋体"
+    for coordinate in ("A4", "D4", "A5", "B16", "C16", "D34", "A34"):
+        assert ws[coordinate].border.left.style == "thin", coordinate
+
+
+def test_a_draft_is_marked_in_the_title_the_header_and_the_footer():
+    ws = opened(report(kind="draft"))["统计表"]
+    assert ws["A1"].value == "校园食品安全守护行动工作情况统计表（草稿）"
+    assert "草稿" in ws.oddHeader.center.text and "草稿" in ws.oddFooter.center.text
+
+
+def test_the_breakdown_has_a_column_per_child_and_the_jurisdictions_own_total():
+    ws = opened(report())["分地区明细"]
+    assert [ws.cell(3, c).value for c in range(4, 7)] == ["锦江区", "青羊区", "合计"]
+    a1, b2, d4 = (4 + [r.code for r in ROWS].index(code) for code in ("A1", "B2", "D4"))
+    assert [ws.cell(a1, c).value for c in range(4, 7)] == [3, 4, 1]
+    # B2 is not additive: the city's own figure (8 here) is what the total column shows.
+    assert [ws.cell(b2, c).value for c in range(4, 7)] == [2, 2, 8]
+    assert [ws.cell(d4, c).value for c in range(4, 7)] == [10, pytest.approx(2.35), pytest.approx(12.35)]
+    notes = " ".join(str(ws.cell(r, 1).value) for r in range(34, 40) if ws.cell(r, 1).value)
+    assert "供应的学校数（个）按学校去重" in notes
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+
+
+def test_the_checks_sheet_lists_rule_results_coverage_and_units_not_inspected():
+    ws = opened(report())["校验与覆盖"]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "一、校验结果（未发现错误，本表可以定稿报送。）" in texts
+    assert TABLE.rules[-1].message in texts and "警告" in texts
+    assert ["学校食堂", 10, 7, 3] == texts[texts.index("学校食堂"):texts.index("学校食堂") + 4]
+    assert "成都市实验小学食堂" in texts and "JY35101040000011" in texts
+
+
+def test_an_error_says_the_table_cannot_be_final():
+    ws = opened(report(issues=[Issue("error", TABLE.rules[0].message, "A2 ≤ A1")]))["校验与覆盖"]
+    assert ws["A4"].value == "一、校验结果（存在错误，本表不能作为定稿报送。）"
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_names_that_look_like_formulas_stay_text(name):
+    rep = report(jurisdiction_name=name,
+                 breakdown=[BreakdownColumn("510104", name, {"A1": 1})],
+                 uninspected=[UninspectedUnit(name, "canteen", name, name)])
+    data = workbook_bytes(rep)
+    expected = name.replace("\r", "\n")  # XML cannot carry a bare CR; it reads back as LF
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and expected in c.value]
+    exact = [c for c in cells if c.value == expected]
+    assert len(exact) >= 4  # the breakdown header, unit name, jurisdiction, licence
+    for cell in exact:
+        assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+    assert not [c for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(re.search(rb"<f[ >]", xml) for xml in sheets)
+
+
+def test_an_ampersand_in_the_generator_does_not_become_a_footer_code():
+    ws = opened(report(generator="A&B"))["统计表"]
+    assert "生成：A&&B" in ws.oddFooter.center.text  # "&&" is how a footer spells a literal "&"
+
+
+def test_writing_leaves_no_temporary_file_and_replaces_an_existing_file_whole(tmp_path):
+    target = tmp_path / "exports" / "statistics.xlsx"
+    target.parent.mkdir()
+    target.write_bytes(b"an older export")
+    assert write_workbook(report(), target) == target
+    assert list(target.parent.iterdir()) == [target]
+    assert load_workbook(target)["统计表"]["A2"].value == "填报单位：成都市"
+
+
+def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "statistics.xlsx"
+    write_workbook(report(), target)
+    before = target.read_bytes()
+
+    def broken_replace(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sw.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        write_workbook(report(jurisdiction_name="青羊区"), target)
+    assert target.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_snapshot_dict_becomes_a_report_with_exact_money():
+    rep = from_snapshot_dict({
+        "id": 7, "version": 2, "kind": "draft", "jurisdiction_code": "510104",
+        "jurisdiction_name": "锦江区", "period_key": "2026", "cutoff": "2026-12-15",
+        "data_as_of": "2026-12-15T02:00:00+08:00", "definition_version": TABLE.version,
+        "figures": {"A1": 5, "D4": "3703.50"},
+        "breakdown": [], "issues": [], "coverage": [],
+    })
+    assert rep.values == {"A1": 5, "D4": Decimal("3703.50")}
+    assert rep.period_label == "2026年全年"
+    ws = opened(rep)["统计表"]
+    assert ws["A3"].value.startswith("统计期间：2026年全年")
+    assert ws.cell(FIRST_ITEM_ROW + [r.code for r in ROWS].index("D4"), 4).value == pytest.approx(0.37)
