@@ -104,10 +104,18 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
     from foodsafety.statistics.routes import blp as statistics_blp
+    from foodsafety.web.routes import bp as web_bp
+    from foodsafety.web.school_api import blp as school_view_blp
+    from forms.mobile.routes import bp as mobile_bp
+    from forms.routes import blp as forms_blp
 
     for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
                 statistics_blp, imports_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    for blp in (forms_blp, school_view_blp):
+        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
+    app.register_blueprint(web_bp)
+    app.register_blueprint(mobile_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""The pages: the login page, the school's view, and the JSON the school's view needs."""

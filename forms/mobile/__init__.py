@@ -1,0 +1,1 @@
+"""The inspector's offline-first mobile form (served under `/m/`), rendered from `forms/definitions`."""

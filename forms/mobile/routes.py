@@ -1,0 +1,59 @@
+"""Routes of the inspector's app: the shell, its service worker and its manifest.
+
+Everything the app needs offline is precached by the service worker; the cache is named by a
+hash of those files, so any change to them installs a fresh cache and drops the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template
+
+bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates",
+               static_folder="static")
+
+HERE = Path(__file__).resolve().parent
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def _static_files() -> list[tuple[str, Path]]:
+    """(URL, file) of every static asset the app uses: its own and the shared ones."""
+    web_static = Path(current_app.blueprints["web"].static_folder)
+    pairs = []
+    for url_prefix, folder in (("/m/static/", HERE / "static"), ("/static/web/", web_static)):
+        pairs += [(url_prefix + p.relative_to(folder).as_posix(), p)
+                  for p in sorted(folder.rglob("*")) if p.is_file()]
+    return pairs
+
+
+def asset_version() -> str:
+    """A short hash of the shell, the service worker and every precached file."""
+    digest = hashlib.sha256()
+    templates = HERE / "templates" / "mobile"
+    for url, path in [("shell", templates / "shell.html"), ("sw", templates / "sw.js"),
+                      *_static_files()]:
+        digest.update(url.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@bp.get("/")
+def shell():
+    """The app shell: static, no user data, so the service worker may serve it offline."""
+    return render_template("mobile/shell.html"), 200, NO_CACHE
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, at `/m/` so that its scope covers the app."""
+    assets = ["/m/", "/m/manifest.webmanifest", *(url for url, _ in _static_files())]
+    body = render_template("mobile/sw.js", version=asset_version(), assets=assets)
+    return body, 200, {**NO_CACHE, "Content-Type": "text/javascript; charset=utf-8"}
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """Lets the app be added to the home screen and opened full-screen."""
+    body = render_template("mobile/manifest.webmanifest")
+    return body, 200, {**NO_CACHE, "Content-Type": "application/manifest+json; charset=utf-8"}

@@ -1,0 +1,254 @@
+// The inspector's app: log in → find the unit → fill the checklist → review → submit to the
+// outbox. Works offline once loaded: the service worker keeps the app, IndexedDB the rest.
+import {NetworkError, logout, request, session, updateUser} from '/static/web/api.js';
+import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
+import {loginForm} from '/static/web/login.js';
+import {definitionFor, findUnits, getUnit, latestFormKey, refreshCatalog, rememberUnit, syncState} from './catalog.js';
+import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
+import {renderDraft} from './form.js';
+import {discard, enqueue, entriesOf, flush, reopen} from './outbox.js';
+import {removePhotosOf} from './photos.js';
+import {getMeta, setMeta} from './store.js';
+
+const root = document.getElementById('app');
+const net = document.getElementById('net');
+const logoutButton = document.getElementById('logout');
+let user = null;
+let syncing = null;
+let flash = null;
+
+function paintNetwork() {
+  net.textContent = navigator.onLine ? '在线' : '离线';
+  net.className = `pill ${navigator.onLine ? 'online' : 'offline'}`;
+}
+
+function go(path) {
+  if (location.hash === `#${path}`) route();
+  else location.hash = path;
+}
+
+function showLogin(message) {
+  logoutButton.hidden = true;
+  clear(root, h('section', {class: 'card'},
+    h('h1', {}, '执法人员登录'),
+    message ? h('p', {class: 'error'}, message) : null,
+    loginForm(async (who) => {
+      user = who;
+      await start();
+    })));
+}
+
+async function boot() {
+  paintNetwork();
+  window.addEventListener('online', () => { paintNetwork(); sync(); });
+  window.addEventListener('offline', paintNetwork);
+  window.addEventListener('hashchange', route);
+  window.addEventListener('outbox-changed', refreshView);
+  window.addEventListener('login-required', () => showLogin('登录已过期，请重新登录；待发送的检查将在登录后自动发送。'));
+  logoutButton.addEventListener('click', async () => {
+    const pending = user ? (await entriesOf(user)).filter((e) => e.status === 'pending').length : 0;
+    if (pending && !confirm(`还有 ${pending} 条检查未发送，将在您下次登录后发送。确定退出？`)) return;
+    await logout();
+  });
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/m/sw.js', {scope: '/m/'}).catch(() => {});
+  }
+  navigator.storage?.persist?.();
+  user = session()?.user || null;
+  if (!user) return showLogin();
+  try {
+    const me = await request('/api/v1/auth/me');
+    if (me.status === 401) return showLogin();
+    if (me.ok) {
+      user = me.data;
+      updateUser(user);
+    }
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+    // Offline: carry on as the user who last logged in on this phone.
+  }
+  await start();
+}
+
+async function start() {
+  if (user.role !== 'inspector') {
+    clear(root, h('p', {class: 'card'}, '本应用供市场监管执法人员使用。'), h('a', {href: '/'}, '返回首页'));
+    return;
+  }
+  logoutButton.hidden = false;
+  route();
+  await sync();
+}
+
+// Refresh the offline catalogue and send what waits in the outbox.
+async function sync() {
+  if (!user || !navigator.onLine) return;
+  syncing ||= (async () => {
+    document.documentElement.dataset.sync = 'running';
+    try {
+      await refreshCatalog(user);
+      document.documentElement.dataset.sync = 'done';
+    } catch (error) {
+      document.documentElement.dataset.sync = 'failed';
+      if (error.answer?.status === 401) return showLogin();
+      if (!(error instanceof NetworkError) && !error.answer) throw error;
+    } finally {
+      syncing = null;
+    }
+    refreshView();
+    await flush({force: true});
+  })();
+  return syncing;
+}
+
+// Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
+function refreshView() {
+  if (location.hash.startsWith('#/draft/') || document.activeElement?.id === 'unit-search') return;
+  route();
+}
+
+async function route() {
+  if (!user) return;
+  const [, view, id, step] = location.hash.split('/');
+  if (view === 'draft' && id) return showDraft(id, step || 'info');
+  if (view === 'outbox') return showOutbox();
+  return showHome();
+}
+
+// --- home: find the unit ---------------------------------------------------------------
+
+async function showHome() {
+  const drafts = await draftsOf(user);
+  const entries = await entriesOf(user);
+  const waiting = entries.filter((e) => e.status === 'pending').length;
+  const refused = entries.filter((e) => e.status === 'rejected').length;
+  const synced = await syncState(user);
+  const query = (await getMeta('lastQuery', '')) || '';
+  const search = h('input', {id: 'unit-search', type: 'search', value: query, placeholder: '单位名称、许可证号或学校',
+    autocomplete: 'off', enterkeyhint: 'search'});
+  const results = h('ul', {class: 'list', id: 'units'});
+  const paint = async () => {
+    const {total, units} = await findUnits(user, search.value);
+    await setMeta('lastQuery', search.value);
+    results.replaceChildren(...units.map((unit) => h('li', {},
+      h('button', {class: 'row-button', type: 'button', dataset: {unit: String(unit.id)}, onclick: () => startDraft(unit)},
+        h('strong', {}, unit.name, unit.recent ? h('span', {class: 'chip neutral small'}, '最近') : null),
+        h('span', {class: 'muted small'}, [unit.kind_label, unit.school_name, unit.licence_no].filter(Boolean).join(' · '))))));
+    if (!units.length) {
+      results.append(h('li', {class: 'pad muted'}, synced ? '没有找到匹配的单位。' : '单位清单尚未下载，请联网后打开本应用。'));
+    } else if (total > units.length) {
+      results.append(h('li', {class: 'pad muted small'}, `另有 ${total - units.length} 个单位，请输入更多文字缩小范围。`));
+    }
+  };
+  search.addEventListener('input', paint);
+  clear(root,
+    flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
+    waiting || refused ? h('a', {class: 'btn secondary block', href: '#/outbox'},
+      `待发送 ${waiting} 条`, refused ? ` · 被退回 ${refused} 条` : '') : h('a', {class: 'link', href: '#/outbox'}, '查看已提交的检查'),
+    drafts.length ? [h('h2', {}, '未完成的检查'), h('ul', {class: 'list', id: 'drafts'}, drafts.map((d) => h('li', {},
+      h('a', {class: 'row-button', href: `#/draft/${d.id}/${Object.keys(d.errors || {}).length ? 'review' : 'checklist'}`},
+        h('strong', {}, d.unit.name),
+        h('span', {class: 'muted small'}, `开始于 ${new Date(d.started_at).toLocaleString('zh-CN', {hour12: false})}`,
+          Object.keys(d.errors || {}).length ? ' · 被退回，需修改' : '')))))] : null,
+    h('h1', {}, '选择检查单位'),
+    h('label', {for: 'unit-search'}, '搜索本辖区单位'),
+    search,
+    h('p', {class: 'muted small', id: 'sync-state'}, synced
+      ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
+      : '正在下载本辖区单位清单…'),
+    results);
+  flash = null;
+  await paint();
+}
+
+async function startDraft(unit) {
+  const formKey = unit.form ? `${unit.form.id}@${unit.form.version}` : await latestFormKey(unit.kind);
+  if (!formKey || !(await definitionFor(...formKey.split('@')))) {
+    flash = '该单位类型的检查表尚未下载，请联网后重试。';
+    return showHome();
+  }
+  const draft = newDraft(user, unit, formKey, await getMeta('companion', null));
+  await saveDraft(draft);
+  await rememberUnit(unit.id);
+  go(`/draft/${draft.id}/info`);
+}
+
+// --- a draft ---------------------------------------------------------------------------
+
+async function showDraft(id, step) {
+  const draft = await getDraft(id);
+  if (!draft || draft.user_id !== user.id) return go('/');
+  const definition = await definitionFor(draft.form_id, draft.form_version);
+  if (!definition) {
+    clear(root, h('p', {class: 'card bad'}, '检查表尚未下载，请联网后打开本应用。'));
+    return;
+  }
+  renderDraft(root, draft, definition, step, {
+    go: (next) => go(`/draft/${id}/${next}`),
+    submit: () => submit(draft, definition),
+    discard: async () => {
+      if (!confirm('删除此草稿？已填写的内容和照片将被删除。')) return;
+      await deleteDraft(id);
+      await removePhotosOf(id);
+      go('/');
+    },
+  });
+  window.scrollTo(0, 0);
+}
+
+async function submit(draft, definition) {
+  const companion = draft.inspectors.find((p, i) => i > 0 && p.name.trim());
+  if (companion) await setMeta('companion', companion);
+  await enqueue(draft, definition);
+  await flush({force: true});
+  const entry = (await entriesOf(user)).find((e) => e.id === draft.id);
+  if (entry && entry.status === 'rejected' && entry.http_status === 422) {
+    const reopened = await reopen(entry.id);
+    return go(`/draft/${reopened.id}/review`);
+  }
+  go('/outbox');
+}
+
+// --- the outbox ------------------------------------------------------------------------
+
+const STATUS = {pending: '待发送', sent: '已发送', rejected: '被退回'};
+
+async function showOutbox() {
+  const entries = await entriesOf(user);
+  clear(root,
+    h('h1', {}, '已提交的检查'),
+    h('p', {class: 'muted small'}, navigator.onLine ? '联网时自动发送。' : '当前离线：恢复联网后自动发送。'),
+    entries.length ? h('ul', {class: 'list', id: 'outbox'}, entries.map(outboxRow)) : h('p', {class: 'muted'}, '暂无记录。'),
+    h('a', {class: 'btn secondary block', href: '#/'}, '返回单位列表'));
+}
+
+function outboxRow(entry) {
+  const actions = [];
+  if (entry.status === 'pending') {
+    actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: () => flush({force: true})}, '立即发送'));
+  }
+  if (entry.status === 'rejected') {
+    actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
+      const draft = await reopen(entry.id);
+      go(`/draft/${draft.id}/review`);
+    }}, '返回修改'));
+    actions.push(h('button', {class: 'link', type: 'button', onclick: async () => {
+      if (confirm('删除这条被退回的检查？')) await discard(entry.id);
+    }}, '删除'));
+  }
+  return h('li', {class: `outbox-entry ${entry.status}`, dataset: {id: entry.id, status: entry.status}},
+    h('p', {}, h('strong', {}, entry.unit_name), ' ',
+      h('span', {class: `pill status-${entry.status}`}, STATUS[entry.status])),
+    h('p', {class: 'muted small'}, `提交于 ${new Date(entry.queued_at).toLocaleString('zh-CN', {hour12: false})}`,
+      entry.photos.length ? ` · 照片 ${entry.photos.length} 张` : '',
+      entry.status === 'pending' && entry.attempts ? ` · 已尝试 ${entry.attempts} 次` : ''),
+    entry.status === 'sent' ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
+      ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
+    (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
+    entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,
+    entry.status === 'rejected' ? h('ul', {class: 'small'},
+      Object.entries(entry.errors || {}).map(([path, messages]) => h('li', {}, `${path}：${messages.join(' ')}`))) : null,
+    actions.length ? h('div', {class: 'actions'}, actions) : null);
+}
+
+boot();

@@ -1,0 +1,91 @@
+// What the app keeps for offline use: the checklist definitions and the units of the
+// inspector's jurisdiction, refreshed whenever the app starts online.
+import {request} from '/static/web/api.js';
+import {all, get, getMeta, put, replaceAll, setMeta} from './store.js';
+
+const PAGE = 200;
+
+class SyncError extends Error {
+  constructor(answer) {
+    super(answer.data?.message || `同步失败（${answer.status}）`);
+    this.answer = answer;
+  }
+}
+
+async function fetchJson(path) {
+  const answer = await request(path);
+  if (!answer.ok) throw new SyncError(answer);
+  return answer.data;
+}
+
+async function refreshForms() {
+  const listed = await fetchJson('/api/v1/forms');
+  const latest = {};
+  for (const form of listed) {
+    const key = `${form.id}@${form.version}`;
+    // A version, once published, never changes: fetch each one once.
+    if (!(await get('forms', key))) {
+      await put('forms', {key, definition: await fetchJson(`/api/v1/forms/${form.id}/${form.version}`)});
+    }
+    if (form.latest) latest[form.unit_kind] = key;
+  }
+  await setMeta('latestForms', latest);
+}
+
+async function refreshUnits(user) {
+  const units = [];
+  for (let page = 1; ; page += 1) {
+    const data = await fetchJson(`/api/v1/units?per_page=${PAGE}&page=${page}`);
+    units.push(...data.items);
+    if (!data.items.length || units.length >= data.total) break;
+  }
+  await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
+  // Units inspected lately in the jurisdiction come right after the inspector's own recent ones.
+  const recent = await fetchJson('/api/v1/inspections?per_page=50');
+  await setMeta('areaRecent', [...new Set(recent.items.map((i) => i.unit.id))]);
+  await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: units.length});
+}
+
+export async function refreshCatalog(user) {
+  await refreshForms();
+  await refreshUnits(user);
+}
+
+export async function syncState(user) {
+  const state = await getMeta('syncedAt');
+  return state && state.user === user.id ? state : null;
+}
+
+export async function definitionFor(formId, version) {
+  const row = await get('forms', `${formId}@${version}`);
+  return row ? row.definition : null;
+}
+
+export async function latestFormKey(unitKind) {
+  return (await getMeta('latestForms', {}))[unitKind] || null;
+}
+
+export async function rememberUnit(unitId) {
+  const recent = (await getMeta('recentUnits', [])).filter((id) => id !== unitId);
+  await setMeta('recentUnits', [unitId, ...recent].slice(0, 20));
+}
+
+export async function getUnit(unitId) {
+  return get('units', unitId);
+}
+
+// Units matching `query` (name, licence number or school), the recent ones first.
+export async function findUnits(user, query, limit = 40) {
+  const units = (await all('units')).filter((unit) => unit.owner === user.id);
+  const order = [...(await getMeta('recentUnits', [])), ...(await getMeta('areaRecent', []))];
+  const rank = new Map();
+  order.forEach((id, index) => rank.has(id) || rank.set(id, index));
+  const needle = query.trim().toLowerCase();
+  const hits = needle
+    ? units.filter((u) => [u.name, u.licence_no, u.school_name].some((v) => v && v.toLowerCase().includes(needle)))
+    : units;
+  hits.sort((a, b) => (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity) ||
+    a.name.localeCompare(b.name, 'zh-CN'));
+  const mine = new Set(await getMeta('recentUnits', []));
+  return {total: hits.length, units: hits.slice(0, limit).map((u) => ({...u, recent: mine.has(u.id)}))};
+}

@@ -1,0 +1,134 @@
+// A draft inspection: what the inspector has entered so far, saved as they type, and the
+// submission document the API takes (POST /api/v1/inspections) built from it.
+import {uuid4} from '/static/web/dom.js';
+import {items} from './rules.js';
+import {all, del, get, put} from './store.js';
+
+export const STEPS = [
+  {id: 'info', label: '基本', title: '基本信息', paths: ['id', 'unit_id', 'form_id', 'form_version', 'started_at', 'inspectors']},
+  {id: 'checklist', label: '检查', title: '检查项目', paths: ['answers']},
+  {id: 'observed', label: '现场', title: '现场情况', paths: ['observed']},
+  {id: 'findings', label: '问题', title: '其他问题', paths: ['extra_findings']},
+  {id: 'handling', label: '处理', title: '处理与整改', paths: ['handling', 'rectification_order', 'remarks']},
+  {id: 'review', label: '提交', title: '核对并提交', paths: []},
+];
+
+export function stepOfPath(path) {
+  const head = path.split('.')[0];
+  return (STEPS.find((s) => s.paths.includes(head)) || STEPS[STEPS.length - 1]).id;
+}
+
+export function newDraft(user, unit, formKey, companion) {
+  const [formId, version] = formKey.split('@');
+  return {
+    id: uuid4(),
+    user_id: user.id,
+    unit: {id: unit.id, name: unit.name, kind: unit.kind, kind_label: unit.kind_label,
+      school_name: unit.school_name, licence_no: unit.licence_no, jurisdiction_name: unit.jurisdiction_name},
+    form_id: formId,
+    form_version: Number(version),
+    started_at: new Date().toISOString(),
+    inspectors: [{name: user.display_name, badge_no: ''}, companion || {name: '', badge_no: ''}],
+    answers: {},
+    // Start from what is registered for the unit; the inspector confirms or corrects on site.
+    observed: {wuchang_6t: unit.wuchang_6t ?? null, haccp: unit.haccp || 'none',
+      haccp_cert_expires_on: unit.haccp_cert_expires_on || '', mingchu: [...(unit.mingchu || [])],
+      licence_displayed: null},
+    findings: [],
+    handling: null,
+    order: {number: '', deadline: ''},
+    remarks: '',
+    errors: {},
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+  };
+}
+
+export const getDraft = (id) => get('drafts', id);
+export const deleteDraft = (id) => del('drafts', id);
+
+export async function saveDraft(draft) {
+  draft.updated_at = new Date().toISOString();
+  await put('drafts', draft);
+}
+
+export async function draftsOf(user) {
+  return (await all('drafts')).filter((d) => d.user_id === user.id)
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+}
+
+export function answerMap(draft) {
+  return Object.fromEntries(Object.entries(draft.answers).map(([code, a]) => [code, a.answer]));
+}
+
+const blank = (value) => (typeof value === 'string' ? value.trim() : value) || null;
+const withPhotos = (object, photos) => (photos && photos.length ? {...object, photo_ids: [...photos]} : object);
+
+// The submission document; its photos are listed with the target each is uploaded for.
+export function toSubmission(draft, definition) {
+  const answers = items(definition)
+    .filter((item) => draft.answers[item.code]?.answer)
+    .map((item) => {
+      const a = draft.answers[item.code];
+      return withPhotos({item: item.code, answer: a.answer, note: blank(a.note)}, a.photos);
+    });
+  const observed = draft.observed;
+  const doc = {
+    id: draft.id,
+    unit_id: draft.unit.id,
+    form_id: draft.form_id,
+    form_version: draft.form_version,
+    started_at: draft.started_at,
+    inspectors: draft.inspectors.filter((i) => blank(i.name))
+      .map((i) => ({name: i.name.trim(), badge_no: blank(i.badge_no)})),
+    answers,
+    observed: {
+      wuchang_6t: observed.wuchang_6t,
+      haccp: observed.haccp,
+      haccp_cert_expires_on: observed.haccp === 'certified' ? blank(observed.haccp_cert_expires_on) : null,
+      mingchu: observed.mingchu,
+      licence_displayed: observed.licence_displayed,
+    },
+    extra_findings: draft.findings.map((f) =>
+      withPhotos({category: f.category, description: f.description.trim()}, f.photos)),
+    handling: draft.handling,
+    rectification_order: draft.handling !== 'pass' && (blank(draft.order.number) || blank(draft.order.deadline))
+      ? {number: draft.order.number.trim(), deadline: blank(draft.order.deadline)} : null,
+    remarks: blank(draft.remarks),
+  };
+  const photos = [
+    ...answers.flatMap((a) => (a.photo_ids || []).map((id) => ({id, target: `item:${a.item}`}))),
+    ...doc.extra_findings.flatMap((f, i) => (f.photo_ids || []).map((id) => ({id, target: `finding:${i}`}))),
+  ];
+  return {doc, photos};
+}
+
+// Server field paths → the draft's own: "answers.3.item" names the 4th answer sent, i.e. an item code.
+export function draftErrors(flat, doc) {
+  const out = {};
+  for (const [path, messages] of Object.entries(flat)) {
+    const parts = path.split('.');
+    let key = path;
+    if (parts[0] === 'answers' && parts.length > 1 && doc.answers[Number(parts[1])]) {
+      key = `answers.${doc.answers[Number(parts[1])].item}`;
+    } else if (parts[0] === 'extra_findings' && parts.length > 2) {
+      key = `extra_findings.${parts[1]}`;
+    } else if (parts[0] === 'inspectors' && parts.length > 2) {
+      key = `inspectors.${parts[1]}`;
+    }
+    (out[key] ||= []).push(...messages);
+  }
+  return out;
+}
+
+// What still stops the draft from being sent (checked before the server sees it).
+export function missing(draft, definition) {
+  const problems = [];
+  const open = items(definition).filter((item) => !draft.answers[item.code]?.answer);
+  if (open.length) problems.push(`还有 ${open.length} 个检查项目未填写：${open.map((i) => i.code).join('、')}`);
+  if (!draft.inspectors.some((i) => i.name.trim())) problems.push('请填写检查人员。');
+  if (draft.observed.wuchang_6t === null) problems.push('请在“现场”中填写是否推行五常/6T 管理。');
+  if (!draft.handling) problems.push('请在“处理”中选择处理结果。');
+  if (draft.findings.some((f) => !f.description.trim())) problems.push('“问题”中有未填写说明的问题。');
+  return problems;
+}

@@ -1,0 +1,420 @@
+// The inspection form, one step per screen, rendered from the checklist definition.
+// Every change is saved to the draft at once (IndexedDB), so a reload or a closed browser
+// loses nothing.
+import {NetworkError, request} from '/static/web/api.js';
+import {clear, dayLabel, errorList, h, resultChip} from '/static/web/dom.js';
+import {STEPS, answerMap, missing, saveDraft, stepOfPath} from './draft.js';
+import {ANSWERS, CATEGORIES, HACCP, HANDLINGS, MINGCHU, TWO_INSPECTORS} from './labels.js';
+import {addPhoto, photoUrl, removePhoto} from './photos.js';
+import {evaluate} from './rules.js';
+
+// ctx: {go(stepId), submit(), discard()}
+export function renderDraft(root, draft, definition, stepId, ctx) {
+  const step = STEPS.find((s) => s.id === stepId) || STEPS[0];
+  const save = () => saveDraft(draft);
+  const form = {draft, definition, save, ctx, root};
+  const body = {
+    info: infoStep, checklist: checklistStep, observed: observedStep,
+    findings: findingsStep, handling: handlingStep, review: reviewStep,
+  }[step.id](form);
+  const index = STEPS.indexOf(step);
+  const next = STEPS[index + 1];
+  clear(root,
+    h('h1', {}, step.title, h('span', {class: 'sub'}, draft.unit.name)),
+    body,
+    next ? h('button', {class: 'btn block', type: 'button', onclick: () => ctx.go(next.id)}, `下一步：${next.title}`) : null,
+    stepNav(draft, step));
+}
+
+function stepNav(draft, current) {
+  const withErrors = new Set(Object.keys(draft.errors || {}).map(stepOfPath));
+  return h('nav', {class: 'steps', 'aria-label': '检查步骤'},
+    STEPS.map((s) => h('a', {
+      href: `#/draft/${draft.id}/${s.id}`, class: s === current ? 'current' : null,
+      'aria-current': s === current ? 'step' : null, dataset: {step: s.id},
+    }, s.label, withErrors.has(s.id) ? h('span', {class: 'dot', 'aria-label': '有错误'}, '!') : null)));
+}
+
+// --- helpers -----------------------------------------------------------------------------
+
+function errorsAt(form, path) {
+  return h('div', {class: 'field-errors', dataset: {errorsFor: path}}, errorList(form.draft.errors?.[path]));
+}
+
+function forget(form, path) {
+  if (form.draft.errors?.[path]) {
+    delete form.draft.errors[path];
+    for (const slot of form.root.querySelectorAll('[data-errors-for]')) {
+      if (slot.dataset.errorsFor === path) slot.replaceChildren();
+    }
+  }
+}
+
+// A row of exclusive choices (是/否/…) as big buttons; `onPick(value)` after the state changes.
+function choices(options, current, onPick, label) {
+  const group = h('div', {class: 'choices', role: 'group', 'aria-label': label});
+  const paint = (value) => {
+    for (const button of group.children) button.setAttribute('aria-pressed', String(button.dataset.value === String(value)));
+  };
+  for (const [value, text] of options) {
+    group.append(h('button', {
+      type: 'button', class: 'choice', dataset: {value: String(value)},
+      onclick: () => { paint(value); onPick(value); },
+    }, text));
+  }
+  paint(current);
+  return group;
+}
+
+function textField(form, {id, label, value, path, onInput, multiline = false, type = 'text', hint}) {
+  const input = h(multiline ? 'textarea' : 'input', {id, name: id, type: multiline ? null : type, value: value ?? ''});
+  input.addEventListener('input', () => {
+    onInput(input.value);
+    forget(form, path);
+    form.save();
+  });
+  return h('div', {class: 'field', dataset: {path}},
+    h('label', {for: id}, label), hint ? h('p', {class: 'muted small'}, hint) : null, input, errorsAt(form, path));
+}
+
+// Thumbnails of a target's photos, and the button that takes more (camera on a phone).
+function photoField(form, list, label) {
+  const thumbs = h('div', {class: 'thumbs'});
+  const paint = async () => {
+    const nodes = [];
+    for (const id of list) {
+      const url = await photoUrl(id);
+      if (!url) continue;
+      nodes.push(h('div', {class: 'thumb'}, h('img', {src: url, alt: '现场照片'}),
+        h('button', {type: 'button', 'aria-label': '删除照片', onclick: async () => {
+          list.splice(list.indexOf(id), 1);
+          await form.save();
+          await removePhoto(id);
+          paint();
+        }}, '×')));
+    }
+    thumbs.replaceChildren(...nodes);
+  };
+  const input = h('input', {type: 'file', accept: 'image/*', capture: 'environment', multiple: true, 'aria-label': label});
+  input.addEventListener('change', async () => {
+    for (const file of input.files) list.push(await addPhoto(form.draft.id, file));
+    input.value = '';
+    await form.save();
+    paint();
+  });
+  paint();
+  return h('div', {class: 'photos'}, thumbs,
+    h('label', {class: 'btn secondary file-btn'}, `📷 ${label}`, input));
+}
+
+// --- steps -------------------------------------------------------------------------------
+
+function infoStep(form) {
+  const {draft, definition} = form;
+  const unit = draft.unit;
+  const started = h('span', {}, new Date(draft.started_at).toLocaleString('zh-CN', {hour12: false}));
+  const people = h('div');
+  const paintPeople = () => {
+    people.replaceChildren(...draft.inspectors.map((person, i) => h('fieldset', {class: 'person', dataset: {path: `inspectors.${i}`}},
+      h('legend', {}, `检查人员 ${i + 1}`),
+      textField(form, {id: `inspector-${i}-name`, label: '姓名', value: person.name, path: `inspectors.${i}`,
+        onInput: (v) => { person.name = v; }}),
+      textField(form, {id: `inspector-${i}-badge`, label: '执法证号', value: person.badge_no, path: `inspectors.${i}.badge_no`,
+        onInput: (v) => { person.badge_no = v; }}),
+      draft.inspectors.length > 1 ? h('button', {class: 'link', type: 'button', onclick: async () => {
+        draft.inspectors.splice(i, 1);
+        await form.save();
+        paintPeople();
+      }}, '移除') : null)));
+  };
+  paintPeople();
+  const orders = h('div');
+  showOpenOrders(orders, unit.id);
+  return h('div', {},
+    h('section', {class: 'card'},
+      h('dl', {class: 'facts'},
+        h('dt', {}, '单位'), h('dd', {}, unit.name),
+        h('dt', {}, '类型'), h('dd', {}, unit.kind_label),
+        unit.school_name ? [h('dt', {}, '学校'), h('dd', {}, unit.school_name)] : null,
+        h('dt', {}, '许可证'), h('dd', {}, unit.licence_no || '无'),
+        h('dt', {}, '检查表'), h('dd', {}, `${definition.title}（第 ${definition.version} 版）`),
+        h('dt', {}, '开始'), h('dd', {}, started)),
+      h('button', {class: 'link', type: 'button', onclick: async () => {
+        draft.started_at = new Date().toISOString();
+        forget(form, 'started_at');
+        await form.save();
+        started.textContent = new Date(draft.started_at).toLocaleString('zh-CN', {hour12: false});
+      }}, '开始时间改为现在'),
+      errorsAt(form, 'started_at'), errorsAt(form, 'unit_id'), errorsAt(form, 'form_id'), errorsAt(form, 'id')),
+    h('h2', {}, '检查人员'),
+    h('p', {class: 'muted small'}, TWO_INSPECTORS),
+    errorsAt(form, 'inspectors'),
+    people,
+    h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
+      draft.inspectors.push({name: '', badge_no: ''});
+      await form.save();
+      paintPeople();
+    }}, '＋ 添加检查人员'),
+    orders);
+}
+
+// At a re-inspection: the unit's open orders and what the school reported (online only).
+async function showOpenOrders(slot, unitId) {
+  let answer;
+  try {
+    answer = await request(`/api/v1/rectification-orders?unit_id=${unitId}&per_page=20`);
+  } catch (error) {
+    if (error instanceof NetworkError) return;
+    throw error;
+  }
+  const open = (answer.ok ? answer.data.items : []).filter((o) => o.status !== 'closed');
+  if (!open.length) return;
+  slot.append(h('h2', {}, '未销号的整改通知'), open.map((order) => h('section', {class: 'card warn'},
+    h('p', {}, h('strong', {}, order.number), ` · ${order.status_label}`),
+    h('p', {}, `整改期限：${dayLabel(order.deadline)}`, order.overdue ? '（已逾期）' : ''),
+    h('ul', {}, order.findings.map((f) => h('li', {}, f.item ? `${f.item} ` : '', f.description))),
+    order.reports.map((report) => h('div', {class: 'report'},
+      h('p', {}, h('strong', {}, '学校整改报告：'), report.text),
+      h('div', {class: 'thumbs'}, (report.photo_ids || []).map((id) =>
+        h('a', {class: 'thumb', href: `/api/v1/photos/${id}/image`, target: '_blank'},
+          h('img', {src: `/api/v1/photos/${id}/thumbnail`, alt: '整改照片'})))))))));
+}
+
+function summaryBar(form) {
+  const bar = h('div', {class: 'summary', role: 'status', 'aria-live': 'polite'});
+  const paint = () => {
+    const e = evaluate(form.definition, answerMap(form.draft));
+    bar.replaceChildren(h('span', {}, e.answered < e.total ? '预计结果 ' : '结果 '), resultChip(e.result),
+      h('span', {class: 'count'}, ` 已填 ${e.answered}/${e.total}`));
+  };
+  paint();
+  return {bar, paint};
+}
+
+function checklistStep(form) {
+  const {draft, definition} = form;
+  const summary = summaryBar(form);
+  const sections = definition.sections.map((section) => h('section', {class: 'section'},
+    h('h2', {}, `${section.code} ${section.title}`),
+    section.items.map((item) => itemBlock(form, item, summary.paint))));
+  return h('div', {},
+    summary.bar,
+    errorsAt(form, 'answers'),
+    h('button', {class: 'btn secondary block', type: 'button', onclick: async () => {
+      for (const item of definition.sections.flatMap((s) => s.items)) {
+        if (!draft.answers[item.code]?.answer) (draft.answers[item.code] ||= {note: '', photos: []}).answer = 'yes';
+      }
+      await form.save();
+      form.ctx.go('checklist', {rerender: true});
+    }}, '未填项目全部设为“是”'),
+    sections);
+}
+
+function itemBlock(form, item, repaint) {
+  const {draft} = form;
+  const path = `answers.${item.code}`;
+  const state = () => (draft.answers[item.code] ||= {answer: null, note: '', photos: []});
+  const current = draft.answers[item.code] || {answer: null, note: '', photos: []};
+  const note = textField(form, {id: `note-${item.code}`, label: '情况说明', value: current.note, path: `${path}.note`,
+    multiline: true, onInput: (v) => { state().note = v; }});
+  const noteToggle = h('button', {class: 'link', type: 'button', onclick: () => {
+    note.hidden = false;
+    noteToggle.hidden = true;
+  }}, '添加说明');
+  const showNote = () => {
+    note.hidden = !(state().answer === 'no' || state().note);
+    noteToggle.hidden = !note.hidden;
+  };
+  const block = h('div', {class: 'item', id: `item-${item.code}`, dataset: {item: item.code, path}},
+    h('p', {class: 'item-text'}, h('strong', {}, item.code), ' ',
+      item.key ? h('span', {class: 'chip key'}, '重点') : null, ' ', item.text),
+    choices(ANSWERS, current.answer, async (value) => {
+      state().answer = value;
+      block.dataset.answer = value;
+      forget(form, path);
+      showNote();
+      repaint();
+      await form.save();
+    }, `${item.code} 检查结果`),
+    errorsAt(form, path),
+    note, noteToggle,
+    photoField(form, state().photos, '拍照'));
+  if (current.answer) block.dataset.answer = current.answer;
+  showNote();
+  return block;
+}
+
+function observedStep(form) {
+  const observed = form.draft.observed;
+  const pick = (key) => async (value) => {
+    observed[key] = value;
+    forget(form, `observed.${key}`);
+    await form.save();
+  };
+  const expiry = textField(form, {id: 'haccp-expiry', label: '认证证书有效期至', type: 'date',
+    value: observed.haccp_cert_expires_on, path: 'observed.haccp_cert_expires_on',
+    onInput: (v) => { observed.haccp_cert_expires_on = v; }});
+  expiry.hidden = observed.haccp !== 'certified';
+  const modes = h('div', {class: 'choices', role: 'group', 'aria-label': '明厨亮灶方式'},
+    MINGCHU.map(([value, label]) => {
+      const button = h('button', {type: 'button', class: 'choice', dataset: {value},
+        'aria-pressed': String(observed.mingchu.includes(value))}, label);
+      button.addEventListener('click', async () => {
+        const on = !observed.mingchu.includes(value);
+        observed.mingchu = on ? [...observed.mingchu, value] : observed.mingchu.filter((m) => m !== value);
+        button.setAttribute('aria-pressed', String(on));
+        forget(form, 'observed.mingchu');
+        await form.save();
+      });
+      return button;
+    }));
+  return h('div', {},
+    h('div', {class: 'field', dataset: {path: 'observed.wuchang_6t'}},
+      h('h2', {}, '推行五常/6T 管理'),
+      choices([[true, '是'], [false, '否']], observed.wuchang_6t, pick('wuchang_6t'), '五常/6T 管理'),
+      errorsAt(form, 'observed.wuchang_6t')),
+    h('div', {class: 'field', dataset: {path: 'observed.haccp'}},
+      h('h2', {}, 'HACCP / ISO 22000'),
+      choices(HACCP, observed.haccp, async (value) => {
+        expiry.hidden = value !== 'certified';
+        await pick('haccp')(value);
+      }, 'HACCP/ISO 22000'),
+      errorsAt(form, 'observed.haccp'),
+      expiry),
+    h('div', {class: 'field', dataset: {path: 'observed.mingchu'}},
+      h('h2', {}, '明厨亮灶'),
+      h('p', {class: 'muted small'}, '可多选；都不选表示未实施。'),
+      modes, errorsAt(form, 'observed.mingchu')),
+    h('div', {class: 'field', dataset: {path: 'observed.licence_displayed'}},
+      h('h2', {}, '许可证公示'),
+      choices([[true, '已公示'], [false, '未公示'], [null, '未查看']], observed.licence_displayed,
+        pick('licence_displayed'), '许可证公示'),
+      errorsAt(form, 'observed.licence_displayed')),
+    errorsAt(form, 'observed'));
+}
+
+function findingsStep(form) {
+  const {draft} = form;
+  const categories = CATEGORIES.filter(([value]) => value !== 'distribution' || draft.unit.kind === 'supplier');
+  const list = h('div');
+  const paint = () => {
+    list.replaceChildren(...draft.findings.map((finding, i) => {
+      const path = `extra_findings.${i}`;
+      const select = h('select', {id: `finding-${i}-category`},
+        categories.map(([value, label]) => h('option', {value, selected: value === finding.category ? true : null}, label)));
+      select.addEventListener('change', async () => {
+        finding.category = select.value;
+        forget(form, path);
+        await form.save();
+      });
+      return h('section', {class: 'card', dataset: {path, finding: String(i)}},
+        h('h3', {}, `问题 ${i + 1}`),
+        h('label', {for: `finding-${i}-category`}, '问题类别'), select,
+        textField(form, {id: `finding-${i}-description`, label: '问题描述', value: finding.description,
+          path: `${path}.description`, multiline: true, onInput: (v) => { finding.description = v; }}),
+        errorsAt(form, path),
+        photoField(form, finding.photos, '拍照'),
+        h('button', {class: 'link', type: 'button', onclick: async () => {
+          draft.findings.splice(i, 1);
+          await form.save();
+          paint();
+        }}, '删除此问题'));
+    }));
+  };
+  paint();
+  return h('div', {},
+    h('p', {class: 'muted'}, '检查表以外发现的问题。检查表中答“否”的项目会自动计为问题，无需在此重复填写。'),
+    errorsAt(form, 'extra_findings'),
+    list,
+    h('button', {class: 'btn secondary block', type: 'button', onclick: async () => {
+      draft.findings.push({category: categories[0][0], description: '', photos: []});
+      await form.save();
+      paint();
+    }}, '＋ 添加问题'));
+}
+
+function handlingStep(form) {
+  const {draft} = form;
+  const order = h('section', {class: 'card'},
+    h('h2', {}, '责令改正通知书'),
+    textField(form, {id: 'order-number', label: '通知书编号', value: draft.order.number,
+      path: 'rectification_order.number', onInput: (v) => { draft.order.number = v; }}),
+    textField(form, {id: 'order-deadline', label: '整改期限', type: 'date', value: draft.order.deadline,
+      path: 'rectification_order.deadline', onInput: (v) => { draft.order.deadline = v; }}),
+    errorsAt(form, 'rectification_order'));
+  order.hidden = !draft.handling || draft.handling === 'pass';
+  return h('div', {},
+    h('div', {class: 'field', dataset: {path: 'handling'}},
+      h('h2', {}, '处理结果'),
+      h('div', {class: 'stacked'}, choices(HANDLINGS, draft.handling, async (value) => {
+        draft.handling = value;
+        order.hidden = value === 'pass';
+        forget(form, 'handling');
+        forget(form, 'rectification_order');
+        await form.save();
+      }, '处理结果')),
+      errorsAt(form, 'handling')),
+    order,
+    textField(form, {id: 'remarks', label: '备注', value: draft.remarks, path: 'remarks', multiline: true,
+      onInput: (v) => { draft.remarks = v; }}));
+}
+
+function reviewStep(form) {
+  const {draft, definition, ctx} = form;
+  const e = evaluate(definition, answerMap(draft));
+  const byCode = Object.fromEntries(definition.sections.flatMap((s) => s.items).map((i) => [i.code, i]));
+  const blockers = missing(draft, definition);
+  const problems = e.failed_items.length + draft.findings.length;
+  const warnings = draft.inspectors.filter((i) => i.name.trim()).length < 2 ? [TWO_INSPECTORS] : [];
+  const serverErrors = Object.entries(draft.errors || {});
+  const button = h('button', {class: 'btn block', type: 'button', id: 'submit', disabled: blockers.length ? true : null,
+    onclick: async () => {
+      button.disabled = true;
+      button.textContent = '正在提交…';
+      await ctx.submit();
+    }}, '提交检查结果');
+  return h('div', {},
+    h('section', {class: `card result ${e.result}`, id: 'result'},
+      h('p', {class: 'big'}, blockers.length ? '预计结果：' : '检查结果：', resultChip(e.result)),
+      h('dl', {class: 'facts'},
+        h('dt', {}, '检查项目'), h('dd', {}, `${e.items_checked} 项（重点项 ${e.key_items_checked} 项）`),
+        h('dt', {}, '重点项不合格'), h('dd', {}, `${e.key_items_failed} 项`),
+        h('dt', {}, '一般项合格率'), h('dd', {}, e.general_pass_rate === null ? '—' : `${e.general_pass_rate}%`),
+        h('dt', {}, '发现问题'), h('dd', {}, `${problems} 个`),
+        h('dt', {}, '处理'), h('dd', {}, (HANDLINGS.find(([v]) => v === draft.handling) || [null, '未选择'])[1]))),
+    e.failed_items.length ? [h('h2', {}, '不合格项目'), h('ul', {class: 'failed'},
+      e.failed_items.map((code) => h('li', {}, h('a', {href: `#/draft/${draft.id}/checklist`, dataset: {code}},
+        `${code} ${byCode[code].key ? '（重点）' : ''}${byCode[code].text}`))))] : null,
+    serverErrors.length ? h('section', {class: 'errors-box', role: 'alert', id: 'server-errors'},
+      h('h2', {}, '服务器退回，请修改：'),
+      h('ul', {}, serverErrors.map(([path, messages]) => h('li', {},
+        h('a', {href: `#/draft/${draft.id}/${stepOfPath(path)}`}, pathLabel(path, byCode)), '：', messages.join(' '))))) : null,
+    blockers.length ? h('section', {class: 'card bad'}, h('h2', {}, '尚不能提交'),
+      h('ul', {}, blockers.map((m) => h('li', {}, m)))) : null,
+    warnings.map((w) => h('p', {class: 'card warn'}, w)),
+    button,
+    h('p', {class: 'muted small'}, '提交后先保存在本机“待发送”中，联网时自动发送；离线也可以提交。'),
+    h('button', {class: 'link', type: 'button', onclick: ctx.discard}, '删除此草稿'));
+}
+
+function pathLabel(path, byCode) {
+  const parts = path.split('.');
+  const names = {
+    started_at: '开始时间', unit_id: '单位', form_id: '检查表', id: '检查编号', inspectors: '检查人员',
+    handling: '处理结果', remarks: '备注', rectification_order: '责令改正通知书', observed: '现场情况',
+    extra_findings: '其他问题', answers: '检查项目', '': '提交',
+  };
+  if (parts[0] === 'answers' && parts.length > 1) {
+    const code = parts.slice(1).join('.').replace(/\.note$/, '');
+    return byCode[code] ? `检查项目 ${code}` : '检查项目';
+  }
+  if (path === 'rectification_order.deadline') return '整改期限';
+  if (path === 'rectification_order.number') return '通知书编号';
+  if (parts[0] === 'extra_findings' && parts.length > 1) return `问题 ${Number(parts[1]) + 1}`;
+  if (parts[0] === 'inspectors' && parts.length > 1) return `检查人员 ${Number(parts[1]) + 1}`;
+  if (parts[0] === 'observed' && parts.length > 1) {
+    return {wuchang_6t: '五常/6T', haccp: 'HACCP/ISO 22000', haccp_cert_expires_on: '认证证书有效期',
+      mingchu: '明厨亮灶', licence_displayed: '许可证公示'}[parts[1]] || '现场情况';
+  }
+  return names[parts[0]] || path;
+}

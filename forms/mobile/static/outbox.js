@@ -1,0 +1,154 @@
+// The outbox: submitted inspections wait here, with their photos, until the server has them.
+// Sent as soon as there is a network, retried with backoff on network and server errors;
+// a refusal (409, 410, 422, …) is kept with its reason and never retried by itself. Retrying
+// is harmless: the API answers a repeat of the same inspection id and body with 200.
+import {NetworkError, flattenErrors, messageOf, needsLogin, request, session} from '/static/web/api.js';
+import {deleteDraft, draftErrors, saveDraft, toSubmission} from './draft.js';
+import {getPhoto, removePhotosOf} from './photos.js';
+import {all, del, get, put} from './store.js';
+
+const FIRST_DELAY = 5_000;
+const MAX_DELAY = 15 * 60_000;
+let running = null;
+let timer = null;
+
+function changed() {
+  window.dispatchEvent(new CustomEvent('outbox-changed'));
+}
+
+export async function entriesOf(user) {
+  return (await all('outbox')).filter((e) => e.user_id === user.id)
+    .sort((a, b) => b.queued_at.localeCompare(a.queued_at));
+}
+
+export async function enqueue(draft, definition) {
+  const {doc, photos} = toSubmission(draft, definition);
+  const {errors, ...snapshot} = draft;
+  await put('outbox', {
+    id: draft.id, user_id: draft.user_id, unit_name: draft.unit.name, doc, photos, draft: snapshot,
+    status: 'pending', attempts: 0, next_at: 0, message: '', errors: {},
+    queued_at: new Date().toISOString(),
+  });
+  await deleteDraft(draft.id);
+  changed();
+}
+
+// Back to a draft (a refused submission, to correct it): the server's errors sit on its fields.
+export async function reopen(id) {
+  const entry = await get('outbox', id);
+  const draft = {...entry.draft, errors: draftErrors(entry.errors || {}, entry.doc)};
+  if (!Object.keys(draft.errors).length && entry.message) draft.errors = {'': [entry.message]};
+  await saveDraft(draft);
+  await del('outbox', id);
+  changed();
+  return draft;
+}
+
+export async function discard(id) {
+  await del('outbox', id);
+  await removePhotosOf(id);
+  changed();
+}
+
+export function flush({force = false} = {}) {
+  running ||= (navigator.locks
+    ? navigator.locks.request('fs-outbox', () => drain(force))
+    : drain(force)
+  ).finally(() => {
+    running = null;
+    schedule();
+  });
+  return running;
+}
+
+async function drain(force) {
+  const user = session()?.user;
+  if (!user) return;
+  const due = (await entriesOf(user))
+    .filter((e) => e.status === 'pending' && (force || e.next_at <= Date.now()))
+    .reverse();
+  for (const entry of due) {
+    const outcome = await send(entry);
+    changed();
+    if (outcome === 'offline' || outcome === 'login') break;
+  }
+}
+
+async function send(entry) {
+  entry.attempts += 1;
+  entry.last_try_at = new Date().toISOString();
+  try {
+    for (const photo of entry.photos) {
+      if (photo.sent) continue;
+      const answer = await uploadPhoto(entry, photo);
+      if (!answer.ok) return settle(entry, answer, '照片上传失败：');
+      photo.sent = true;
+      await put('outbox', entry);
+    }
+    const answer = await request('/api/v1/inspections', {method: 'POST', json: entry.doc});
+    if (!answer.ok) return settle(entry, answer, '');
+    Object.assign(entry, {
+      status: 'sent', sent_at: new Date().toISOString(), message: '', errors: {},
+      result: answer.data.result, result_label: answer.data.result_label,
+      warnings: (answer.data.warnings || []).map((w) => w.message),
+    });
+    await put('outbox', entry);
+    await removePhotosOf(entry.id);
+    return 'sent';
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+    await later(entry, '网络不可用，恢复联网后自动发送。');
+    return 'offline';
+  }
+}
+
+async function uploadPhoto(entry, photo) {
+  const stored = await getPhoto(photo.id);
+  if (!stored) return {ok: false, status: 0, data: {message: '照片已不在本机，请返回修改后重新拍摄。'}};
+  const form = new FormData();
+  form.append('file', stored.blob, stored.name || `${photo.id}.jpg`);
+  form.append('id', photo.id);
+  form.append('inspection_id', entry.id);
+  form.append('unit_id', String(entry.doc.unit_id));
+  form.append('target', photo.target);
+  return request('/api/v1/photos', {method: 'POST', form});
+}
+
+async function later(entry, message) {
+  const delay = Math.min(FIRST_DELAY * 2 ** (entry.attempts - 1), MAX_DELAY);
+  entry.next_at = Date.now() + Math.round(delay * (0.8 + Math.random() * 0.4));
+  entry.message = message;
+  await put('outbox', entry);
+}
+
+async function settle(entry, answer, prefix) {
+  if (needsLogin(answer)) {
+    entry.attempts -= 1; // not the server's fault, nor the network's
+    entry.message = '登录已过期，请重新登录，之后自动发送。';
+    await put('outbox', entry);
+    window.dispatchEvent(new CustomEvent('login-required'));
+    return 'login';
+  }
+  if (answer.status === 429 || answer.status >= 500) {
+    await later(entry, `${prefix}${messageOf(answer)}（将自动重试）`);
+    return 'retry';
+  }
+  Object.assign(entry, {
+    status: 'rejected', http_status: answer.status, reason: answer.data?.reason || null,
+    message: prefix + messageOf(answer), errors: flattenErrors(answer.data?.errors || {}),
+  });
+  await put('outbox', entry);
+  return 'rejected';
+}
+
+function schedule() {
+  clearTimeout(timer);
+  const user = session()?.user;
+  if (!user) return;
+  entriesOf(user).then((entries) => {
+    const next = Math.min(...entries.filter((e) => e.status === 'pending').map((e) => e.next_at));
+    if (Number.isFinite(next)) timer = setTimeout(() => flush(), Math.max(1000, next - Date.now()));
+  });
+}
+
+window.addEventListener('online', () => flush({force: true}));
