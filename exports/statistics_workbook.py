@@ -202,6 +202,9 @@ def from_snapshot_dict(d: Mapping[str, Any]) -> StatisticsReport:
             per_kind = {k: v for k, v in coverage_raw.items() if k in UNIT_KIND_LABELS}
         coverage_raw = ([{"kind": k, **v} for k, v in per_kind.items()]
                         if isinstance(per_kind, Mapping) else per_kind)
+    breakdown_raw = d.get("breakdown") or ()
+    if isinstance(breakdown_raw, Mapping):  # {"columns": [...], "total": {...}}
+        breakdown_raw = breakdown_raw.get("columns") or ()
     return StatisticsReport(
         jurisdiction_code=_first(d, "jurisdiction_code", default=jurisdiction.get("code", "")),
         jurisdiction_name=_first(d, "jurisdiction_name", default=jurisdiction.get("name", "")),
@@ -216,7 +219,7 @@ def from_snapshot_dict(d: Mapping[str, Any]) -> StatisticsReport:
         breakdown=[BreakdownColumn(code=_first(c, "code", "jurisdiction_code"),
                                    name=_first(c, "name", "jurisdiction_name", default=""),
                                    values=_figures(_first(c, "figures", "values", "rows")))
-                   for c in d.get("breakdown") or ()],
+                   for c in breakdown_raw],
         issues=[Issue(severity=i["severity"], message=i["message"], rule=i.get("rule", ""))
                 for i in _first(d, "issues", "validation", default=())],
         coverage=[CoverageCount(kind=c["kind"], units=int(_first(c, "units", "in_scope", default=0)),
@@ -502,20 +505,19 @@ def build_workbook(report: StatisticsReport) -> Workbook:
     return wb
 
 
-def workbook_bytes(report: StatisticsReport) -> bytes:
-    """The workbook of one report as .xlsx bytes (what a view streams)."""
+def workbook_bytes(report: StatisticsReport | Mapping[str, Any]) -> bytes:
+    """The workbook of one report (or of a snapshot dict) as .xlsx bytes (what a view streams)."""
+    if not isinstance(report, StatisticsReport):
+        report = from_snapshot_dict(report)
     buffer = io.BytesIO()
     build_workbook(report).save(buffer)
     return buffer.getvalue()
 
 
-def workbook_filename(report: StatisticsReport) -> str:
-    """A file name that says what the workbook holds: code, period, kind and version."""
-    version = f"-v{report.snapshot_version}" if report.snapshot_version is not None else ""
-    return f"statistics-{report.jurisdiction_code}-{report.period_key}-{report.kind}{version}.xlsx"
+build_workbook_bytes = workbook_bytes  # the name the statistics API imports
 
 
-def write_workbook(report: StatisticsReport, path: str | os.PathLike) -> Path:
+def write_workbook(report: StatisticsReport | Mapping[str, Any], path: str | os.PathLike) -> Path:
     """Write the workbook to `path` atomically: a temp file in the same directory, then os.replace.
 
     Readers see either the old file whole or the new one whole, never a half-written workbook.

@@ -235,3 +235,24 @@ def test_a_snapshot_dict_becomes_a_report_with_exact_money():
     ws = opened(rep)["统计表"]
     assert ws["A3"].value.startswith("统计期间：2026年全年")
     assert ws.cell(FIRST_ITEM_ROW + [r.code for r in ROWS].index("D4"), 4).value == pytest.approx(0.37)
+
+
+def test_a_stored_snapshot_exports_with_its_breakdown_and_uninspected_units(app, make_unit):
+    from foodsafety.statistics.services import build_snapshot, snapshot_dict
+
+    make_unit("canteen", "510104", name='=HYPERLINK("http://x","y")')
+    make_unit("canteen", "510104")
+    make_unit("canteen", "510105")
+    snapshot = build_snapshot("510100", "2026-H1", date(2026, 6, 30), kind="draft")
+    wb = load_workbook(io.BytesIO(workbook_bytes(snapshot_dict(snapshot))))
+
+    form = wb["统计表"]
+    assert form["A1"].value == "校园食品安全守护行动工作情况统计表（草稿）"
+    assert form["A2"].value == "填报单位：成都市"
+    assert form.cell(FIRST_ITEM_ROW, 4).value == 3  # A1: licensed school canteens
+    breakdown = wb["分地区明细"]
+    assert [breakdown.cell(3, c).value for c in range(4, 7)] == ["锦江区", "青羊区", "合计"]
+    assert [breakdown.cell(4, c).value for c in range(4, 7)] == [2, 1, 3]
+    names = [c for row in wb["校验与覆盖"].iter_rows() for c in row
+             if c.value == '=HYPERLINK("http://x","y")']
+    assert names and all(c.data_type == "s" for c in names)
