@@ -16,7 +16,7 @@ from foodsafety.timeutil import utcnow
 
 class SnapshotKind(enum.StrEnum):
     DRAFT = "draft"  # 草稿
-    FINAL = "final"  # 正式（通过全部错误级校验规则）
+    FINAL = "final"  # 定稿（通过全部错误级校验规则）
 
 
 class StatsSnapshot(db.Model):
@@ -36,9 +36,11 @@ class StatsSnapshot(db.Model):
     version: Mapped[int] = mapped_column(Integer)  # per jurisdiction and period, from 1
     figures: Mapped[dict] = mapped_column(JSON)  # row code → exact figure (money: yuan string)
     context: Mapped[dict] = mapped_column(JSON)
-    breakdown: Mapped[dict] = mapped_column(JSON)
+    breakdown: Mapped[list] = mapped_column(JSON)  # one column per direct child
     validation: Mapped[list] = mapped_column(JSON)
-    coverage: Mapped[dict] = mapped_column(JSON)
+    coverage: Mapped[dict] = mapped_column(JSON)  # unit kind → units, inspected, uninspected
+    # The units not inspected in the period (at most UNINSPECTED_LIMIT of them), as listed.
+    uninspected: Mapped[list | None] = mapped_column(JSON)
     built_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     built_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import Period, parse_period
-from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
+from foodsafety.registry.models import Jurisdiction, JurisdictionClosure, Unit
 from foodsafety.scope import in_subtree
 from foodsafety.statistics import queries
 from foodsafety.statistics.definition import TABLE
@@ -37,7 +38,8 @@ from foodsafety.statistics.results import (
 from foodsafety.timeutil import iso_cst, today_cst, utcnow
 
 Column = tuple[str, str, TableResult]
-KIND_LABELS = {"draft": "草稿", "final": "正式"}
+KIND_LABELS = {"draft": "草稿", "final": "定稿"}
+UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot; the counts always cover all
 
 
 # --- computing --------------------------------------------------------------------------------
@@ -187,15 +189,17 @@ def context_json(context: dict[str, int]) -> list[dict]:
             for key, label in TABLE.context.items()]
 
 
-def breakdown_json(columns: list[Column], total: TableResult) -> dict:
-    """The breakdown as JSON: columns of figures keyed by row code, then the total."""
-    def column(code: str, name: str, result: TableResult) -> dict:
-        return {"code": code, "name": name, "figures": result.figures_json(),
-                "display": {row.code: str(result.display(row.code)) for row in TABLE.rows}}
+def _column_json(code: str, name: str, result: TableResult) -> dict:
+    """One breakdown column: exact figures and display figures keyed by row code."""
+    return {"code": code, "name": name, "figures": result.figures_json(),
+            "display": {row.code: str(result.display(row.code)) for row in TABLE.rows}}
 
-    return {"columns": [column(code, name, result) for code, name, result in columns],
-            "total": column(total.jurisdiction_code,
-                            db.session.get(Jurisdiction, total.jurisdiction_code).name, total)}
+
+def breakdown_json(columns: list[Column], total: TableResult) -> dict:
+    """The breakdown as JSON: one column per child, then the total."""
+    name = db.session.get(Jurisdiction, total.jurisdiction_code).name
+    return {"columns": [_column_json(*column) for column in columns],
+            "total": _column_json(total.jurisdiction_code, name, total)}
 
 
 def breakdown_page(jurisdiction: Jurisdiction, period: Period, columns: list[Column],
@@ -265,8 +269,9 @@ def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None 
         jurisdiction_code=jurisdiction_code, period_key=period.key, cutoff=cutoff,
         data_as_of=data_as_of, definition_version=TABLE.version, kind=SnapshotKind(kind),
         version=version, figures=total.figures_json(), context=dict(total.context),
-        breakdown=breakdown_json(columns, total), validation=total.issues,
-        coverage=total.coverage, built_by_id=built_by.id if built_by else None,
+        breakdown=[_column_json(*column) for column in columns], validation=total.issues,
+        coverage=total.coverage, uninspected=_uninspected_list(jurisdiction_code, period, cutoff),
+        built_by_id=built_by.id if built_by else None,
         built_at=utcnow())
     db.session.add(snapshot)
     try:
@@ -276,6 +281,16 @@ def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None 
         raise ApiError(409, "同时有其他人在生成该报表的快照，请重试。",
                        reason="concurrent_snapshot") from None
     return snapshot
+
+
+def _uninspected_list(code: str, period: Period, cutoff: date) -> list[dict]:
+    """The units not inspected in the period, as stored in a snapshot (one query)."""
+    query = (queries.uninspected_units_query(code, period, cutoff)
+             .limit(UNINSPECTED_LIMIT))
+    return [{"id": unit.id, "name": unit.name, "kind": unit.kind.value,
+             "jurisdiction_code": unit.jurisdiction_code,
+             "jurisdiction_name": unit.jurisdiction.name, "licence_no": unit.licence_no}
+            for unit in db.session.scalars(query.options(joinedload(Unit.jurisdiction)))]
 
 
 def snapshot_values(snapshot: StatsSnapshot) -> dict[str, Any]:
@@ -318,8 +333,9 @@ def snapshot_dict(snapshot: StatsSnapshot) -> dict:
     Keys beyond `snapshot_summary`: `title`, `rows` (in table order: code, label, unit, section,
     section_label, group, value — the display figure, 万元 as a string like "0.37" —, exact),
     `figures` (code → exact: int, or yuan string for money), `context`, `validation`,
-    `coverage`, `breakdown` ({columns: [{code, name, figures, display}], total: {...}}),
-    `filename`.
+    `coverage` ([{kind, kind_label, units, inspected, uninspected}]), `uninspected` ([{id, name,
+    kind, jurisdiction_code, jurisdiction_name, licence_no}]), `breakdown` (one column per direct
+    child: [{code, name, figures, display}]; the total is `figures`), `filename`.
     """
     values = snapshot_values(snapshot)
     return {
@@ -330,7 +346,8 @@ def snapshot_dict(snapshot: StatsSnapshot) -> dict:
         "context": context_json(snapshot.context),
         "validation": list(snapshot.validation),
         "coverage": coverage_json(snapshot.coverage),
-        "breakdown": snapshot.breakdown,
+        "uninspected": list(snapshot.uninspected or []),
+        "breakdown": list(snapshot.breakdown),
         "filename": workbook_filename(snapshot),
     }
 
