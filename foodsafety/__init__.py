@@ -122,8 +122,9 @@ def _register_cli(app: Flask) -> None:
     from foodsafety.accounts.cli import users_cli
     from foodsafety.demo import demo_cli
     from foodsafety.registry.cli import registry_cli
+    from foodsafety.statistics.cli import stats_cli
 
-    for group in (users_cli, registry_cli, demo_cli):
+    for group in (users_cli, registry_cli, demo_cli, stats_cli):
         app.cli.add_command(group)
 
 
