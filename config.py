@@ -27,6 +27,9 @@ class Config:
     PHOTO_DIR = Path(os.environ.get("FOODSAFETY_PHOTO_DIR", INSTANCE_DIR / "photos"))
     EXPORT_DIR = Path(os.environ.get("FOODSAFETY_EXPORT_DIR", INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # One photo's upload bytes (413 above) and decoded pixels (422 above: no decompression bombs).
+    PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = _env_int("PHOTO_MAX_PIXELS", 40_000_000)
     # JSON bodies are far smaller than photos; anything larger is refused with 413.
     MAX_JSON_BYTES = _env_int("MAX_JSON_BYTES", 1024 * 1024)
     JSON_AS_ASCII = False

@@ -93,7 +93,7 @@ def _check_json_body(app: Flask) -> None:
 
 
 # Endpoints (filled in by their blueprints) that accept multipart uploads.
-MULTIPART_ENDPOINTS: set[str] = {"imports.Imports"}
+MULTIPART_ENDPOINTS: set[str] = {"imports.Imports", "photos.Photos"}
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.enforcement.routes import blp as enforcement_blp
     from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
+    from foodsafety.photos.routes import blp as photos_blp
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
     from foodsafety.statistics.routes import blp as statistics_blp
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from forms.routes import blp as forms_blp
 
     for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
-                statistics_blp, imports_blp):
+                statistics_blp, imports_blp, photos_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     for blp in (forms_blp, school_view_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")

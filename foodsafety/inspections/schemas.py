@@ -24,6 +24,8 @@ class AnswerSchema(Schema):
     item = Text(required=True, max_length=16)
     answer = fields.String(required=True, validate=validate.OneOf(ANSWERS))
     note = Text(max_length=2000, multiline=True, load_default=None, allow_none=True)
+    # Ids of the photos the phone uploads (or will upload) for this item (POST /photos).
+    photo_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
 
 
 class ObservedSchema(Schema):
@@ -45,6 +47,7 @@ class ObservedSchema(Schema):
 class ExtraFindingSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     description = Text(required=True, max_length=2000, multiline=True)
+    photo_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
 
 
 class OrderInputSchema(Schema):
@@ -143,6 +146,7 @@ class InspectionOutSchema(Schema):
     created_at = fields.String()
     updated_at = fields.String()
     warnings = fields.List(fields.Nested(WarningSchema))
+    photos = fields.Dict()  # {expected, arrived, missing}: photo ids (foodsafety.photos)
 
 
 InspectionPageSchema = page_schema(InspectionOutSchema, "InspectionPage")

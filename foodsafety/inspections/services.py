@@ -378,6 +378,7 @@ def inspection_summary(inspection: Inspection) -> dict:
 
 def inspection_detail(inspection: Inspection, warnings: list[dict] | None = None) -> dict:
     """The full record as the API returns it."""
+    from foodsafety.photos.services import photo_status
     from foodsafety.rectification.services import order_for_inspection, order_summary
 
     detail = inspection_summary(inspection)
@@ -413,6 +414,7 @@ def inspection_detail(inspection: Inspection, warnings: list[dict] | None = None
         "created_at": iso_cst(inspection.created_at),
         "updated_at": iso_cst(inspection.updated_at),
         "warnings": warnings or [],
+        "photos": photo_status(inspection),
     })
     return detail
 

@@ -33,7 +33,7 @@ class RecheckSchema(Schema):
 
 class ReportSchema(Schema):
     text = Text(required=True, max_length=4000, multiline=True)
-    photo_ids = fields.List(fields.Integer(strict=True), load_default=list,
+    photo_ids = fields.List(fields.UUID(), load_default=list,  # uploaded first: POST /photos
                             validate=validate.Length(max=20))
 
 

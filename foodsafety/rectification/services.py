@@ -10,6 +10,7 @@ from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Finding, Inspection
+from foodsafety.photos.services import check_report_photos
 from foodsafety.rectification.models import (
     OrderStatus,
     Recheck,
@@ -170,8 +171,8 @@ def submit_report(user: User, order_id: int, data: dict) -> RectificationReport:
         raise ApiError(403)
     if order.status == OrderStatus.CLOSED:
         raise ApiError(409, "该整改通知已复查合格并销号。", reason="order_closed")
-    report = RectificationReport(order_id=order.id, text=data["text"],
-                                 photo_ids=list(data.get("photo_ids") or []),
+    photo_ids = check_report_photos(user, order, data.get("photo_ids") or [])
+    report = RectificationReport(order_id=order.id, text=data["text"], photo_ids=photo_ids,
                                  submitted_by_id=user.id)
     db.session.add(report)
     order.status = OrderStatus.REPORTED

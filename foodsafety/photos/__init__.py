@@ -1,0 +1,1 @@
+"""Inspection photos: upload from the phone, process with Pillow, store and serve in scope."""

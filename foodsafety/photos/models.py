@@ -1,0 +1,51 @@
+"""Photos taken at inspections (and for rectification reports), stored outside the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from foodsafety.extensions import db
+from foodsafety.timeutil import utcnow
+
+
+class Photo(db.Model):
+    """One photo attached to an inspection item, extra finding or rectification report.
+
+    The phone's outbox may deliver a photo before its inspection, so the inspection is named
+    by its UUID, not by a foreign key. The files are content-addressed by the SHA-256 of the
+    original upload: the same picture sent twice is processed and stored once.
+    """
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        Index("ix_photos_inspection_uuid", "inspection_uuid"),
+        Index("ix_photos_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)  # UUID made by the phone
+    inspection_uuid: Mapped[str] = mapped_column(String(36))
+    # "item:<checklist code>", "finding:<extra finding index>" or "report:<order id>"
+    target: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # Denormalised from the unit at upload, like inspections: scoping needs no join.
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
+    sha256: Mapped[str] = mapped_column(String(64))  # of the original upload bytes
+    source_format: Mapped[str] = mapped_column(String(8))  # JPEG, PNG or WEBP
+    source_bytes: Mapped[int] = mapped_column(Integer)
+    source_width: Mapped[int] = mapped_column(Integer)
+    source_height: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)  # of the stored JPEG
+    height: Mapped[int] = mapped_column(Integer)
+    image_bytes: Mapped[int] = mapped_column(Integer)
+    thumbnail_bytes: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC, from EXIF
+    captured_offset: Mapped[str | None] = mapped_column(String(6))  # "+08:00"; None: assumed CST
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Photo {self.client_id} {self.inspection_uuid} {self.target}>"

@@ -1,0 +1,81 @@
+"""Photo endpoints: upload from the phone (multipart), metadata, image and thumbnail bytes."""
+
+from __future__ import annotations
+
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.accounts.models import Role
+from foodsafety.extensions import db
+from foodsafety.photos import services
+from foodsafety.photos.schemas import PhotoFileSchema, PhotoOutSchema, PhotoUploadSchema
+
+blp = Blueprint("photos", __name__, description="检查照片与整改照片（上传、查看）")
+
+
+@blp.route("/photos")
+class Photos(MethodView):
+    @login_required(Role.INSPECTOR, Role.SCHOOL)
+    @blp.arguments(PhotoUploadSchema, location="form")
+    @blp.arguments(PhotoFileSchema, location="files")
+    @blp.response(201, PhotoOutSchema)
+    @blp.alt_response(200, schema=PhotoOutSchema, description="同一编号、同一照片的重复上传")
+    def post(self, data, files):
+        """Upload a photo for an inspection item, an extra finding or a rectification report.
+
+        May arrive before or after the inspection itself. Re-sending the same id with the same
+        file answers 200 with the stored record; the same id with another file answers 409.
+        """
+        with services.upload_transaction() as guard:
+            photo, created = services.upload_photo(current_user(), data, files["file"], guard)
+            db.session.commit()
+        return services.photo_detail(photo), 201 if created else 200
+
+
+@blp.route("/photos/<string:photo_id>")
+class PhotoById(MethodView):
+    @login_required()
+    @blp.response(200, PhotoOutSchema)
+    def get(self, photo_id):
+        """A photo's metadata: size, capture time, where it belongs."""
+        return services.photo_detail(services.get_photo(current_user(), photo_id))
+
+
+def _send(photo_id: str, kind: str):
+    photo, path = services.photo_file(current_user(), photo_id, kind)
+    response = send_file(path,
+                         mimetype=services.CONTENT_TYPE, conditional=False, etag=False,
+                         max_age=None)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f'inline; filename="{photo.client_id}.jpg"'
+    return response
+
+
+@blp.route("/photos/<string:photo_id>/image")
+class PhotoImage(MethodView):
+    @login_required()
+    @blp.response(200, content_type=services.CONTENT_TYPE, description="照片（JPEG，最长边不超过 2048 像素）")
+    def get(self, photo_id):
+        """The photo, oriented and without metadata."""
+        return _send(photo_id, "image")
+
+
+@blp.route("/photos/<string:photo_id>/thumbnail")
+class PhotoThumbnail(MethodView):
+    @login_required()
+    @blp.response(200, content_type=services.CONTENT_TYPE, description="缩略图（JPEG，最长边不超过 320 像素）")
+    def get(self, photo_id):
+        """The photo's thumbnail."""
+        return _send(photo_id, "thumbnail")
+
+
+@blp.route("/inspections/<string:uuid>/photos")
+class InspectionPhotos(MethodView):
+    @login_required()
+    @blp.response(200, PhotoOutSchema(many=True))
+    def get(self, uuid):
+        """The photos of an inspection that have arrived (also before the inspection itself)."""
+        return [services.photo_detail(p) for p in services.inspection_photos(current_user(), uuid)]
