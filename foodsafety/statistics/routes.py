@@ -60,11 +60,7 @@ class SnapshotWorkbook(MethodView):
     def get(self, snapshot_id):
         """The snapshot as the official Excel workbook."""
         snapshot = services.get_snapshot(current_user(), snapshot_id)
-        try:
-            from exports.statistics_workbook import build_workbook_bytes
-        except ImportError:
-            raise ApiError(503, "Excel 导出功能暂不可用。", reason="export_unavailable") from None
-        data = build_workbook_bytes(services.snapshot_dict(snapshot))
+        data = services.workbook_bytes(snapshot)
         fallback = f"{snapshot.jurisdiction_code}_{snapshot.period_key}.xlsx"
         disposition = (f"attachment; filename=\"{fallback}\"; "
                        f"filename*=UTF-8''{quote(services.workbook_filename(snapshot), safe='')}")

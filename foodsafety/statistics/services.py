@@ -258,7 +258,7 @@ def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None 
     columns, total = breakdown(jurisdiction_code, period, cutoff)
     if kind == "final" and total.has_errors:
         raise ApiError(
-            422, "统计表未通过校验规则，不能生成正式报表。",
+            422, "统计表未通过错误级校验规则，不能生成定稿。",
             errors={"validation": [issue["message"] for issue in total.errors]},
             reason="validation_failed")
     version = (db.session.scalar(
@@ -304,6 +304,14 @@ def workbook_filename(snapshot: StatsSnapshot) -> str:
     period = parse_period(snapshot.period_key)
     return (f"{snapshot.jurisdiction_code}_{snapshot.jurisdiction.name}_{period.label}_"
             f"{TABLE.title}.xlsx")
+
+
+def workbook_bytes(snapshot: StatsSnapshot) -> bytes:
+    """The snapshot as the official .xlsx workbook (built by the pure builder in `exports`)."""
+    from exports import statistics_workbook as builder
+
+    build = getattr(builder, "build_workbook_bytes", None) or builder.workbook_bytes
+    return build(snapshot_dict(snapshot))
 
 
 def snapshot_summary(snapshot: StatsSnapshot) -> dict:

@@ -1,0 +1,146 @@
+"""Snapshots: what was reported stays as it was; versions count up; a final must pass the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from foodsafety.errors import ApiError
+from foodsafety.extensions import db
+from foodsafety.statistics import services
+from foodsafety.statistics.models import StatsSnapshot
+from foodsafety.statistics.results import TableResult
+from foodsafety.timeutil import today_cst
+
+
+@pytest.fixture
+def county(login_as, make_unit, new_inspection):
+    """锦江区: one canteen inspected in March 2026 with a cleaning problem; one never inspected."""
+    canteen = make_unit("canteen", "510104", name="锦江实验小学食堂")
+    make_unit("canteen", "510104", name="从未检查的食堂")
+    inspector = login_as("inspector", "510104")
+    r = inspector.post("/api/v1/inspections", json=new_inspection(
+        canteen, when="2026-03-02T09:00:00+08:00", answers={"9.1": "no"}))
+    assert r.status_code == 201
+    return canteen, inspector
+
+
+def test_a_snapshot_keeps_everything_that_was_reported(county, login_as):
+    snapshot = services.build_snapshot("510100", "2026-H1", kind="draft")
+    db.session.commit()
+    stored = services.snapshot_dict(db.session.get(StatsSnapshot, snapshot.id))
+    assert (stored["jurisdiction"]["code"], stored["period"]["key"], stored["cutoff"]) == (
+        "510100", "2026-H1", "2026-06-30")
+    assert stored["data_as_of"] and stored["definition_version"]
+    assert stored["figures"]["A1"] == 2 and stored["figures"]["C3"] == 1
+    assert [c["code"] for c in stored["breakdown"]] == ["510104", "510105"]
+    assert stored["breakdown"][0]["figures"]["D1"] == 1
+    assert {c["kind"]: c["uninspected"] for c in stored["coverage"]}["canteen"] == 1
+    assert [u["name"] for u in stored["uninspected"]] == ["从未检查的食堂"]
+    assert stored["validation"] == [] and stored["kind"] == "draft" and stored["version"] == 1
+
+
+def test_data_arriving_later_does_not_change_a_stored_snapshot(county, new_inspection):
+    canteen, inspector = county
+    first = services.build_snapshot("510104", "2026-H1")
+    db.session.commit()
+    r = inspector.post("/api/v1/inspections", json=new_inspection(
+        canteen, when="2026-05-02T09:00:00+08:00", answers={"6.1": "no"}))
+    assert r.status_code == 201
+    second = services.build_snapshot("510104", "2026-H1")
+    db.session.commit()
+    db.session.expire_all()
+    old = db.session.get(StatsSnapshot, first.id)
+    assert (old.figures["D1"], old.figures["C1"], old.version) == (1, 0, 1)
+    assert (second.figures["D1"], second.figures["C1"], second.version) == (2, 1, 2)
+    body = inspector.get(f"/api/v1/statistics/snapshots/{first.id}").get_json()
+    assert body["figures"]["D1"] == 1
+
+
+def test_a_stored_snapshot_cannot_be_changed(county):
+    snapshot = services.build_snapshot("510104", "2026-H1")
+    db.session.commit()
+    snapshot.figures = {**snapshot.figures, "A1": 99}
+    with pytest.raises(RuntimeError, match="immutable"):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(StatsSnapshot, snapshot.id).figures["A1"] == 2
+
+
+def test_versions_count_per_jurisdiction_and_period(county):
+    versions = [services.build_snapshot(code, period).version for code, period in (
+        ("510104", "2026-H1"), ("510104", "2026-H1"), ("510104", "2026"), ("510100", "2026-H1"),
+        ("510104", "2026-H1"))]
+    assert versions == [1, 2, 1, 1, 3]
+
+
+def test_the_cutoff_of_a_period_not_yet_over_is_today(county):
+    year = today_cst().year
+    snapshot = services.build_snapshot("510104", str(year))
+    assert snapshot.cutoff == min(today_cst(), date(year, 12, 31))
+
+
+@pytest.fixture
+def broken_rule(monkeypatch):
+    """Make every table break A2 ≤ A1 (the data cannot do it, so the figures are bent)."""
+    original = TableResult.finish
+
+    def finish(self):
+        self.values["A2"] = self.values["A1"] + 1
+        return original(self)
+
+    monkeypatch.setattr(TableResult, "finish", finish)
+
+
+def test_a_final_that_breaks_an_error_rule_is_refused_and_nothing_is_stored(county, broken_rule):
+    with pytest.raises(ApiError) as refused:
+        services.build_snapshot("510104", "2026-H1", kind="final")
+    assert refused.value.status == 422
+    assert any("A2" in message for message in refused.value.errors["validation"])
+    assert db.session.scalar(select(func.count()).select_from(StatsSnapshot)) == 0
+    draft = services.build_snapshot("510104", "2026-H1", kind="draft")
+    assert [issue["rule"] for issue in draft.validation] == ["A2 ≤ A1"]
+
+
+def test_the_api_refuses_a_final_with_the_reasons(county, broken_rule):
+    _, inspector = county
+    r = inspector.post("/api/v1/statistics/510104/2026-H1/snapshots", json={"kind": "final"})
+    assert r.status_code == 422
+    body = r.get_json()
+    assert body["reason"] == "validation_failed" and body["errors"]["validation"]
+    assert inspector.get("/api/v1/statistics/snapshots").get_json()["total"] == 0
+
+
+def test_a_warning_does_not_stop_a_final(county, make_unit):
+    """A criminal case filed in 2026 on a transfer made in 2025: D8 > D7 is only a warning."""
+    _, inspector = county
+    shop = make_unit("periphery", "510104")
+    r = inspector.post("/api/v1/cases", json={
+        "case_no": "锦市监罚〔2025〕7号", "unit_id": shop.id, "filed_on": "2025-11-01",
+        "transferred_on": "2025-12-01", "criminal_filed_on": "2026-01-05"})
+    assert r.status_code == 201, r.get_json()
+    r = inspector.post("/api/v1/statistics/510104/2026-H1/snapshots", json={"kind": "final"})
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["valid"] is True
+    assert [(i["rule"], i["severity"]) for i in body["validation"]] == [("D8 ≤ D7", "warning")]
+
+
+def test_the_cli_builds_a_snapshot_and_prints_the_table_in_chinese(county, app):
+    result = app.test_cli_runner().invoke(args=[
+        "stats", "build", "--jurisdiction", "510100", "--period", "2026-H1",
+        "--cutoff", "2026-06-30", "--final"])
+    assert result.exit_code == 0, result.output
+    assert "成都市（510100） 2026年上半年 校园食品安全守护行动工作情况统计表" in result.output
+    assert "辖区内持证学校食堂数（家）" in result.output and "定稿" in result.output
+    snapshot = db.session.scalar(select(StatsSnapshot))
+    assert f"快照编号：{snapshot.id}" in result.output and snapshot.kind.value == "final"
+
+
+def test_the_cli_explains_a_refused_final(county, app, broken_rule):
+    result = app.test_cli_runner().invoke(args=[
+        "stats", "build", "--jurisdiction", "510104", "--period", "2026-H1", "--final"])
+    assert result.exit_code != 0
+    assert "不能生成定稿" in result.output and "A2" in result.output
