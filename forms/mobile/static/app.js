@@ -16,6 +16,7 @@ const logoutButton = document.getElementById('logout');
 let user = null;
 let syncing = null;
 let flash = null;
+let repaintUnits = null;
 
 function paintNetwork() {
   net.textContent = navigator.onLine ? '在线' : '离线';
@@ -103,8 +104,9 @@ async function sync() {
 
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
-  if (location.hash.startsWith('#/draft/') || document.activeElement?.id === 'unit-search') return;
-  route();
+  if (location.hash.startsWith('#/draft/')) return;
+  if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
+  else route();
 }
 
 async function route() {
@@ -141,6 +143,7 @@ async function showHome() {
     }
   };
   search.addEventListener('input', paint);
+  repaintUnits = paint;
   clear(root,
     flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
     waiting || refused ? h('a', {class: 'btn secondary block', href: '#/outbox'},

@@ -104,7 +104,7 @@ function photoField(form, list, label) {
   });
   paint();
   return h('div', {class: 'photos'}, thumbs,
-    h('label', {class: 'btn secondary file-btn'}, `📷 ${label}`, input));
+    h('label', {class: 'btn secondary file-btn'}, `＋ ${label}`, input));
 }
 
 // --- steps -------------------------------------------------------------------------------

@@ -1,0 +1,79 @@
+"""Refused submissions: the server's reasons are shown where the inspector can act on them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from foodsafety.timeutil import today_cst
+from tests.browser.test_offline import OUTBOX
+
+
+def _start(phone, inspector, unit):
+    page = phone.page
+    phone.log_in(inspector, "/m/")
+    phone.wait_synced()
+    page.fill("#unit-search", unit.name)
+    page.click(f"[data-unit='{unit.id}']")
+    page.wait_for_url("**/info")
+    page.fill("#inspector-1-name", "李四")
+    page.click(".steps [data-step=checklist]")
+    page.click("text=未填项目全部设为“是”")
+    return page.url.split("/draft/")[1].split("/")[0]
+
+
+def test_a_422_is_shown_next_to_the_field_it_concerns(phone, make_user, make_unit):
+    unit = make_unit(name="锦江区第三小学食堂")
+    inspector = make_user("inspector", "510104")
+    page = phone.page
+    _start(phone, inspector, unit)
+    page.locator("[data-item='8.4'] .choice[data-value=no]").click()
+    page.click(".steps [data-step=handling]")
+    page.click(".choice[data-value=rectify]")
+    page.fill("#order-number", "锦市监责改〔2026〕3号")
+    page.fill("#order-deadline", (today_cst() - timedelta(days=3)).isoformat())
+    page.click(".steps [data-step=review]")
+    page.click("#submit")
+
+    # Back on the review with the server's reason, and a link to the field.
+    page.wait_for_selector("#server-errors")
+    assert "整改期限" in page.inner_text("#server-errors")
+    phone.assert_fits()
+    phone.screenshot("inspector-10-rejected-422")
+    assert page.locator(".steps [data-step=handling] .dot").count() == 1
+    page.click(".steps [data-step=handling]")
+    error = page.locator("[data-errors-for='rectification_order.deadline'] .error")
+    assert error.inner_text() == "整改期限不能早于检查日期。"
+    assert error.is_visible()
+
+    # Corrected, it goes through.
+    page.fill("#order-deadline", (today_cst() + timedelta(days=3)).isoformat())
+    assert error.count() == 0
+    page.click(".steps [data-step=review]")
+    page.click("#submit")
+    page.wait_for_selector(".outbox-entry[data-status=sent]")
+
+
+def test_a_409_stays_in_the_outbox_with_its_reason_and_is_not_retried(
+        phone, make_user, make_unit, login_as, new_inspection):
+    unit = make_unit(name="锦江区第四小学食堂")
+    inspector = make_user("inspector", "510104")
+    page = phone.page
+    uuid = _start(phone, inspector, unit)
+    # Meanwhile another document was stored under the same inspection id.
+    other = new_inspection(unit, id=uuid, remarks="另一份记录")
+    assert login_as(user=inspector).post("/api/v1/inspections", json=other).status_code == 201
+
+    page.click(".steps [data-step=handling]")
+    page.click(".choice[data-value=pass]")
+    page.click(".steps [data-step=review]")
+    page.click("#submit")
+    entry = page.locator(f".outbox-entry[data-id='{uuid}'][data-status=rejected]")
+    entry.wait_for()
+    assert "已提交过不同的内容" in entry.locator(".reason").inner_text()
+    phone.assert_fits()
+    phone.screenshot("inspector-11-rejected-409")
+
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # what would trigger a resend
+    page.reload()
+    entry.wait_for()
+    assert [(e["status"], e["attempts"]) for e in page.evaluate(OUTBOX)] == [("rejected", 1)]
