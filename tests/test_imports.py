@@ -371,6 +371,25 @@ def test_a_file_that_is_not_a_workbook_is_refused(login_as):
     assert upload(api, other_zip.getvalue()).status_code == 415
 
 
+def test_a_broken_workbook_or_an_xml_entity_bomb_is_refused(login_as):
+    api = login_as("admin", "510104")
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row>'
+            '</sheetData></worksheet>')
+    for member, content in (("xl/workbook.xml", "不是 XML"), ("xl/worksheets/sheet2.xml", bomb)):
+        source = zipfile.ZipFile(BytesIO(workbook(schools=[school_row()])))
+        rebuilt = BytesIO()
+        with zipfile.ZipFile(rebuilt, "w") as target:
+            for item in source.infolist():
+                target.writestr(item, content if item.filename == member else source.read(item))
+        r = upload(api, rebuilt.getvalue())
+        assert r.status_code == 422, member
+        assert r.get_json()["message"] == "无法读取该 Excel 工作簿，文件可能已损坏。"
+    assert registered() == (0, 0, 0)
+
+
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(login_as, monkeypatch):
     monkeypatch.setattr(reader, "MAX_MEMBER_BYTES", 1024 * 1024)
     wb = Workbook()
@@ -432,8 +451,10 @@ def test_the_cli_prints_every_error_and_fails(app, tmp_path):
     path = tmp_path / "登记.xlsx"
     path.write_bytes(workbook(schools=[school_row(学段="大学"), school_row(学校名称="二小", 行政区划代码="510302")]))
     result = app.test_cli_runner().invoke(args=["registry", "import", str(path),
-                                                "--jurisdiction", "510104"])
+                                                "--jurisdiction", "510104",
+                                                "--report", str(tmp_path / "错误.xlsx")])
     assert result.exit_code == 1
+    assert load_workbook(tmp_path / "错误.xlsx")["学校"]["F4"].value.startswith("行政区划代码：")
     assert "工作表“学校”第 3 行，“学段”列" in result.output
     assert "工作表“学校”第 4 行，“行政区划代码”列：行政区划不存在或不在您的管辖范围内。" in result.output
     assert registered() == (0, 0, 0)

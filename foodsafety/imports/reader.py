@@ -10,6 +10,7 @@ registry schemas and row checks judge an imported row exactly as they judge an A
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ MAX_MEMBER_BYTES = 128 * 1024 * 1024  # one XML part, uncompressed (20,000 rows 
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_MEMBERS = 500
 MAX_ROWS_PER_SHEET = 50_000
+log = logging.getLogger(__name__)
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number: longer codes are corrupted
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
 _DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -98,6 +100,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
+        log.info("unreadable workbook: %r", exc)
         raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
     parsed = ParsedWorkbook(rows={s.key: [] for s in SHEETS}, problems=[])
     try:
@@ -113,6 +116,7 @@ def read_workbook(data: bytes) -> ParsedWorkbook:
                 continue
             _read_sheet(worksheet, sheet, parsed)
     except Exception as exc:
+        log.info("unreadable worksheet: %r", exc)
         raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
     finally:
         workbook.close()

@@ -57,11 +57,14 @@ def load_divisions_command(csv_path: Path | None, province: str | None) -> None:
 @click.option("--jurisdiction", "jurisdiction", required=True, metavar="CODE",
               help="以该行政区划管理员的权限导入：只能导入其辖区内的数据，如 510104。")
 @click.option("--dry-run", is_flag=True, help="只校验，不写入。")
-def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool) -> None:
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="有错误时，把标注了错误的工作簿副本保存到该路径（.xlsx）。")
+def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool,
+                   report_path: Path | None) -> None:
     """从导入模板（.xlsx）批量导入学校、单位和供餐关系：全部成功或全部不导入。"""
     from foodsafety.errors import ApiError
     from foodsafety.imports.reader import read_workbook
-    from foodsafety.imports.report import describe, text_report
+    from foodsafety.imports.report import annotate, describe, text_report
     from foodsafety.imports.services import ImportRejected, import_parsed
     from foodsafety.registry.models import Jurisdiction
 
@@ -69,7 +72,8 @@ def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool) -> None:
         raise click.UsageError(f"行政区划 {jurisdiction} 不存在，请先载入行政区划。")
     try:
         click.echo(f"正在读取 {xlsx_path.name} …")
-        parsed = read_workbook(xlsx_path.read_bytes())
+        data = xlsx_path.read_bytes()
+        parsed = read_workbook(data)
         steps = parsed.total if dry_run else parsed.total * 2
         with click.progressbar(length=max(steps, 1), label="校验" if dry_run else "校验并导入",
                                show_pos=True) as bar:
@@ -81,6 +85,9 @@ def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool) -> None:
     except ImportRejected as rejected:
         db.session.rollback()
         click.echo(text_report(rejected.problems, rejected.message), err=True)
+        if report_path is not None:
+            report_path.write_bytes(annotate(data, rejected.problems))
+            click.echo(f"已将标注了错误的工作簿保存到 {report_path}。", err=True)
         raise SystemExit(1) from None
     except ApiError as error:
         db.session.rollback()
