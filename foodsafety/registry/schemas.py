@@ -55,8 +55,10 @@ class UnitInSchema(Schema):
 
 
 class UnitPatchSchema(UnitInSchema):
-    class Meta:
-        partial = True
+    """Any subset of a unit's fields; the kind is fixed once registered."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class SupplyLinkInSchema(Schema):
