@@ -88,13 +88,13 @@ class Phone:
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.evaluate("() => window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
     def assert_fits(self) -> None:
         """No horizontal scroll on a 360 px wide screen."""
-        width = self.page.evaluate("document.documentElement.scrollWidth")
+        width = self.page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"page is {width}px wide at {self.page.url}"
 
 

@@ -51,12 +51,12 @@ def test_an_inspection_made_offline_is_stored_exactly_once_with_its_photo(
 
     phone.log_in(inspector, "/m/")
     phone.wait_synced()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     page.reload()  # the app itself comes from the service worker's cache
     page.wait_for_selector("#net.offline")
-    assert page.evaluate("navigator.onLine") is False
+    assert page.evaluate("() => navigator.onLine") is False
     page.fill("#unit-search", "第二小学")  # the unit list comes from IndexedDB
     page.click(f"[data-unit='{unit.id}']")
     page.wait_for_url("**/info")

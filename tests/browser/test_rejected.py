@@ -73,7 +73,7 @@ def test_a_409_stays_in_the_outbox_with_its_reason_and_is_not_retried(
     phone.assert_fits()
     phone.screenshot("inspector-11-rejected-409")
 
-    page.evaluate("window.dispatchEvent(new Event('online'))")  # what would trigger a resend
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # what would trigger a resend
     page.reload()
     entry.wait_for()
     assert [(e["status"], e["attempts"]) for e in page.evaluate(OUTBOX)] == [("rejected", 1)]

@@ -169,7 +169,7 @@ async function showOpenOrders(slot, unitId) {
   }
   const open = (answer.ok ? answer.data.items : []).filter((o) => o.status !== 'closed');
   if (!open.length) return;
-  slot.append(h('h2', {}, '未销号的整改通知'), open.map((order) => h('section', {class: 'card warn'},
+  slot.append(h('h2', {}, '未销号的整改通知'), ...open.map((order) => h('section', {class: 'card warn'},
     h('p', {}, h('strong', {}, order.number), ` · ${order.status_label}`),
     h('p', {}, `整改期限：${dayLabel(order.deadline)}`, order.overdue ? '（已逾期）' : ''),
     h('ul', {}, order.findings.map((f) => h('li', {}, f.item ? `${f.item} ` : '', f.description))),
