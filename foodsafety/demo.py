@@ -2,6 +2,93 @@
 
 from __future__ import annotations
 
+import time
+import unicodedata
+
+import click
 from flask.cli import AppGroup
 
+from foodsafety.extensions import db
+
 demo_cli = AppGroup("demo", help="演示数据。")
+URL = "http://127.0.0.1:5000/"
+
+
+@demo_cli.command("load")
+@click.option("--size", type=click.FloatRange(0.05, 5.0), default=1.0, show_default=True,
+              help="数据规模倍数（学校、单位、案件数量；测试时用较小值）。")
+def load_command(size: float) -> None:
+    """载入演示数据（四川省的真实区划、学校、单位、一年的检查与案件）；已载入时只显示登录信息。"""
+    from foodsafety.demo_data import demo_loaded, has_other_data
+
+    if demo_loaded():
+        click.echo("演示数据已载入，本次未重复载入。")
+    elif has_other_data():
+        click.echo("数据库中已有账户或学校数据，为避免混淆，未载入演示数据。")
+        return
+    else:
+        _load(size)
+    _print_logins()
+
+
+@demo_cli.command("reset")
+@click.option("--size", type=click.FloatRange(0.05, 5.0), default=1.0, show_default=True,
+              help="数据规模倍数。")
+@click.confirmation_option(prompt="将删除数据库中除行政区划以外的全部数据并重新载入演示数据，确定吗？")
+def reset_command(size: float) -> None:
+    """清空数据库（行政区划除外）并重新载入演示数据；仅用于已载入演示数据的数据库。"""
+    from foodsafety.demo_data import demo_loaded
+
+    if not demo_loaded():
+        raise click.ClickException("该数据库未载入演示数据，拒绝清空。")
+    keep = {"jurisdictions", "jurisdiction_closure"}
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name not in keep:
+            db.session.execute(table.delete())
+    _load(size)
+    _print_logins()
+
+
+def _load(size: float) -> None:
+    """Build the demo and commit once: a failure leaves the database as it was."""
+    from foodsafety.demo_data import load_demo
+
+    started = time.monotonic()
+    click.echo("正在载入演示数据（约需半分钟）……")
+    try:
+        counts = load_demo(size, say=click.echo)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        raise click.ClickException(f"载入演示数据失败，未写入任何数据：{exc}") from exc
+    click.echo(f"演示数据载入完成：{counts['schools']} 所学校、"
+               f"{sum(v for k, v in counts.items() if k.startswith('units_'))} 个单位、"
+               f"{counts['inspections']} 次检查、{counts['cases']} 件案件，"
+               f"用时 {time.monotonic() - started:.1f} 秒。")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _print_logins() -> None:
+    from foodsafety.demo_data import demo_logins
+
+    rows = [("角色", "用户名", "密码", "所属")] + [
+        (r["role"], r["username"], r["password"], r["where"]) for r in demo_logins()]
+    widths = [max(_width(row[i]) for row in rows) + 2 for i in range(4)]
+    click.echo("")
+    click.echo(f"请用浏览器打开：{URL}")
+    click.echo("演示账户（每个角色一个）：")
+    for index, row in enumerate(rows):
+        click.echo(("  " + "".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))).rstrip())
+        if index == 0:
+            click.echo("  " + "-" * (sum(widths) - 2))
+    click.echo("其他区县的执法账户为 inspector_<区县代码>（如 inspector_510105），"
+               "密码与 demo_inspector 相同。")
+    click.echo("如已在系统中修改过演示账户的密码，请以修改后的密码为准。")
+    click.echo("")
