@@ -40,6 +40,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     register_error_handlers(app)
     _register_request_hooks(app)
+    from foodsafety.audit.hooks import register as register_audit
+
+    register_audit(app)
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -98,34 +101,40 @@ MULTIPART_ENDPOINTS: set[str] = {"imports.Imports", "photos.Photos"}
 
 def _register_blueprints(app: Flask) -> None:
     from foodsafety.accounts.routes import blp as accounts_blp
+    from foodsafety.audit.routes import blp as audit_blp
     from foodsafety.enforcement.routes import blp as enforcement_blp
     from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
     from foodsafety.photos.routes import blp as photos_blp
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
+    from foodsafety.scheduler.routes import blp as scheduler_blp
+    from foodsafety.statistics.pages import bp as stats_pages_bp
     from foodsafety.statistics.routes import blp as statistics_blp
     from foodsafety.web.routes import bp as web_bp
     from foodsafety.web.school_api import blp as school_view_blp
     from forms.mobile.routes import bp as mobile_bp
     from forms.routes import blp as forms_blp
 
-    for blp in (accounts_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
+    for blp in (accounts_blp, audit_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
                 statistics_blp, imports_blp, photos_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
-    for blp in (forms_blp, school_view_blp):
+    for blp in (forms_blp, school_view_blp, scheduler_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
     app.register_blueprint(web_bp)
     app.register_blueprint(mobile_bp)
+    app.register_blueprint(stats_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from foodsafety.accounts.cli import users_cli
+    from foodsafety.audit.cli import audit_cli
     from foodsafety.demo import demo_cli
     from foodsafety.registry.cli import registry_cli
+    from foodsafety.scheduler.cli import scheduler_cli
     from foodsafety.statistics.cli import stats_cli
 
-    for group in (users_cli, registry_cli, demo_cli, stats_cli):
+    for group in (users_cli, audit_cli, registry_cli, demo_cli, stats_cli, scheduler_cli):
         app.cli.add_command(group)
 
 

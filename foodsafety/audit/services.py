@@ -1,0 +1,108 @@
+"""Writing and searching the audit log. Nothing secret goes in; nothing in it can forge a line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import Select, delete, insert, or_, select
+
+from foodsafety.accounts.models import User
+from foodsafety.audit.models import RETENTION_DAYS, AuditEntry
+from foodsafety.extensions import db
+from foodsafety.registry.models import Jurisdiction
+from foodsafety.scope import in_subtree
+from foodsafety.timeutil import iso_cst, utcnow
+
+log = logging.getLogger("foodsafety.audit")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+SECRET_KEYS = {"password", "current_password", "new_password", "token", "csrf_token"}
+
+
+def clean(value: Any, limit: int = 200) -> Any:
+    """Make a value safe to keep: control characters escaped, phone numbers masked, bounded."""
+    if isinstance(value, str):
+        text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return _PHONE.sub(r"\1****\2", text)[:limit]
+    if isinstance(value, dict):
+        return {clean(k, 64): ("***" if k in SECRET_KEYS else clean(v, limit))
+                for k, v in list(value.items())[:30]}
+    if isinstance(value, list | tuple):
+        return [clean(v, limit) for v in list(value)[:30]]
+    return value if isinstance(value, int | float | bool | type(None)) else clean(str(value))
+
+
+def record(event: str, *, outcome: str = "success", user: User | None = None,
+           object_type: str | None = None, object_id: Any = None, status: int | None = None,
+           detail: dict | None = None, username: str | None = None) -> None:
+    """Append an entry in its own transaction (it must survive the request's rollback)."""
+    if user is None and has_request_context():
+        user = getattr(g, "user", None)
+    row = {
+        "at": utcnow(),
+        "user_id": user.id if user else None,
+        "username": clean(user.username if user else username, 64),
+        "role": user.role.value if user else None,
+        "jurisdiction_code": user.jurisdiction_code if user else None,
+        "event": event[:64],
+        "object_type": clean(object_type, 64),
+        "object_id": clean(None if object_id is None else str(object_id), 64),
+        "outcome": outcome,
+        "status": status,
+        "client_ip": request.remote_addr if has_request_context() else None,
+        "request_id": getattr(g, "request_id", None) if has_request_context() else None,
+        "detail": clean(detail) if detail else None,
+    }
+    with db.engine.begin() as conn:
+        conn.execute(insert(AuditEntry), row)
+    log.info(json.dumps({**row, "at": iso_cst(row["at"])}, ensure_ascii=False, default=str))
+
+
+def search(admin: User, args: dict) -> Select:
+    """Entries of actors within the admin's subtree (a province admin also sees anonymous ones)."""
+    clause = in_subtree(admin.jurisdiction_code, AuditEntry.jurisdiction_code)
+    is_province = db.session.scalar(
+        select(Jurisdiction.level).where(Jurisdiction.code == admin.jurisdiction_code)) == 1
+    if is_province:
+        clause = or_(clause, AuditEntry.jurisdiction_code.is_(None))
+    query = select(AuditEntry).where(clause).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if args.get("event"):
+        query = query.where(AuditEntry.event.startswith(args["event"], autoescape=True))
+    if args.get("username"):
+        query = query.where(AuditEntry.username == args["username"])
+    if args.get("outcome"):
+        query = query.where(AuditEntry.outcome == args["outcome"])
+    if args.get("object_id"):
+        query = query.where(AuditEntry.object_id == args["object_id"])
+    if args.get("date_from"):
+        query = query.where(AuditEntry.at >= _utc_start(args["date_from"]))
+    if args.get("date_to"):
+        query = query.where(AuditEntry.at < _utc_start(args["date_to"] + timedelta(days=1)))
+    return query
+
+
+def _utc_start(day: date) -> datetime:
+    """The naive-UTC instant at which a CST calendar day starts."""
+    return datetime.combine(day, time()) - timedelta(hours=8)
+
+
+def entry_dict(entry: AuditEntry) -> dict:
+    return {"id": entry.id, "at": iso_cst(entry.at), "user_id": entry.user_id,
+            "username": entry.username, "role": entry.role,
+            "jurisdiction_code": entry.jurisdiction_code, "event": entry.event,
+            "object_type": entry.object_type, "object_id": entry.object_id,
+            "outcome": entry.outcome, "status": entry.status, "client_ip": entry.client_ip,
+            "request_id": entry.request_id, "detail": entry.detail}
+
+
+def purge(older_than_days: int = RETENTION_DAYS) -> int:
+    """Delete entries older than the retention period (never younger than 180 days)."""
+    days = max(older_than_days, RETENTION_DAYS)
+    result = db.session.execute(
+        delete(AuditEntry).where(AuditEntry.at < utcnow() - timedelta(days=days)))
+    return result.rowcount or 0
