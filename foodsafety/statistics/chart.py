@@ -1,0 +1,86 @@
+"""The trend chart of the bureau page: one panel per section, one line per row, as SVG text.
+
+Generated on the server (no script, no external library): presentation attributes only, so the
+Content-Security-Policy (no inline styles) holds. Rows, labels and sections come from the
+definition.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.results import TABLE_ROWS, Value, display_value
+
+WIDTH, PANEL_HEIGHT, PLOT_HEIGHT = 760, 250, 150
+LEFT, RIGHT, TOP = 56, 250, 34
+# Distinguishable colours (Okabe–Ito plus darker tones), cycled per section.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#8C510A", "#01665E", "#762A83", "#B2182B")
+FONT = "system-ui, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+
+
+def _nice_max(value: float) -> float:
+    """A round upper bound for the axis (1, 2, 5 × 10^n)."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _number(value: Value) -> float:
+    return float(value)
+
+
+def trend_svg(series: list[tuple[str, dict[str, Value]]], title: str) -> str:
+    """`series` = [(period label, exact figures by row code)], oldest first."""
+    height = TOP + PANEL_HEIGHT * len(TABLE.sections) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+           f'viewBox="0 0 {WIDTH} {height}" font-family="{escape(FONT)}" font-size="12" '
+           f'role="img" aria-label="{escape(title)}">',
+           f'<title>{escape(title)}</title>',
+           f'<text x="{LEFT}" y="20" font-size="15" font-weight="700">{escape(title)}</text>']
+    plot_width = WIDTH - LEFT - RIGHT
+    step = plot_width / max(1, len(series) - 1)
+    for index, section in enumerate(TABLE.sections):
+        top = TOP + index * PANEL_HEIGHT + 22
+        rows = TABLE.section_rows(section.key)
+        shown = {row.code: [_number(display_value(row, figures.get(row.code, 0)))
+                            for _, figures in series] for row in rows}
+        peak = _nice_max(max((v for values in shown.values() for v in values), default=0))
+        out.append(f'<text x="{LEFT}" y="{top - 8}" font-size="14" font-weight="700">'
+                   f'{escape(section.label)}</text>')
+        for tick in range(5):
+            y = top + PLOT_HEIGHT - PLOT_HEIGHT * tick / 4
+            label = peak * tick / 4
+            text = f"{label:g}" if label == int(label) else f"{label:.2f}"
+            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_width}" y2="{y:.1f}" '
+                       f'stroke="#ddd"/>')
+            out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                       f'fill="#333">{escape(text)}</text>')
+        for i, (label, _) in enumerate(series):
+            x = LEFT + i * step
+            out.append(f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 18}" text-anchor="middle" '
+                       f'fill="#333">{escape(label)}</text>')
+        for n, row in enumerate(rows):
+            colour = PALETTE[n % len(PALETTE)]
+            points = [(LEFT + i * step, top + PLOT_HEIGHT - PLOT_HEIGHT * v / peak)
+                      for i, v in enumerate(shown[row.code])]
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                       f'stroke-width="2"><title>{escape(row.code)} {escape(row.label)}</title>'
+                       f'</polyline>')
+            for x, y in points:
+                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+            legend_y = top + n * (PLOT_HEIGHT + 20) / max(len(rows), 1) + 4
+            group = TABLE_ROWS[row.code].group
+            name = f"{row.code} {row.label}" if not group else f"{row.code} {group[:4]}·{row.label}"
+            out.append(f'<rect x="{LEFT + plot_width + 16}" y="{legend_y - 9:.1f}" width="10" '
+                       f'height="10" fill="{colour}"/>')
+            out.append(f'<text x="{LEFT + plot_width + 30}" y="{legend_y:.1f}" font-size="11">'
+                       f'{escape(name)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
