@@ -1,0 +1,208 @@
+"""The pages and the JSON they need: who lands where, what the inspector app loads (and keeps
+offline), the checklist definitions API, and the school's view of its suppliers — tenancy incl."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from forms import forms
+from forms.mobile import routes as mobile_routes
+from tests.conftest import PASSWORD
+
+PAGES_DIRS = ("forms/mobile", "foodsafety/web")
+
+
+def _log_in(client, user):
+    answer = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+    assert answer.status_code == 200
+    return client
+
+
+# --- pages --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "landing"), [("inspector", "/m/"), ("school", "/school/")])
+def test_after_login_each_role_lands_on_its_screens(client, make_user, make_school, role, landing):
+    user = make_user(role, school=make_school() if role == "school" else None)
+    answer = _log_in(client, user).get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == landing
+
+
+def test_a_bureau_user_is_told_its_screens_are_elsewhere(client, make_user):
+    page = _log_in(client, make_user("bureau", "510100")).get("/")
+    assert page.status_code == 200 and "您已登录" in page.get_data(as_text=True)
+
+
+def test_anonymous_visitors_get_the_login_page(client):
+    page = client.get("/")
+    assert page.status_code == 200 and 'id="login"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [None, "inspector", "bureau"])
+def test_only_a_school_opens_the_school_view(client, make_user, role):
+    if role:
+        _log_in(client, make_user(role, "510104"))
+    answer = client.get("/school/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_pages_run_under_the_strict_csp_without_inline_script_or_style(client, make_user,
+                                                                         make_school):
+    pages = {"/": client.get("/"), "/m/": client.get("/m/")}
+    pages["/school/"] = _log_in(client, make_user("school", school=make_school())).get("/school/")
+    for url, page in pages.items():
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, url
+        assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), f"inline script in {url}"
+        assert not re.search(r"\sstyle\s*=", html), f"inline style in {url}"
+        assert not re.search(r"\son[a-z]+\s*=", html), f"inline handler in {url}"
+
+
+def test_nothing_is_loaded_from_the_internet():
+    """No CDN, no web fonts, no external scripts: the pages work on a network without internet."""
+    from config import BASE_DIR
+
+    for folder in PAGES_DIRS:
+        for path in (BASE_DIR / folder).rglob("*"):
+            if path.suffix in {".js", ".css", ".html", ".webmanifest"}:
+                text = path.read_text(encoding="utf-8")
+                assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), path
+
+
+# --- the inspector app shell, service worker and cache version -----------------------------
+
+def test_the_service_worker_covers_the_app_and_precaches_everything_it_loads(client):
+    shell = client.get("/m/").get_data(as_text=True)
+    worker = client.get("/m/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert worker.headers["Cache-Control"] == "no-cache"
+    source = worker.get_data(as_text=True)
+    assets = re.search(r"const ASSETS = (\[.*?\]);", source).group(1)
+    referenced = re.findall(r'(?:src|href)="(/[^"]+)"', shell)
+    for url in referenced:
+        assert f'"{url}"' in assets, f"{url} is not precached"
+    modules = re.findall(r'"(/[^"]+\.js)"', assets)
+    assert "/m/static/app.js" in modules and "/static/web/api.js" in modules
+    for url in re.findall(r'"(/[^"]+)"', assets):
+        assert client.get(url).status_code == 200, url
+    # ES module imports resolve to precached files.
+    for url in modules:
+        for imported in re.findall(r"from '([^']+)'", client.get(url).get_data(as_text=True)):
+            absolute = imported if imported.startswith("/") else url.rsplit("/", 1)[0] + imported[1:]
+            assert f'"{absolute}"' in assets, f"{url} imports {imported}, which is not precached"
+
+
+def test_the_cache_is_renamed_when_any_app_file_changes(app, tmp_path, monkeypatch):
+    extra = tmp_path / "extra.js"
+    extra.write_text("export const a = 1;\n")
+    original = mobile_routes._static_files
+    monkeypatch.setattr(mobile_routes, "_static_files",
+                        lambda: [*original(), ("/m/static/extra.js", extra)])
+    with app.test_request_context():
+        before = mobile_routes.asset_version()
+        assert mobile_routes.asset_version() == before
+        extra.write_text("export const a = 2;\n")
+        assert mobile_routes.asset_version() != before
+
+
+def test_the_manifest_opens_the_app_full_screen(client):
+    manifest = client.get("/m/manifest.webmanifest").get_json(force=True)
+    assert manifest["start_url"] == "/m/" and manifest["scope"] == "/m/"
+
+
+# --- the checklist definitions API ---------------------------------------------------------
+
+def test_definitions_are_refused_without_login(anonymous):
+    assert anonymous.get("/api/v1/forms").status_code == 401
+    assert anonymous.get("/api/v1/forms/canteen/1").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["inspector", "bureau", "admin", "school"])
+def test_every_logged_in_role_reads_the_definitions(login_as, make_school, role):
+    api = login_as(role, "510104", school=make_school() if role == "school" else None)
+    listed = api.get("/api/v1/forms").get_json()
+    assert {(f["id"], f["version"]) for f in listed} == {(d.id, d.version) for d in forms.all()}
+    latest = {f["unit_kind"]: f["id"] for f in listed if f["latest"]}
+    assert latest == {"canteen": "canteen", "supplier": "supplier", "periphery": "periphery",
+                      "unlicensed": "unlicensed"}
+    canteen = api.get("/api/v1/forms/canteen/1").get_json()
+    assert canteen["result_rule"] == forms.get("canteen", 1).result_rule
+    assert canteen["sections"] == list(forms.get("canteen", 1).sections)
+    assert sum(len(s["items"]) for s in canteen["sections"]) == 30
+
+
+@pytest.mark.parametrize("url", ["/api/v1/forms/canteen/99", "/api/v1/forms/nope/1"])
+def test_an_unknown_definition_is_404(login_as, url):
+    answer = login_as("inspector").get(url)
+    assert answer.status_code == 404 and answer.get_json()["message"] == "记录不存在。"
+
+
+# --- the school's view of its suppliers ----------------------------------------------------
+
+def _supplier_inspection(login_as, new_inspection, unit, days_ago, answers=None, haccp="none"):
+    doc = new_inspection(unit, answers=answers,
+                         when=(date.today() - timedelta(days=days_ago)).isoformat() + "T10:00:00+08:00",
+                         observed={"wuchang_6t": True, "haccp": haccp, "mingchu": [],
+                                   "licence_displayed": True})
+    answer = login_as("inspector", unit.jurisdiction_code).post("/api/v1/inspections", json=doc)
+    assert answer.status_code == 201, answer.get_json()
+
+
+def test_a_school_sees_its_current_suppliers_latest_result_and_haccp_status(
+        login_as, make_school, make_unit, make_link, new_inspection):
+    school = make_school()
+    supplier = make_unit("supplier", name="蓉城配餐", haccp="certified",
+                         haccp_cert_expires_on=date(2027, 6, 30))
+    former = make_unit("supplier", name="已停止合作的配餐公司")
+    make_link(supplier, school)
+    make_link(former, school, starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31))
+    _supplier_inspection(login_as, new_inspection, supplier, 30, answers={"4.2": "no", "4.1": "no"})
+    _supplier_inspection(login_as, new_inspection, supplier, 2, haccp="established")
+
+    listed = login_as("school", school=school).get("/api/v1/school-view/suppliers").get_json()
+    assert [s["supplier"]["name"] for s in listed] == ["蓉城配餐"]
+    (status,) = listed
+    assert status["haccp_label"] == "已通过认证" and status["haccp_cert_expires_on"] == "2027-06-30"
+    latest = status["latest_inspection"]
+    assert latest["result_label"] == "符合"  # the newer inspection, not the failed older one
+    assert latest["inspected_on"] == (date.today() - timedelta(days=2)).isoformat()
+    assert latest["haccp_label"] == "已建立"
+
+
+def test_a_supplier_never_inspected_shows_no_result(login_as, make_school, make_unit, make_link):
+    school = make_school()
+    make_link(make_unit("supplier"), school)
+    (status,) = login_as("school", school=school).get("/api/v1/school-view/suppliers").get_json()
+    assert status["latest_inspection"] is None
+
+
+def test_another_school_sees_nothing_of_those_suppliers(login_as, make_school, make_unit,
+                                                        make_link, new_inspection):
+    mine, other = make_school(), make_school(jurisdiction="510105")
+    supplier = make_unit("supplier")
+    make_link(supplier, mine)
+    _supplier_inspection(login_as, new_inspection, supplier, 1)
+    assert login_as("school", school=other).get("/api/v1/school-view/suppliers").get_json() == []
+
+
+@pytest.mark.parametrize("role", ["inspector", "bureau", "admin"])
+def test_the_school_view_api_is_for_schools_only(login_as, role):
+    assert login_as(role, "510104").get("/api/v1/school-view/suppliers").status_code == 403
+
+
+def test_the_school_view_api_needs_a_login(anonymous):
+    assert anonymous.get("/api/v1/school-view/suppliers").status_code == 401
+
+
+def test_a_school_gets_404_for_another_schools_inspection(login_as, make_school, make_unit,
+                                                          new_inspection):
+    mine, other = make_school(), make_school(jurisdiction="510105")
+    other_canteen = make_unit(school=other, jurisdiction="510105")
+    doc = new_inspection(other_canteen)
+    assert login_as("inspector", "510105").post("/api/v1/inspections", json=doc).status_code == 201
+    school = login_as("school", school=mine)
+    assert school.get(f"/api/v1/inspections/{doc['id']}").status_code == 404
+    assert school.get("/api/v1/inspections").get_json()["total"] == 0
