@@ -23,7 +23,10 @@ OUTBOX = """async () => {
 }"""
 
 MARK_PENDING = """async (id) => {
-  const db = await new Promise((ok) => { const r = indexedDB.open('foodsafety-inspector'); r.onsuccess = () => ok(r.result); });
+  const db = await new Promise((ok) => {
+    const r = indexedDB.open('foodsafety-inspector');
+    r.onsuccess = () => ok(r.result);
+  });
   await new Promise((ok) => {
     const store = db.transaction('outbox', 'readwrite').objectStore('outbox');
     store.get(id).onsuccess = (event) => {
