@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_migrate import Migrate
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -22,9 +23,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class ErrorSchema(Schema):
+    """The one error shape (documented in OpenAPI for every operation)."""
+
+    code = fields.Integer(metadata={"description": "HTTP 状态码"})
+    status = fields.String(metadata={"description": "HTTP 状态名称"})
+    message = fields.String(metadata={"description": "面向用户的中文说明"})
+    errors = fields.Raw(metadata={"description": "按字段路径列出的错误（对象），或导入文件的逐行错误（列表）"})
+    reason = fields.String(metadata={"description": "机器可读的原因，如 inspection_deleted"})
+    request_id = fields.String(metadata={"description": "关联编号，与服务器日志一致"})
+
+
+class FoodSafetyApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = FoodSafetyApi()
 
 
 @event.listens_for(Engine, "connect")
