@@ -94,3 +94,16 @@ def test_case_numbers_are_unique(inspector, make_unit):
     body = {"case_no": "DUP", "unit_id": unit.id, "filed_on": days_ago(3)}
     assert inspector.post(CASES, json=body).status_code == 201
     assert inspector.post(CASES, json=body).status_code == 422
+
+
+def test_a_revoked_licence_is_invalid_from_the_revocation_day(inspector, make_unit):
+    unit = make_unit("canteen", "510104")
+    assert inspector.get(f"/api/v1/units/{unit.id}").get_json()["licence_status"] == "valid"
+    case_id = inspector.post(CASES, json={"case_no": "R1", "unit_id": unit.id,
+                                          "filed_on": days_ago(20)}).get_json()["id"]
+    inspector.patch(f"{CASES}/{case_id}", json={"decided_on": days_ago(2),
+                                                "licence_revoked_on": days_ago(2)})
+    body = inspector.get(f"/api/v1/units/{unit.id}").get_json()
+    assert (body["licence_status"], body["licence_revoked_on"]) == ("revoked", days_ago(2))
+    listed = inspector.get("/api/v1/units").get_json()["items"]
+    assert [u["licence_status_label"] for u in listed] == ["已吊销"]

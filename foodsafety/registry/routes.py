@@ -92,7 +92,7 @@ class Units(MethodView):
     def get(self, args):
         """Units in your scope; `q` searches name, licence number and school name."""
         return paginate(services.list_units(current_user(), args), args,
-                        lambda rows: [services.unit_dict(u) for u in rows])
+                        services.unit_dicts)
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitInSchema)

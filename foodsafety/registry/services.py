@@ -6,9 +6,10 @@ the spreadsheet import, so a row is judged the same way whichever door it comes 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, literal, or_, select
+from sqlalchemy import Select, func, literal, or_, select
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
@@ -26,6 +27,7 @@ from foodsafety.registry.models import (
     UnitKind,
 )
 from foodsafety.scope import in_subtree, unit_read_clause
+from foodsafety.timeutil import today_cst
 from forms import forms
 
 STAGE_LABELS = {"kindergarten": "幼儿园", "primary": "小学", "secondary": "中学",
@@ -209,8 +211,49 @@ def _mingchu(unit: Unit) -> list[str]:
                             ("internet", unit.mc_internet)) if on]
 
 
-def unit_dict(unit: Unit, warnings: list | None = None) -> dict:
+LICENCE_STATUS_LABELS = {"valid": "有效", "expired": "已过期", "not_yet_valid": "未生效",
+                         "revoked": "已吊销", "none": "未登记许可证"}
+
+
+def revocations(unit_ids: list[int]) -> dict[int, date]:
+    """The earliest licence revocation of each unit, from its enforcement cases (one query)."""
+    from foodsafety.enforcement.models import EnforcementCase
+
+    if not unit_ids:
+        return {}
+    rows = db.session.execute(
+        select(EnforcementCase.unit_id, func.min(EnforcementCase.licence_revoked_on))
+        .where(EnforcementCase.unit_id.in_(unit_ids),
+               EnforcementCase.licence_revoked_on.is_not(None))
+        .group_by(EnforcementCase.unit_id))
+    return dict(rows.all())
+
+
+def licence_status(unit: Unit, revoked_on: date | None, on: date) -> str:
+    """Whether the unit's licence is valid on a CST date (revoked from the revocation day on)."""
+    if not unit.licence_no:
+        return "none"
+    if revoked_on and revoked_on <= on:
+        return "revoked"
+    if unit.licence_issued_on and unit.licence_issued_on > on:
+        return "not_yet_valid"
+    if unit.licence_expires_on and unit.licence_expires_on < on:
+        return "expired"
+    return "valid"
+
+
+def unit_dicts(units: list[Unit]) -> list[dict]:
+    """Several units for a list page: their revocations come from one query."""
+    revoked = revocations([u.id for u in units])
+    return [unit_dict(u, revoked_on=revoked.get(u.id), known_revocations=True) for u in units]
+
+
+def unit_dict(unit: Unit, warnings: list | None = None, *, revoked_on: date | None = None,
+              known_revocations: bool = False) -> dict:
     definition = forms.latest(unit.kind.value)
+    if not known_revocations:
+        revoked_on = revocations([unit.id]).get(unit.id)
+    status = licence_status(unit, revoked_on, today_cst())
     return {
         "id": unit.id, "kind": unit.kind.value, "kind_label": UNIT_KIND_LABELS[unit.kind.value],
         "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
@@ -220,6 +263,8 @@ def unit_dict(unit: Unit, warnings: list | None = None) -> dict:
         "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
         "licence_issued_on": _day(unit.licence_issued_on),
         "licence_expires_on": _day(unit.licence_expires_on),
+        "licence_revoked_on": _day(revoked_on),
+        "licence_status": status, "licence_status_label": LICENCE_STATUS_LABELS[status],
         "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
         "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on), "mingchu": _mingchu(unit),
         "form": {"id": definition.id, "version": definition.version} if definition else None,
