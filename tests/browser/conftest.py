@@ -24,6 +24,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = Path(os.environ.get("FOODSAFETY_SCREENSHOT_DIR", BASE_DIR / "instance" / "screenshots"))
 PHONE = {"width": 360, "height": 640}
 TIMEOUT_MS = 15_000
+MIN_TAP = 44  # px, the smallest comfortable target for a thumb
+SMALL_TARGETS = """(min) => [...document.querySelectorAll(
+    'button, a[href], input:not([type=file]), select, textarea, label.file-btn')]
+  .map((el) => [el, el.getBoundingClientRect()])
+  .filter(([el, r]) => r.width > 0 && r.height > 0 && (r.width < min || r.height < min))
+  .map(([el, r]) => `${el.tagName} "${el.textContent.trim().slice(0, 16)}" ${r.width | 0}x${r.height | 0}`)
+"""
 
 
 def _browser_problem() -> str | None:
@@ -93,9 +100,11 @@ class Phone:
         return path
 
     def assert_fits(self) -> None:
-        """No horizontal scroll on a 360 px wide screen."""
+        """No horizontal scroll on a 360 px wide screen, and every control is a large tap target."""
         width = self.page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"page is {width}px wide at {self.page.url}"
+        small = self.page.evaluate(SMALL_TARGETS, MIN_TAP)
+        assert not small, f"tap targets under {MIN_TAP}px at {self.page.url}: {small}"
 
 
 @pytest.fixture
