@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.accounts.routes import blp as accounts_blp
     from foodsafety.audit.routes import blp as audit_blp
     from foodsafety.enforcement.routes import blp as enforcement_blp
+    from foodsafety.health import bp as health_bp
     from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
     from foodsafety.photos.routes import blp as photos_blp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(mobile_bp)
     app.register_blueprint(stats_pages_bp)
+    app.register_blueprint(health_bp)
 
 
 def _register_cli(app: Flask) -> None:
