@@ -25,6 +25,8 @@ SCREENSHOTS = Path(os.environ.get("FOODSAFETY_SCREENSHOT_DIR", BASE_DIR / "insta
 PHONE = {"width": 360, "height": 640}
 TIMEOUT_MS = 15_000
 MIN_TAP = 44  # px, the smallest comfortable target for a thumb
+PIN_BARS = """(position) => document.querySelectorAll('.steps, .summary, .topbar')
+  .forEach((bar) => { bar.style.position = position; })"""
 SMALL_TARGETS = """(min) => [...document.querySelectorAll(
     'button, a[href], input:not([type=file]), select, textarea, label.file-btn')]
   .map((el) => [el, el.getBoundingClientRect()])
@@ -95,8 +97,11 @@ class Phone:
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        # A full-page capture would paint the fixed step bar over the middle of the page.
+        self.page.evaluate(PIN_BARS, "static")
         self.page.evaluate("() => window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=True)
+        self.page.evaluate(PIN_BARS, "")
         return path
 
     def assert_fits(self) -> None:

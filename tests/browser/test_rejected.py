@@ -77,3 +77,18 @@ def test_a_409_stays_in_the_outbox_with_its_reason_and_is_not_retried(
     page.reload()
     entry.wait_for()
     assert [(e["status"], e["attempts"]) for e in page.evaluate(OUTBOX)] == [("rejected", 1)]
+
+
+def test_a_servers_answer_path_is_shown_on_the_item_it_names(phone):
+    """`answers.3.item` names the 4th answer sent, whichever item that was."""
+    phone.page.goto("/m/")
+    mapped = phone.page.evaluate("""async () => {
+      const {draftErrors} = await import('/m/static/draft.js');
+      const doc = {answers: [{item: '1.1'}, {item: '2.1'}, {item: '3.1'}, {item: '3.2'}]};
+      return draftErrors({'answers.3.item': ['检查项目 3.2 重复填写。'], 'answers': ['未填写：4.1'],
+                          'extra_findings.0.category': ['类别不适用。'],
+                          'rectification_order.deadline': ['整改期限不能早于检查日期。']}, doc);
+    }""")
+    assert mapped == {"answers.3.2": ["检查项目 3.2 重复填写。"], "answers": ["未填写：4.1"],
+                      "extra_findings.0": ["类别不适用。"],
+                      "rectification_order.deadline": ["整改期限不能早于检查日期。"]}

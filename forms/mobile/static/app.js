@@ -111,8 +111,8 @@ function refreshView() {
 
 async function route() {
   if (!user) return;
-  const [, view, id, step] = location.hash.split('/');
-  if (view === 'draft' && id) return showDraft(id, step || 'info');
+  const [, view, id, step, focus] = location.hash.split('/');
+  if (view === 'draft' && id) return showDraft(id, step || 'info', focus);
   if (view === 'outbox') return showOutbox();
   return showHome();
 }
@@ -178,7 +178,7 @@ async function startDraft(unit) {
 
 // --- a draft ---------------------------------------------------------------------------
 
-async function showDraft(id, step) {
+async function showDraft(id, step, focus) {
   const draft = await getDraft(id);
   if (!draft || draft.user_id !== user.id) return go('/');
   const definition = await definitionFor(draft.form_id, draft.form_version);
@@ -196,7 +196,9 @@ async function showDraft(id, step) {
       go('/');
     },
   });
-  window.scrollTo(0, 0);
+  const target = focus && document.getElementById(`item-${decodeURIComponent(focus)}`);
+  if (target) target.scrollIntoView({block: 'center'});
+  else window.scrollTo(0, 0);
 }
 
 async function submit(draft, definition) {

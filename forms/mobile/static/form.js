@@ -374,6 +374,10 @@ function reviewStep(form) {
       await ctx.submit();
     }}, '提交检查结果');
   return h('div', {},
+    serverErrors.length ? h('section', {class: 'errors-box', role: 'alert', id: 'server-errors'},
+      h('h2', {}, '服务器退回，请修改：'),
+      h('ul', {}, serverErrors.map(([path, messages]) => h('li', {},
+        h('a', {href: linkTo(draft, path)}, pathLabel(path, byCode)), '：', messages.join(' '))))) : null,
     h('section', {class: `card result ${e.result}`, id: 'result'},
       h('p', {class: 'big'}, blockers.length ? '预计结果：' : '检查结果：', resultChip(e.result)),
       h('dl', {class: 'facts'},
@@ -383,18 +387,20 @@ function reviewStep(form) {
         h('dt', {}, '发现问题'), h('dd', {}, `${problems} 个`),
         h('dt', {}, '处理'), h('dd', {}, (HANDLINGS.find(([v]) => v === draft.handling) || [null, '未选择'])[1]))),
     e.failed_items.length ? [h('h2', {}, '不合格项目'), h('ul', {class: 'failed'},
-      e.failed_items.map((code) => h('li', {}, h('a', {href: `#/draft/${draft.id}/checklist`, dataset: {code}},
+      e.failed_items.map((code) => h('li', {}, h('a', {href: `#/draft/${draft.id}/checklist/${code}`, dataset: {code}},
         `${code} ${byCode[code].key ? '（重点）' : ''}${byCode[code].text}`))))] : null,
-    serverErrors.length ? h('section', {class: 'errors-box', role: 'alert', id: 'server-errors'},
-      h('h2', {}, '服务器退回，请修改：'),
-      h('ul', {}, serverErrors.map(([path, messages]) => h('li', {},
-        h('a', {href: `#/draft/${draft.id}/${stepOfPath(path)}`}, pathLabel(path, byCode)), '：', messages.join(' '))))) : null,
     blockers.length ? h('section', {class: 'card bad'}, h('h2', {}, '尚不能提交'),
       h('ul', {}, blockers.map((m) => h('li', {}, m)))) : null,
     warnings.map((w) => h('p', {class: 'card warn'}, w)),
     button,
     h('p', {class: 'muted small'}, '提交后先保存在本机“待发送”中，联网时自动发送；离线也可以提交。'),
     h('button', {class: 'link', type: 'button', onclick: ctx.discard}, '删除此草稿'));
+}
+
+function linkTo(draft, path) {
+  const parts = path.split('.');
+  const item = parts[0] === 'answers' && parts.length > 1 ? `/${parts.slice(1).join('.').replace(/\.note$/, '')}` : '';
+  return `#/draft/${draft.id}/${stepOfPath(path)}${item}`;
 }
 
 function pathLabel(path, byCode) {
