@@ -78,6 +78,15 @@ def test_a_409_stays_in_the_outbox_with_its_reason_and_is_not_retried(
     entry.wait_for()
     assert [(e["status"], e["attempts"]) for e in page.evaluate(OUTBOX)] == [("rejected", 1)]
 
+    # The inspector can send the same answers again as a new inspection (a new id).
+    entry.locator("text=作为新检查重新提交").click()
+    page.wait_for_url("**/review")
+    assert uuid not in page.url
+    page.click("#submit")
+    page.wait_for_selector(".outbox-entry[data-status=sent]")
+    answers = login_as(user=inspector).get(f"/api/v1/inspections?unit_id={unit.id}").get_json()
+    assert answers["total"] == 2
+
 
 def test_a_servers_answer_path_is_shown_on_the_item_it_names(phone):
     """`answers.3.item` names the 4th answer sent, whichever item that was."""

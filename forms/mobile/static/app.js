@@ -233,10 +233,11 @@ function outboxRow(entry) {
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: () => flush({force: true})}, '立即发送'));
   }
   if (entry.status === 'rejected') {
+    const asNew = entry.http_status === 409 || entry.http_status === 410;
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
-      const draft = await reopen(entry.id);
+      const draft = await reopen(entry.id, {asNew});
       go(`/draft/${draft.id}/review`);
-    }}, '返回修改'));
+    }}, asNew ? '作为新检查重新提交' : '返回修改'));
     actions.push(h('button', {class: 'link', type: 'button', onclick: async () => {
       if (confirm('删除这条被退回的检查？')) await discard(entry.id);
     }}, '删除'));

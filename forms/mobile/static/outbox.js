@@ -4,7 +4,8 @@
 // is harmless: the API answers a repeat of the same inspection id and body with 200.
 import {NetworkError, flattenErrors, messageOf, needsLogin, request, session} from '/static/web/api.js';
 import {deleteDraft, draftErrors, saveDraft, toSubmission} from './draft.js';
-import {getPhoto, removePhotosOf} from './photos.js';
+import {uuid4} from '/static/web/dom.js';
+import {addPhoto, getPhoto, removePhotosOf} from './photos.js';
 import {all, del, get, put} from './store.js';
 
 const FIRST_DELAY = 5_000;
@@ -34,14 +35,31 @@ export async function enqueue(draft, definition) {
 }
 
 // Back to a draft (a refused submission, to correct it): the server's errors sit on its fields.
-export async function reopen(id) {
+// `asNew` gives it (and its photos) new ids: for an id the server already holds (409) or
+// has deleted (410), which can never be sent again under that id.
+export async function reopen(id, {asNew = false} = {}) {
   const entry = await get('outbox', id);
-  const draft = {...entry.draft, errors: draftErrors(entry.errors || {}, entry.doc)};
-  if (!Object.keys(draft.errors).length && entry.message) draft.errors = {'': [entry.message]};
+  let draft = {...entry.draft, errors: draftErrors(entry.errors || {}, entry.doc)};
+  if (asNew) draft = await copyAsNew(draft);
+  else if (!Object.keys(draft.errors).length && entry.message) draft.errors = {'': [entry.message]};
   await saveDraft(draft);
   await del('outbox', id);
+  if (asNew) await removePhotosOf(id);
   changed();
   return draft;
+}
+
+async function copyAsNew(draft) {
+  const copy = structuredClone({...draft, id: uuid4(), errors: {}, started_at: new Date().toISOString()});
+  const lists = [...Object.values(copy.answers).map((a) => a.photos || []), ...copy.findings.map((f) => f.photos)];
+  for (const list of lists) {
+    for (let i = 0; i < list.length; i += 1) {
+      const photo = await getPhoto(list[i]);
+      list[i] = photo ? await addPhoto(copy.id, photo.blob) : null;
+    }
+    list.splice(0, list.length, ...list.filter(Boolean));
+  }
+  return copy;
 }
 
 export async function discard(id) {
