@@ -87,6 +87,21 @@ def app(tmp_path_factory):
 KEEP = {Jurisdiction.__tablename__, JurisdictionClosure.__tablename__}
 
 
+def clear_tables() -> None:
+    """Empty every table but the jurisdiction tree (the audit log's delete guard is lifted here)."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_early_delete"))
+            for table in tables:
+                conn.execute(delete(table))
+            conn.execute(text(SQLITE_GUARDS[1]))
+
+
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
     """Every test starts from the jurisdiction tree alone."""
@@ -96,18 +111,7 @@ def _clean_tables(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         yield
-        db.session.remove()
-        with db.engine.begin() as conn:
-            tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                # The audit log refuses early deletes (by trigger); lift that for the cleanup only.
-                conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_early_delete"))
-                for table in tables:
-                    conn.execute(delete(table))
-                conn.execute(text(SQLITE_GUARDS[1]))
+        clear_tables()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from foodsafety.rectification.models import OrderStatus, Recheck, RectificationO
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure, School, SupplyLink, Unit
 from foodsafety.timeutil import today_cst
 from forms import evaluate, forms
-from tests.conftest import DIVISIONS, KEEP
+from tests.conftest import DIVISIONS, clear_tables
 
 SIZE = "0.1"  # a tenth of the full demo keeps the test quick; the shape is the same
 
@@ -30,9 +30,7 @@ def demo(app):
     runner = app.test_cli_runner()
     yield lambda *args: runner.invoke(args=["demo", *args])
     db.session.rollback()
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name not in KEEP:
-            db.session.execute(table.delete())
+    clear_tables()
     keep = [code for code, _ in DIVISIONS]
     db.session.execute(delete(JurisdictionClosure).where(or_(
         JurisdictionClosure.ancestor_code.notin_(keep),
