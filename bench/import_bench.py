@@ -115,7 +115,9 @@ def generate(n_schools: int, n_units: int, n_links: int, seed: int = 2026) -> by
                       "school_jurisdiction_code": school["jurisdiction_code"],
                       "starts_on": date(2025, 9, 1) + timedelta(days=(i // len(schools)) * 400),
                       "ends_on": None})
-    workbook = Workbook(write_only=True)
+    # A normal (not write-only) workbook: like Excel's, it states its dimension up front.
+    workbook = Workbook()
+    workbook.remove(workbook.active)
     for sheet, rows in zip(SHEETS, (schools, units, links), strict=True):
         ws = workbook.create_sheet(sheet.title)
         ws.append([c.header for c in sheet.columns])
