@@ -296,8 +296,7 @@ def _plan_units(plan: _Plan, rows: list[Row], progress: Progress | None) -> None
             "school_name") else "school_name"
         if code and code not in plan.scope:
             errors.setdefault("jurisdiction_code", OUT_OF_SCOPE)
-        named_school = data.get("school_name") or data.get("school_uscc")
-        named_school = named_school or row.data.get("school_name") or row.data.get("school_uscc")
+        named_school = any(row.data.get(f) for f in ("school_name", "school_uscc"))
         school = None
         if kind == "canteen" and (data.get("school_uscc") or (data.get("school_name") and code)):
             school = plan.find_school(code, data.get("school_name"), data.get("school_uscc"))
