@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from foodsafety.extensions import db
 
 registry_cli = AppGroup("registry", help="登记数据维护：行政区划载入等。")
+WARNINGS_SHOWN = 200  # an import's warnings printed in full up to this many
 
 
 @registry_cli.command("load-divisions")
@@ -97,6 +98,8 @@ def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool,
                    f"更新 {sheet['updated']}，未变 {sheet['unchanged']}")
     if result.warnings:
         click.echo(f"提示 {len(result.warnings)} 条（不影响导入）：")
-        for warning in result.warnings:
+        for warning in result.warnings[:WARNINGS_SHOWN]:
             click.echo(f"  {describe(warning)}")
+        if len(result.warnings) > WARNINGS_SHOWN:
+            click.echo(f"  ……其余 {len(result.warnings) - WARNINGS_SHOWN} 条提示从略。")
     click.echo("校验通过，未写入数据（--dry-run）。" if dry_run else "导入完成。")
