@@ -54,7 +54,7 @@ def _load(size: float) -> None:
     from foodsafety.demo_data import load_demo
 
     started = time.monotonic()
-    click.echo("正在载入演示数据（约需半分钟）……")
+    click.echo("正在载入演示数据（约需半分钟到一分钟）……")
     try:
         counts = load_demo(size, say=click.echo)
         db.session.commit()

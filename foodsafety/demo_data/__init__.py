@@ -6,6 +6,7 @@ through the same services the API uses; it flushes and leaves the single commit 
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Callable
 
@@ -48,6 +49,18 @@ def load_demo(size: float = 1.0, say: Callable[[str], None] = lambda _: None) ->
 
     Flushes, never commits. Returns the counts of what was created.
     """
+    # Thousands of inspections leave many ORM objects alive until the commit, and every full
+    # garbage collection walks them all: pausing the collector saves about a seventh of the time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(size, say)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(size: float, say: Callable[[str], None]) -> dict[str, int]:
     demo = Demo(rng=random.Random(SEED), today=today_cst(), size=size, say=say)
     say("载入四川省行政区划（GB/T 2260）……")
     load_bundled(PROVINCE)
