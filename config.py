@@ -56,6 +56,17 @@ class Config:
 
     PAGE_SIZE_MAX = 200
     SCHEDULER_TIMEZONE = "Asia/Shanghai"
+    # Scheduled jobs (`flask scheduler run`, see foodsafety/scheduler/jobs.py): due dates as MM-DD.
+    SCHEDULE_H1_DRAFT = os.environ.get("SCHEDULE_H1_DRAFT", "07-01")  # half-year draft
+    SCHEDULE_H1_FINAL = os.environ.get("SCHEDULE_H1_FINAL", "07-10")  # half-year final
+    SCHEDULE_YEAR_DRAFT = os.environ.get("SCHEDULE_YEAR_DRAFT", "12-15")  # full-year draft
+    SCHEDULE_YEAR_FINAL = os.environ.get("SCHEDULE_YEAR_FINAL", "12-25")  # full-year final, cutoff that day
+    SCHEDULER_RUN_AT = os.environ.get("SCHEDULER_RUN_AT", "02:00")  # a due day's jobs start then (CST)
+    SCHEDULER_TICK_SECONDS = _env_int("SCHEDULER_TICK_SECONDS", 60)
+    SCHEDULER_CATCHUP_DAYS = _env_int("SCHEDULER_CATCHUP_DAYS", 60)  # missed runs caught up this long
+    SCHEDULER_MAX_ATTEMPTS = _env_int("SCHEDULER_MAX_ATTEMPTS", 5)
+    SCHEDULER_RETRY_MINUTES = _env_int("SCHEDULER_RETRY_MINUTES", 5)  # back-off: 5, 10, 20… minutes
+    SCHEDULER_STALE_MINUTES = _env_int("SCHEDULER_STALE_MINUTES", 120)  # a silent run is taken over
 
 
 class DevelopmentConfig(Config):
