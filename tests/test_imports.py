@@ -211,6 +211,14 @@ def test_changed_values_update_the_registered_records(login_as):
     assert registered() == (1, 2, 1)
 
 
+def test_a_school_with_a_uscc_is_recognised_by_it_when_renamed(login_as):
+    api = login_as("admin", "510104")
+    assert upload(api, workbook(schools=[school_row(统一社会信用代码=uscc())])).status_code == 200
+    r = upload(api, workbook(schools=[school_row(学校名称="锦江区实验小学", 统一社会信用代码=uscc())]))
+    assert counts(r.get_json())["学校"] == (0, 1, 0)
+    assert db.session.scalars(select(School.name)).all() == ["锦江区实验小学"]
+
+
 def test_an_unlicensed_unit_is_recognised_by_kind_name_and_place(login_as):
     api = login_as("admin", "510104")
     stall = {"单位类型": "无证经营者", "单位名称": "校门口烧烤摊", "行政区划代码": "510104"}
