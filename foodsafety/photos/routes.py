@@ -10,7 +10,12 @@ from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.extensions import db
 from foodsafety.photos import services
-from foodsafety.photos.schemas import PhotoFileSchema, PhotoOutSchema, PhotoUploadSchema
+from foodsafety.photos.schemas import (
+    PhotoFileSchema,
+    PhotoOutSchema,
+    PhotoUploadFormSchema,
+    PhotoUploadSchema,
+)
 
 blp = Blueprint("photos", __name__, description="检查照片与整改照片（上传、查看）")
 
@@ -22,6 +27,8 @@ class Photos(MethodView):
     @blp.arguments(PhotoFileSchema, location="files")
     @blp.response(201, PhotoOutSchema)
     @blp.alt_response(200, schema=PhotoOutSchema, description="同一编号、同一照片的重复上传")
+    @blp.doc(requestBody={"required": True, "content": {
+        "multipart/form-data": {"schema": PhotoUploadFormSchema}}})
     def post(self, data, files):
         """Upload a photo for an inspection item, an extra finding or a rectification report.
 

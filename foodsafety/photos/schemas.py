@@ -24,6 +24,10 @@ class PhotoFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "JPEG、PNG 或 WebP 照片"})
 
 
+class PhotoUploadFormSchema(PhotoUploadSchema, PhotoFileSchema):
+    """The whole multipart body, for the API documentation (parsed as the two parts above)."""
+
+
 class PhotoSourceSchema(Schema):
     format = fields.String()
     width = fields.Integer()
