@@ -1,0 +1,1 @@
+"""Online backup and restore of the database and the photo files (`flask backup ...`)."""
