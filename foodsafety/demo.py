@@ -34,14 +34,14 @@ def load_command(size: float) -> None:
 @demo_cli.command("reset")
 @click.option("--size", type=click.FloatRange(0.05, 5.0), default=1.0, show_default=True,
               help="数据规模倍数。")
-@click.confirmation_option(prompt="将删除数据库中除行政区划以外的全部数据并重新载入演示数据，确定吗？")
+@click.confirmation_option(prompt="将删除数据库中除行政区划和审计日志以外的全部数据并重新载入演示数据，确定吗？")
 def reset_command(size: float) -> None:
-    """清空数据库（行政区划除外）并重新载入演示数据；仅用于已载入演示数据的数据库。"""
+    """清空数据库（行政区划和审计日志除外）并重新载入演示数据；仅用于已载入演示数据的数据库。"""
     from foodsafety.demo_data import demo_loaded
 
     if not demo_loaded():
         raise click.ClickException("该数据库未载入演示数据，拒绝清空。")
-    keep = {"jurisdictions", "jurisdiction_closure"}
+    keep = {"jurisdictions", "jurisdiction_closure", "audit_log"}  # the audit log is append-only
     for table in reversed(db.metadata.sorted_tables):
         if table.name not in keep:
             db.session.execute(table.delete())
