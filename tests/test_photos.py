@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from foodsafety.extensions import db
+from foodsafety.photos import services
 from foodsafety.photos.models import Photo
 from foodsafety.timeutil import today_cst
 
@@ -322,11 +323,12 @@ def test_an_oversized_request_body_is_refused(app, inspector, canteen, monkeypat
     assert photo_rows() == 0 and stored_files(app) == []
 
 
-def test_a_database_failure_leaves_neither_row_nor_files(app, inspector, canteen, monkeypatch):
-    def locked_database():
-        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+def _database_locked():
+    raise OperationalError("COMMIT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(db.session, "commit", locked_database)
+
+def test_a_database_failure_leaves_neither_row_nor_files(app, inspector, canteen, monkeypatch):
+    monkeypatch.setattr(db.session, "commit", _database_locked)
     r = upload(inspector, canteen, jpeg(noise=True, size=(200, 100)))
     monkeypatch.undo()
     assert r.status_code == 503
@@ -337,12 +339,29 @@ def test_a_failed_upload_keeps_the_files_another_photo_uses(app, inspector, cant
                                                              monkeypatch):
     picture = jpeg(noise=True, size=(200, 100))
     kept = upload(inspector, canteen, picture).get_json()
-    monkeypatch.setattr(db.session, "commit", lambda: (_ for _ in ()).throw(
-        OperationalError("COMMIT", {}, Exception("database is locked"))))
+    monkeypatch.setattr(db.session, "commit", _database_locked)
     assert upload(inspector, canteen, picture).status_code == 503
     monkeypatch.undo()
     assert photo_rows() == 1 and len(stored_files(app)) == 2
     assert inspector.get(kept["image_url"]).status_code == 200
+
+
+def test_two_deliveries_of_one_photo_racing_store_it_once(inspector, canteen, monkeypatch):
+    """The outbox sends again before the first answer came back: the second one loses the race
+    on the unique id and answers with the first one's record."""
+    photo_id, inspection_id = str(uuid4()), str(uuid4())
+    first = upload(inspector, canteen, jpeg(), photo_id=photo_id, inspection_id=inspection_id)
+    real_lookup = services._by_client_id
+    calls = []
+
+    def not_yet_visible(client_id):
+        calls.append(client_id)
+        return None if len(calls) == 1 else real_lookup(client_id)
+
+    monkeypatch.setattr(services, "_by_client_id", not_yet_visible)
+    second = upload(inspector, canteen, jpeg(), photo_id=photo_id, inspection_id=inspection_id)
+    assert second.status_code == 200 and second.get_json() == first.get_json()
+    assert len(calls) == 2 and photo_rows() == 1
 
 
 # --- who may upload -------------------------------------------------------------------------
