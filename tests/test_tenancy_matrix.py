@@ -7,43 +7,69 @@ exist": 404 for an object in the URL, 422 "不存在或不在您的辖区内" fo
 
 from __future__ import annotations
 
+import io
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+from types import SimpleNamespace
 
 import pytest
+from PIL import Image
 
+from foodsafety.extensions import db
+from foodsafety.registry.models import School, UnitKind
 from foodsafety.timeutil import today_cst
-from tests.conftest import inspection_doc
+from tests.conftest import (
+    clear_tables,
+    create_link,
+    create_school,
+    create_unit,
+    create_user,
+    inspection_doc,
+    session_client,
+)
 
 ROLES = ("inspector", "bureau_city", "bureau_county", "school", "admin", "anonymous")
 STAFF = {"inspector", "bureau_city", "bureau_county", "admin"}
 EVERYONE = STAFF | {"school"}
+YEAR = today_cst().year
 
 
 @dataclass
 class Side:
-    """The objects of one tenant: 锦江区 (in scope for the users) or 自流井区 (out of scope)."""
+    """The objects of one tenant: 锦江区 (in scope for the users) or 自流井区 (out of scope).
+
+    Plain ids only, so a side built once per module outlives its database session.
+    """
 
     county: str
-    school: object = None
-    canteen: object = None
-    supplier: object = None
-    link: object = None
+    school_id: int = 0
+    canteen_id: int = 0
+    supplier_id: int = 0
+    link_id: int = 0
     inspection: dict = field(default_factory=dict)
     order_id: int = 0
     finding_id: int = 0
     case_id: int = 0
     user_id: int = 0
+    photo_id: str = ""
+    snapshot_id: int = 0
+
+    @property
+    def canteen(self) -> SimpleNamespace:
+        return SimpleNamespace(id=self.canteen_id, kind=UnitKind.CANTEEN)
 
 
-def _build_side(county, make_school, make_unit, make_link, make_user, login_as) -> Side:
+def _build_side(app, county: str) -> Side:
     side = Side(county)
-    side.school = make_school(jurisdiction=county)
-    side.canteen = make_unit("canteen", county, school=side.school)
-    side.supplier = make_unit("supplier", county)
-    side.link = make_link(side.supplier, side.school, ends_on=date(2025, 12, 31))
-    author = login_as("inspector", county)
+    school = create_school(jurisdiction=county)
+    canteen = create_unit("canteen", county, school=school)
+    supplier = create_unit("supplier", county)
+    link = create_link(supplier, school, ends_on=date(2025, 12, 31))
+    side.school_id, side.canteen_id, side.supplier_id, side.link_id = (
+        school.id, canteen.id, supplier.id, link.id)
+    author = session_client(app, "inspector", county)
     doc = inspection_doc(side.canteen, answers={"6.1": "no"}, handling="rectify",
                          rectification_order={"number": f"{county}-1",
                                               "deadline": today_cst().isoformat()})
@@ -51,24 +77,58 @@ def _build_side(county, make_school, make_unit, make_link, make_user, login_as) 
     side.order_id = side.inspection["rectification_order"]["id"]
     side.finding_id = side.inspection["findings"][0]["id"]
     side.case_id = author.post("/api/v1/cases", json={
-        "case_no": f"{county}-C1", "unit_id": side.canteen.id,
+        "case_no": f"{county}-C1", "unit_id": side.canteen_id,
         "filed_on": (today_cst() - timedelta(days=3)).isoformat()}).get_json()["id"]
-    side.user_id = make_user("inspector", county).id
+    side.user_id = create_user("inspector", county).id
+    side.photo_id = author.client.post("/api/v1/photos", data=photo_form(side, "item:6.1"),
+                                       headers={"Authorization": f"Bearer {author.token}"},
+                                       content_type="multipart/form-data").get_json()["id"]
+    side.snapshot_id = author.post(f"/api/v1/statistics/{county}/{YEAR}/snapshots",
+                                   json={"kind": "draft"}).get_json()["id"]
     return side
 
 
-@pytest.fixture
-def world(make_school, make_unit, make_link, make_user, login_as):
-    mine = _build_side("510104", make_school, make_unit, make_link, make_user, login_as)
-    theirs = _build_side("510302", make_school, make_unit, make_link, make_user, login_as)
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def photo_form(side: Side, target: str) -> dict:
+    return {"id": str(uuid.uuid4()), "inspection_id": side.inspection["id"],
+            "unit_id": str(side.canteen_id), "target": target,
+            "file": (io.BytesIO(jpeg()), "photo.jpg")}
+
+
+def _build_world(app):
+    mine, theirs = _build_side(app, "510104"), _build_side(app, "510302")
+    school = db.session.get(School, mine.school_id)
     clients = {
-        "inspector": login_as("inspector", "510104"),
-        "bureau_city": login_as("bureau", "510100"),
-        "bureau_county": login_as("bureau", "510104"),
-        "school": login_as("school", school=mine.school),
-        "admin": login_as("admin", "510100"),
+        "inspector": session_client(app, "inspector", "510104"),
+        "bureau_city": session_client(app, "bureau", "510100"),
+        "bureau_county": session_client(app, "bureau", "510104"),
+        "school": session_client(app, "school", school=school),
+        "admin": session_client(app, "admin", "510100"),
     }
     return mine, theirs, clients
+
+
+@pytest.fixture
+def world(app):
+    """A fresh world for a test that changes it (any shared world's rows go first)."""
+    clear_tables()
+    return _build_world(app)
+
+
+@pytest.fixture(scope="module")
+def shared_world(app):
+    """One world for all the read-only checks of this module."""
+    with app.app_context():
+        clear_tables()
+        built = _build_world(app)
+    yield built
+    with app.app_context():
+        clear_tables()
 
 
 @dataclass
@@ -79,6 +139,8 @@ class Route:
     body: Callable[[Side], dict] | None = None
     out_of_scope: int = 404  # answer for the other tenant's object
     scoped: bool = True  # False: the route has no object to be out of scope
+    multipart: bool = False
+    role_body: dict[str, Callable[[Side], dict]] = field(default_factory=dict)
 
 
 def _day(n=0):
@@ -99,28 +161,28 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/schools"): Route(
         lambda s: "/api/v1/schools", {"admin"}, ok=201, out_of_scope=422,
         body=lambda s: {"name": "新建学校", "stage": "primary", "jurisdiction_code": s.county}),
-    ("GET", "/api/v1/schools/<int:school_id>"): Route(lambda s: f"/api/v1/schools/{s.school.id}",
+    ("GET", "/api/v1/schools/<int:school_id>"): Route(lambda s: f"/api/v1/schools/{s.school_id}",
                                                       EVERYONE),
     ("PATCH", "/api/v1/schools/<int:school_id>"): Route(
-        lambda s: f"/api/v1/schools/{s.school.id}", {"admin"}, body=lambda s: {"address": "新地址"}),
+        lambda s: f"/api/v1/schools/{s.school_id}", {"admin"}, body=lambda s: {"address": "新地址"}),
     ("GET", "/api/v1/units"): Route(lambda s: f"/api/v1/units?jurisdiction={s.county}", EVERYONE,
                                     scoped=False),
     ("POST", "/api/v1/units"): Route(
         lambda s: "/api/v1/units", {"admin", "inspector"}, ok=201, out_of_scope=422,
         body=lambda s: {"kind": "unlicensed", "name": "无证摊贩", "jurisdiction_code": s.county}),
-    ("GET", "/api/v1/units/<int:unit_id>"): Route(lambda s: f"/api/v1/units/{s.canteen.id}",
+    ("GET", "/api/v1/units/<int:unit_id>"): Route(lambda s: f"/api/v1/units/{s.canteen_id}",
                                                   EVERYONE),
     ("PATCH", "/api/v1/units/<int:unit_id>"): Route(
-        lambda s: f"/api/v1/units/{s.canteen.id}", {"admin", "inspector"},
+        lambda s: f"/api/v1/units/{s.canteen_id}", {"admin", "inspector"},
         body=lambda s: {"address": "新地址"}),
     ("GET", "/api/v1/supply-links"): Route(lambda s: "/api/v1/supply-links", EVERYONE,
                                            scoped=False),
     ("POST", "/api/v1/supply-links"): Route(
         lambda s: "/api/v1/supply-links", {"admin"}, ok=201, out_of_scope=422,
-        body=lambda s: {"supplier_id": s.supplier.id, "school_id": s.school.id,
+        body=lambda s: {"supplier_id": s.supplier_id, "school_id": s.school_id,
                         "starts_on": "2026-09-01"}),
     ("PATCH", "/api/v1/supply-links/<int:link_id>"): Route(
-        lambda s: f"/api/v1/supply-links/{s.link.id}", {"admin"},
+        lambda s: f"/api/v1/supply-links/{s.link_id}", {"admin"},
         body=lambda s: {"ends_on": "2026-08-31"}),
     ("GET", "/api/v1/inspections"): Route(lambda s: "/api/v1/inspections", EVERYONE,
                                           scoped=False),
@@ -152,7 +214,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/cases"): Route(lambda s: "/api/v1/cases", STAFF, scoped=False),
     ("POST", "/api/v1/cases"): Route(
         lambda s: "/api/v1/cases", {"inspector"}, ok=201, out_of_scope=422,
-        body=lambda s: {"case_no": f"{s.county}-new", "unit_id": s.canteen.id,
+        body=lambda s: {"case_no": f"{s.county}-new", "unit_id": s.canteen_id,
                         "filed_on": _day(1)}),
     ("GET", "/api/v1/cases/<int:case_id>"): Route(lambda s: f"/api/v1/cases/{s.case_id}", STAFF),
     ("PATCH", "/api/v1/cases/<int:case_id>"): Route(
@@ -167,6 +229,45 @@ MATRIX: dict[tuple[str, str], Route] = {
                                                   {"admin"}),
     ("PATCH", "/api/v1/users/<int:user_id>"): Route(lambda s: f"/api/v1/users/{s.user_id}",
                                                     {"admin"}, body=lambda s: {"display_name": "改名"}),
+    ("GET", "/api/v1/audit"): Route(lambda s: "/api/v1/audit", {"admin"}, scoped=False),
+    ("GET", "/api/v1/forms"): Route(lambda s: "/api/v1/forms", EVERYONE, scoped=False),
+    ("GET", "/api/v1/forms/<string:form_id>/<int:version>"): Route(
+        lambda s: "/api/v1/forms/canteen/1", EVERYONE, scoped=False),
+    ("GET", "/api/v1/imports/template.xlsx"): Route(lambda s: "/api/v1/imports/template.xlsx",
+                                                    STAFF, scoped=False),
+    ("POST", "/api/v1/imports"): Route(lambda s: "/api/v1/imports", {"admin"}, ok=422,
+                                       scoped=False, multipart=True, body=lambda s: {}),
+    ("POST", "/api/v1/photos"): Route(
+        lambda s: "/api/v1/photos", {"inspector", "school"}, ok=201, out_of_scope=422,
+        multipart=True, body=lambda s: photo_form(s, "item:6.1"),
+        role_body={"school": lambda s: photo_form(s, f"report:{s.order_id}")}),
+    ("GET", "/api/v1/photos/<string:photo_id>"): Route(lambda s: f"/api/v1/photos/{s.photo_id}",
+                                                       EVERYONE),
+    ("GET", "/api/v1/photos/<string:photo_id>/image"): Route(
+        lambda s: f"/api/v1/photos/{s.photo_id}/image", EVERYONE),
+    ("GET", "/api/v1/photos/<string:photo_id>/thumbnail"): Route(
+        lambda s: f"/api/v1/photos/{s.photo_id}/thumbnail", EVERYONE),
+    ("GET", "/api/v1/inspections/<string:uuid>/photos"): Route(
+        lambda s: f"/api/v1/inspections/{s.inspection['id']}/photos", EVERYONE),
+    ("GET", "/api/v1/scheduler/runs"): Route(lambda s: "/api/v1/scheduler/runs", STAFF,
+                                             scoped=False),
+    ("GET", "/api/v1/school-view/suppliers"): Route(lambda s: "/api/v1/school-view/suppliers",
+                                                    {"school"}, scoped=False),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}", STAFF),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>/breakdown"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/breakdown", STAFF),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>/coverage"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/coverage", STAFF),
+    ("POST", "/api/v1/statistics/<string:code>/<string:period>/snapshots"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/snapshots", {"inspector", "admin"},
+        ok=201, body=lambda s: {"kind": "draft"}),
+    ("GET", "/api/v1/statistics/snapshots"): Route(lambda s: "/api/v1/statistics/snapshots",
+                                                   STAFF, scoped=False),
+    ("GET", "/api/v1/statistics/snapshots/<int:snapshot_id>"): Route(
+        lambda s: f"/api/v1/statistics/snapshots/{s.snapshot_id}", STAFF),
+    ("GET", "/api/v1/statistics/snapshots/<int:snapshot_id>/workbook.xlsx"): Route(
+        lambda s: f"/api/v1/statistics/snapshots/{s.snapshot_id}/workbook.xlsx", STAFF),
 }
 
 # Routes anyone may call, and routes that are not part of the tenant API.
@@ -188,44 +289,72 @@ def test_every_route_is_in_the_matrix(app):
     assert not missing, f"routes without an expected tenancy answer: {sorted(missing)}"
 
 
-def _call(client, method: str, url: str, body: dict | None):
+def _call(client, method: str, url: str, body: dict | None, multipart: bool = False):
+    if multipart:
+        headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
+        return client.client.post(url, data=body or {}, headers=headers,
+                                  content_type="multipart/form-data")
     return getattr(client, method.lower())(url, json=body) if method != "GET" else client.get(url)
 
 
-CASES = [(method, rule, role) for (method, rule) in MATRIX for role in ROLES]
+READS = [(m, r, o) for (m, r) in MATRIX for o in ROLES if m == "GET"]
+WRITES = [(m, r, o) for (m, r) in MATRIX for o in ROLES if m != "GET"]
 
 
-@pytest.mark.parametrize("method, rule, role", CASES, ids=[f"{m} {r} {o}" for m, r, o in CASES])
-def test_route_answers_each_role_in_and_out_of_scope(world, anonymous, method, rule, role):
+@pytest.mark.shared_data
+@pytest.mark.parametrize("method, rule, role", READS, ids=[f"{m} {r} {o}" for m, r, o in READS])
+def test_read_route_answers_each_role_in_and_out_of_scope(shared_world, anonymous, method, rule,
+                                                          role):
+    _check_route(shared_world, anonymous, method, rule, role)
+
+
+def _check_route(world, anonymous, method, rule, role):
     mine, theirs, clients = world
     route = MATRIX[(method, rule)]
     client = anonymous if role == "anonymous" else clients[role]
-    body = route.body(mine) if route.body else None
+    make_body = route.role_body.get(role, route.body)
+    body = make_body(mine) if make_body else None
     if role == "anonymous":
-        assert _call(client, method, route.url(mine), body).status_code == 401
+        assert _call(client, method, route.url(mine), body, route.multipart).status_code == 401
         return
     if role not in route.allowed:
-        r = _call(client, method, route.url(mine), body)
+        r = _call(client, method, route.url(mine), body, route.multipart)
         assert r.status_code in (403, 404), (r.status_code, r.get_json())
         return
     if route.scoped:
-        other_body = route.body(theirs) if route.body else None
-        r = _call(client, method, route.url(theirs), other_body)
+        other_body = make_body(theirs) if make_body else None
+        r = _call(client, method, route.url(theirs), other_body, route.multipart)
         assert r.status_code == route.out_of_scope, (r.status_code, r.get_json())
-    r = _call(client, method, route.url(mine), body)
+    r = _call(client, method, route.url(mine), body, route.multipart)
     assert r.status_code == route.ok, (r.status_code, r.get_json())
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("role", sorted(EVERYONE))
-def test_lists_never_show_the_other_tenants_records(world, role):
-    mine, theirs, clients = world
+def test_lists_never_show_the_other_tenants_records(shared_world, role):
+    mine, theirs, clients = shared_world
     client = clients[role]
     inspections = {i["id"] for i in client.get("/api/v1/inspections").get_json()["items"]}
     assert theirs.inspection["id"] not in inspections
     assert mine.inspection["id"] in inspections
     units = {u["id"] for u in client.get("/api/v1/units?per_page=200").get_json()["items"]}
-    assert theirs.canteen.id not in units and theirs.supplier.id not in units
+    assert theirs.canteen_id not in units and theirs.supplier_id not in units
     orders = {o["id"] for o in client.get("/api/v1/rectification-orders").get_json()["items"]}
     assert theirs.order_id not in orders and mine.order_id in orders
     schools = {s["id"] for s in client.get("/api/v1/schools").get_json()["items"]}
-    assert theirs.school.id not in schools and mine.school.id in schools
+    assert theirs.school_id not in schools and mine.school_id in schools
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("role", sorted(STAFF))
+def test_snapshot_lists_never_show_the_other_tenants_reports(shared_world, role):
+    mine, theirs, clients = shared_world
+    listed = clients[role].get("/api/v1/statistics/snapshots").get_json()["items"]
+    ids = {s["id"] for s in listed}
+    assert theirs.snapshot_id not in ids and mine.snapshot_id in ids
+
+
+# Writes last: each builds its own world, and clears the tables after it.
+@pytest.mark.parametrize("method, rule, role", WRITES, ids=[f"{m} {r} {o}" for m, r, o in WRITES])
+def test_write_route_answers_each_role_in_and_out_of_scope(world, anonymous, method, rule, role):
+    _check_route(world, anonymous, method, rule, role)
