@@ -93,8 +93,10 @@ def clear_tables() -> None:
     with db.engine.begin() as conn:
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE beats TRUNCATE by 10x on tiny tables; `replica` skips the audit guard trigger.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(delete(table))
         else:
             conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_early_delete"))
             for table in tables:
@@ -104,8 +106,8 @@ def clear_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Every test starts from the jurisdiction tree alone."""
-    if "app" not in request.fixturenames:
+    """Every test starts from the jurisdiction tree alone (unless it reads a shared world)."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("shared_data"):
         yield
         return
     app = request.getfixturevalue("app")
@@ -132,71 +134,75 @@ def licence_for(kind: str, county: str, seq: int) -> str:
     return f"JY{body}{iso7064_mod11_10(body)}"
 
 
+def create_school(name: str | None = None, jurisdiction: str = "510104", stage: str = "primary",
+                  **extra) -> School:
+    school = School(name=name or f"测试小学{next(_seq)}", stage=SchoolStage(stage),
+                    jurisdiction_code=jurisdiction, **extra)
+    db.session.add(school)
+    db.session.commit()
+    return school
+
+
+def create_unit(kind: str = "canteen", jurisdiction: str = "510104", school: School | None = None,
+                licensed: bool = True, issued: date = date(2024, 1, 1),
+                expires: date = date(2029, 12, 31), **extra) -> Unit:
+    n = next(_seq)
+    if kind == "canteen" and school is None:
+        school = create_school(jurisdiction=jurisdiction)
+    unit = Unit(
+        kind=UnitKind(kind), name=extra.pop("name", f"测试单位{n}"),
+        jurisdiction_code=jurisdiction, school_id=school.id if school else None,
+        operation_mode=OperationMode.SELF_RUN if kind == "canteen" else None,
+        licence_no=licence_for(kind, jurisdiction, n) if licensed and kind != "unlicensed"
+        else None,
+        licence_issued_on=issued if licensed else None,
+        licence_expires_on=expires if licensed else None,
+        haccp=HaccpStatus(extra.pop("haccp", "none")), **extra)
+    db.session.add(unit)
+    db.session.commit()
+    return unit
+
+
+def create_link(supplier: Unit, school: School, starts_on: date = date(2024, 1, 1),
+                ends_on: date | None = None) -> SupplyLink:
+    link = SupplyLink(supplier_id=supplier.id, school_id=school.id, starts_on=starts_on,
+                      ends_on=ends_on)
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def create_user(role: str = "inspector", jurisdiction: str = "510104", school: School | None = None,
+                username: str | None = None, password: str = PASSWORD) -> User:
+    if password not in _PASSWORD_HASH:
+        _PASSWORD_HASH[password] = hash_password(password)
+    user = User(username=username or f"{role}{next(_seq)}", display_name=f"{role}用户",
+                password_hash=_PASSWORD_HASH[password], role=Role(role),
+                jurisdiction_code=school.jurisdiction_code if school else jurisdiction,
+                school_id=school.id if school else None)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
 @pytest.fixture
 def make_school(app):
-    def make(name: str | None = None, jurisdiction: str = "510104", stage: str = "primary",
-             **extra) -> School:
-        school = School(name=name or f"测试小学{next(_seq)}", stage=SchoolStage(stage),
-                        jurisdiction_code=jurisdiction, **extra)
-        db.session.add(school)
-        db.session.commit()
-        return school
-
-    return make
+    return create_school
 
 
 @pytest.fixture
-def make_unit(app, make_school):
-    def make(kind: str = "canteen", jurisdiction: str = "510104", school: School | None = None,
-             licensed: bool = True, issued: date = date(2024, 1, 1),
-             expires: date = date(2029, 12, 31), **extra) -> Unit:
-        n = next(_seq)
-        if kind == "canteen" and school is None:
-            school = make_school(jurisdiction=jurisdiction)
-        unit = Unit(
-            kind=UnitKind(kind), name=extra.pop("name", f"测试单位{n}"),
-            jurisdiction_code=jurisdiction, school_id=school.id if school else None,
-            operation_mode=OperationMode.SELF_RUN if kind == "canteen" else None,
-            licence_no=licence_for(kind, jurisdiction, n) if licensed and kind != "unlicensed"
-            else None,
-            licence_issued_on=issued if licensed else None,
-            licence_expires_on=expires if licensed else None,
-            haccp=HaccpStatus(extra.pop("haccp", "none")), **extra)
-        db.session.add(unit)
-        db.session.commit()
-        return unit
-
-    return make
+def make_unit(app):
+    return create_unit
 
 
 @pytest.fixture
 def make_link(app):
-    def make(supplier: Unit, school: School, starts_on: date = date(2024, 1, 1),
-             ends_on: date | None = None) -> SupplyLink:
-        link = SupplyLink(supplier_id=supplier.id, school_id=school.id, starts_on=starts_on,
-                          ends_on=ends_on)
-        db.session.add(link)
-        db.session.commit()
-        return link
-
-    return make
+    return create_link
 
 
 @pytest.fixture
 def make_user(app):
-    def make(role: str = "inspector", jurisdiction: str = "510104", school: School | None = None,
-             username: str | None = None, password: str = PASSWORD) -> User:
-        if password not in _PASSWORD_HASH:
-            _PASSWORD_HASH[password] = hash_password(password)
-        user = User(username=username or f"{role}{next(_seq)}", display_name=f"{role}用户",
-                    password_hash=_PASSWORD_HASH[password], role=Role(role),
-                    jurisdiction_code=school.jurisdiction_code if school else jurisdiction,
-                    school_id=school.id if school else None)
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
+    return create_user
 
 
 class ApiClient:
@@ -226,16 +232,22 @@ class ApiClient:
                                   **kw)
 
 
+def session_client(app, role: str = "inspector", jurisdiction: str = "510104",
+                   school: School | None = None, user: User | None = None) -> ApiClient:
+    """An ApiClient holding a fresh session of `user` (created from role/jurisdiction if absent)."""
+    user = user or create_user(role, jurisdiction, school)
+    token, _ = open_session(user)
+    db.session.commit()
+    return ApiClient(app.test_client(), token, user)
+
+
 @pytest.fixture
-def login_as(app, make_user):
+def login_as(app):
     """`login_as("inspector", "510104")` → an ApiClient holding that user's session."""
 
     def login(role: str = "inspector", jurisdiction: str = "510104", school: School | None = None,
               user: User | None = None) -> ApiClient:
-        user = user or make_user(role, jurisdiction, school)
-        token, _ = open_session(user)
-        db.session.commit()
-        return ApiClient(app.test_client(), token, user)
+        return session_client(app, role, jurisdiction, school, user)
 
     return login
 
