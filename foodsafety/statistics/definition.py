@@ -123,6 +123,8 @@ CONTEXT = {
     "canteens_inspected": "期内接受检查的学校食堂数",
     "suppliers_inspected": "期内接受检查的供餐单位数",
 }
+# Each context figure counts the distinct units of this kind inspected in the period.
+CONTEXT_UNIT_KINDS = {"canteens_inspected": "canteen", "suppliers_inspected": "supplier"}
 
 
 def _le(left: str, right: str, severity: str = "error") -> Rule:

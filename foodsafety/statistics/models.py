@@ -5,11 +5,23 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodsafety.accounts.models import User
 from foodsafety.extensions import db
+from foodsafety.inspections.models import Inspection
+from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Jurisdiction, _enum
 from foodsafety.timeutil import utcnow
 
@@ -55,3 +67,31 @@ class StatsSnapshot(db.Model):
 def _immutable(_mapper, _connection, target: StatsSnapshot) -> None:
     """A stored snapshot is what was reported: it is never changed."""
     raise RuntimeError(f"{target!r} is immutable")
+
+
+# Indexes the statistics' plans need on the inspections table, over live rows only:
+# - a unit's latest observation on or before a cutoff (the observed status is in the index), and
+#   "inspected in the period", are one probe each of `ix_inspections_unit_latest`;
+# - visits, units inspected and the problem rows scan `ix_inspections_live_county` by county and
+#   date without reading the table (the id is there to join the findings).
+# - the few deleted inspections are found through `ix_inspections_deleted` (D2 subtracts their
+#   orders), and the orders of a period are counted per county from `ix_orders_county_issued`.
+# `deleted_at` is a column too (always null in them): SQLite counts an index as covering only
+# when it holds every column the query names, the partial index's own condition included.
+_inspections = Inspection.__table__
+_live = _inspections.c.deleted_at.is_(None)
+Index("ix_inspections_unit_latest", _inspections.c.unit_id, _inspections.c.inspected_on,
+      _inspections.c.started_at, _inspections.c.id, _inspections.c.deleted_at,
+      *(_inspections.c[name] for name in ("obs_wuchang_6t", "obs_haccp",
+                                         "obs_haccp_cert_expires_on", "obs_mc_transparent",
+                                         "obs_mc_video", "obs_mc_internet")),
+      sqlite_where=_live, postgresql_where=_live)
+Index("ix_inspections_live_county", _inspections.c.jurisdiction_code, _inspections.c.inspected_on,
+      _inspections.c.unit_kind, _inspections.c.unit_id, _inspections.c.id,
+      _inspections.c.deleted_at, sqlite_where=_live, postgresql_where=_live)
+Index("ix_inspections_deleted", _inspections.c.deleted_at,
+      sqlite_where=_inspections.c.deleted_at.is_not(None),
+      postgresql_where=_inspections.c.deleted_at.is_not(None))
+_orders = RectificationOrder.__table__
+Index("ix_orders_county_issued", _orders.c.jurisdiction_code, _orders.c.issued_on,
+      _orders.c.inspection_id)

@@ -1,32 +1,38 @@
 """The SQL behind the table: a handful of grouped queries, each over the whole subtree at once.
 
-Every query joins the rows' jurisdiction (`descendant_code`) to `jurisdiction_closure` and groups by
-`ancestor_code`, so one pass yields the figures of every node asked for (`nodes`, a clause on the
-ancestor column). Nothing is loaded row by row: each query returns one row per node.
+Each query works in two steps. First the rows of the subtree of `scope.root` are reduced per
+county (`jurisdiction_code`): sums for additive figures, or distinct (county, unit) pairs where a
+unit must count once however many rows it has. Then those few rows are joined to
+`jurisdiction_closure` (descendant → ancestor) and grouped by `ancestor_code`, so one pass yields
+the figures of every node asked for (`scope.nodes`). Nothing is loaded row by row and there is
+no query per node: each query returns one row per node (and kind).
 
-How each row is counted is read from `definition.TABLE`; the SQL for a row's `where` conditions
-and `measure` names lives in the mappings below.
+How each row is counted is read from `definition.TABLE`; the SQL of a row's `where` conditions and
+`measure` names lives in the mappings below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Select,
     and_,
     case,
     cast,
     distinct,
     exists,
     func,
+    literal,
     or_,
     select,
     true,
+    union_all,
 )
-from sqlalchemy.orm import aliased
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.inspections.models import Finding, Inspection
@@ -42,7 +48,18 @@ from foodsafety.registry.models import (
 from foodsafety.statistics.definition import TABLE
 
 Closure = JurisdictionClosure
-NodeClause = Callable[[ColumnElement], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the data of `root`'s subtree, reported for the ancestors `nodes` selects."""
+
+    root: str
+    nodes: Callable[[ColumnElement], ColumnElement[bool]]
+
+    def covers(self, column: ColumnElement) -> ColumnElement[bool]:
+        """`column` (a county code on a data row) lies in the root's subtree."""
+        return column.in_(select(Closure.descendant_code).where(Closure.ancestor_code == self.root))
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement:
@@ -61,6 +78,20 @@ def _live_inspection() -> ColumnElement[bool]:
     return Inspection.deleted_at.is_(None)
 
 
+def _roll_up(per_county, scope: Scope, *columns: str, by: tuple[str, ...] = ()) -> Select:
+    """Step two: join per-county rows to the closure and sum `columns` per ancestor (and `by`).
+
+    Unit counts may be summed: every unit belongs to one county, so (as the spec says) they add
+    up the tree. The one that does not, B2, counts distinct schools instead (see below)."""
+    keys = [per_county.c[name] for name in by]
+    figures = [func.coalesce(func.sum(per_county.c[name]), 0).label(name) for name in columns]
+    return (select(Closure.ancestor_code, *keys, *figures)
+            .select_from(per_county)
+            .join(Closure, Closure.descendant_code == per_county.c.jurisdiction_code)
+            .where(scope.nodes(Closure.ancestor_code))
+            .group_by(Closure.ancestor_code, *keys))
+
+
 # --- stock (基本情况) -------------------------------------------------------------------------
 
 def licensed_on(cutoff: date, unit=Unit) -> ColumnElement[bool]:
@@ -71,86 +102,90 @@ def licensed_on(cutoff: date, unit=Unit) -> ColumnElement[bool]:
                 unit.licence_expires_on >= cutoff, ~revoked)
 
 
-def latest_inspection_id(cutoff: date, unit=Unit) -> ColumnElement:
-    """The unit's latest live inspection on or before `cutoff` (its newest observed status)."""
-    return (select(Inspection.id)
-            .where(Inspection.unit_id == unit.id, _live_inspection(),
-                   Inspection.inspected_on <= cutoff)
-            .order_by(Inspection.inspected_on.desc(), Inspection.started_at.desc(),
-                      Inspection.id.desc())
-            .limit(1)
-            .correlate(unit)
-            .scalar_subquery())
+# A unit's status attributes, as recorded by an inspection (observed) or at registration.
+OBSERVED = {"wuchang_6t": Inspection.obs_wuchang_6t, "haccp": Inspection.obs_haccp,
+            "haccp_cert_expires_on": Inspection.obs_haccp_cert_expires_on,
+            "mc_transparent": Inspection.obs_mc_transparent, "mc_video": Inspection.obs_mc_video,
+            "mc_internet": Inspection.obs_mc_internet}
+REGISTERED = {"wuchang_6t": Unit.wuchang_6t, "haccp": Unit.haccp,
+              "haccp_cert_expires_on": Unit.haccp_cert_expires_on,
+              "mc_transparent": Unit.mc_transparent, "mc_video": Unit.mc_video,
+              "mc_internet": Unit.mc_internet}
 
-
-def status_on(cutoff: date):
-    """Licensed canteens and suppliers with their status on `cutoff` (latest inspection, else
-    registration), as a subquery: id, kind, jurisdiction_code and one column per attribute."""
-    obs = aliased(Inspection, name="obs")
-    observed = obs.id.is_not(None)
-
-    def pick(observed_col, registered_col):
-        return case((observed, observed_col), else_=registered_col)
-
-    return (
-        select(
-            Unit.id, Unit.kind, Unit.jurisdiction_code,
-            pick(obs.obs_wuchang_6t, Unit.wuchang_6t).label("wuchang_6t"),
-            pick(obs.obs_haccp, Unit.haccp).label("haccp"),
-            pick(obs.obs_haccp_cert_expires_on, Unit.haccp_cert_expires_on)
-            .label("haccp_cert_expires_on"),
-            pick(obs.obs_mc_transparent, Unit.mc_transparent).label("mc_transparent"),
-            pick(obs.obs_mc_video, Unit.mc_video).label("mc_video"),
-            pick(obs.obs_mc_internet, Unit.mc_internet).label("mc_internet"),
-        )
-        .select_from(Unit)
-        .outerjoin(obs, obs.id == latest_inspection_id(cutoff))
-        .where(Unit.kind.in_((UnitKind.CANTEEN, UnitKind.SUPPLIER)), licensed_on(cutoff))
-        .subquery("status")
-    )
-
-
-# The `where` conditions of stock rows, on the status subquery.
+# The `where` conditions of stock rows, on a set of status columns.
 CONDITIONS: dict[str, Callable] = {
-    "wuchang_6t": lambda s, cutoff: s.c.wuchang_6t == true(),
-    "haccp_established": lambda s, cutoff: s.c.haccp.in_(
+    "wuchang_6t": lambda s, cutoff: s["wuchang_6t"] == true(),
+    "haccp_established": lambda s, cutoff: s["haccp"].in_(
         (HaccpStatus.ESTABLISHED, HaccpStatus.CERTIFIED)),
     "haccp_certified_valid": lambda s, cutoff: and_(
-        s.c.haccp == HaccpStatus.CERTIFIED, s.c.haccp_cert_expires_on >= cutoff),
+        s["haccp"] == HaccpStatus.CERTIFIED, s["haccp_cert_expires_on"] >= cutoff),
     "mingchu_any": lambda s, cutoff: or_(
-        s.c.mc_transparent == true(), s.c.mc_video == true(), s.c.mc_internet == true()),
-    "mingchu_video": lambda s, cutoff: s.c.mc_video == true(),
-    "mingchu_internet": lambda s, cutoff: s.c.mc_internet == true(),
+        s["mc_transparent"] == true(), s["mc_video"] == true(), s["mc_internet"] == true()),
+    "mingchu_video": lambda s, cutoff: s["mc_video"] == true(),
+    "mingchu_internet": lambda s, cutoff: s["mc_internet"] == true(),
 }
+BITS = {name: 1 << i for i, name in enumerate(CONDITIONS)}
 
 
-def stock_query(nodes: NodeClause, cutoff: date):
-    """Stock rows counting licensed units by status, per node."""
-    status = status_on(cutoff)
+def _packed(columns: dict, cutoff: date) -> ColumnElement:
+    """Every condition of `CONDITIONS` on `columns` as one integer, a bit per condition."""
+    return sum((case((condition(columns, cutoff), BITS[name]), else_=0)
+                for name, condition in CONDITIONS.items()), start=literal(0))
+
+
+def status_on(cutoff: date, unit=Unit) -> ColumnElement:
+    """The unit's status on `cutoff` as condition bits: from its latest live inspection on or
+    before the cutoff, else from its registration. One probe of the covering
+    `ix_inspections_unit_latest` per unit; no inspection row is read."""
+    observed = (select(_packed(OBSERVED, cutoff))
+                .where(Inspection.unit_id == unit.id, _live_inspection(),
+                       Inspection.inspected_on <= cutoff)
+                .order_by(Inspection.inspected_on.desc(), Inspection.started_at.desc(),
+                          Inspection.id.desc())
+                .limit(1)
+                .correlate(unit)
+                .scalar_subquery())
+    return func.coalesce(observed, _packed(REGISTERED, cutoff))
+
+
+def stock_query(scope: Scope, cutoff: date) -> Select:
+    """Stock rows: licensed units counted by their status on `cutoff`, per node."""
+    # Materialised, so the per-unit probe runs once per unit, not once per figure.
+    status = (select(Unit.jurisdiction_code, Unit.kind, status_on(cutoff).label("status"))
+              .where(Unit.kind.in_((UnitKind.CANTEEN, UnitKind.SUPPLIER)),
+                     scope.covers(Unit.jurisdiction_code), licensed_on(cutoff))
+              .cte("status")
+              .prefix_with("MATERIALIZED"))
     columns = []
     for row in TABLE.rows:
         if row.kind != "stock" or row.measure:
             continue
+        mask = sum(BITS[name] for name in row.where)
         condition = status.c.kind == UnitKind(row.unit_kind)
-        for name in row.where:
-            condition = and_(condition, CONDITIONS[name](status, cutoff))
+        if mask:
+            condition = and_(condition, status.c.status.op("&")(mask) == mask)
         columns.append(_count_if(condition).label(row.code))
-    return (select(Closure.ancestor_code, *columns)
-            .select_from(status)
-            .join(Closure, Closure.descendant_code == status.c.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code))
-            .group_by(Closure.ancestor_code))
+    per_county = (select(status.c.jurisdiction_code, *columns)
+                  .group_by(status.c.jurisdiction_code)
+                  .subquery("stock"))
+    return _roll_up(per_county, scope, *(c.name for c in columns))
 
 
-def schools_supplied_query(nodes: NodeClause, cutoff: date):
-    """B2: distinct schools supplied on `cutoff` by licensed suppliers of each node (not additive)."""
-    return (select(Closure.ancestor_code, func.count(distinct(SupplyLink.school_id)).label("n"))
-            .select_from(SupplyLink)
-            .join(Unit, Unit.id == SupplyLink.supplier_id)
-            .join(Closure, Closure.descendant_code == Unit.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code), Unit.kind == UnitKind.SUPPLIER,
-                   licensed_on(cutoff), SupplyLink.starts_on <= cutoff,
-                   or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= cutoff))
+def schools_supplied_query(scope: Scope, cutoff: date) -> Select:
+    """B2: distinct schools supplied on `cutoff` by licensed suppliers of each node (not additive:
+    a school supplied from two counties is one school for their city)."""
+    pairs = (select(Unit.jurisdiction_code, SupplyLink.school_id)
+             .select_from(SupplyLink)
+             .join(Unit, Unit.id == SupplyLink.supplier_id)
+             .where(Unit.kind == UnitKind.SUPPLIER, scope.covers(Unit.jurisdiction_code),
+                    licensed_on(cutoff), SupplyLink.starts_on <= cutoff,
+                    or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= cutoff))
+             .distinct()
+             .subquery("supplied"))
+    return (select(Closure.ancestor_code, func.count(distinct(pairs.c.school_id)).label("n"))
+            .select_from(pairs)
+            .join(Closure, Closure.descendant_code == pairs.c.jurisdiction_code)
+            .where(scope.nodes(Closure.ancestor_code))
             .group_by(Closure.ancestor_code))
 
 
@@ -159,59 +194,57 @@ STOCK_MEASURES = {"distinct_schools_supplied": schools_supplied_query}
 
 # --- problems (督促整改情况) -----------------------------------------------------------------
 
-def problems_query(nodes: NodeClause, period: Period, cutoff: date):
-    """Problem rows: distinct units of a kind with a finding of a category in the period."""
-    rows = [row for row in TABLE.rows if row.kind == "problem"]
-    kinds = sorted({row.unit_kind for row in rows})
-    # One row per (unit, category) first: the distinct count then runs over few rows.
-    pairs = (select(Inspection.unit_id, Inspection.unit_kind, Inspection.jurisdiction_code,
-                    Finding.category)
-             .select_from(Finding)
-             .join(Inspection, Inspection.id == Finding.inspection_id)
-             .where(_live_inspection(), _between(Inspection.inspected_on, period.start, cutoff),
-                    Inspection.unit_kind.in_(kinds))
-             .distinct()
-             .subquery("pairs"))
-    columns = [
-        _count_distinct_if(and_(pairs.c.unit_kind == row.unit_kind,
-                                pairs.c.category == row.category), pairs.c.unit_id).label(row.code)
-        for row in rows
-    ]
-    return (select(Closure.ancestor_code, *columns)
-            .select_from(pairs)
-            .join(Closure, Closure.descendant_code == pairs.c.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code))
-            .group_by(Closure.ancestor_code))
+def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
+    """Units of a kind with a finding of a category in the period, per node, kind and category
+    (one row each; the definition says which row a kind and category feed)."""
+    kinds = sorted({row.unit_kind for row in TABLE.rows if row.kind == "problem"})
+    per_county = (select(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category,
+                         func.count(distinct(Inspection.unit_id)).label("units"))
+                  .select_from(Inspection)
+                  .join(Finding, Finding.inspection_id == Inspection.id)
+                  .where(*_inspections_in(scope, period, cutoff), Inspection.unit_kind.in_(kinds))
+                  .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category)
+                  .subquery("problems"))
+    return _roll_up(per_county, scope, "units", by=("unit_kind", "category"))
 
 
 # --- flows (监督检查和案件查处情况) ------------------------------------------------------------
 
-def inspections_query(nodes: NodeClause, period: Period, cutoff: date):
-    """D1 (visits) and the context figures: canteens and suppliers inspected in the period."""
-    return (select(
-                Closure.ancestor_code,
-                func.count().label("inspections"),
-                _count_distinct_if(Inspection.unit_kind == UnitKind.CANTEEN.value,
-                                   Inspection.unit_id).label("canteens_inspected"),
-                _count_distinct_if(Inspection.unit_kind == UnitKind.SUPPLIER.value,
-                                   Inspection.unit_id).label("suppliers_inspected"),
-            )
-            .select_from(Inspection)
-            .join(Closure, Closure.descendant_code == Inspection.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code), _live_inspection(),
-                   _between(Inspection.inspected_on, period.start, cutoff))
-            .group_by(Closure.ancestor_code))
+def _inspections_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnElement[bool]]:
+    """Live inspections of the subtree dated in the period (`ix_inspections_live_county`)."""
+    return [scope.covers(Inspection.jurisdiction_code), _live_inspection(),
+            _between(Inspection.inspected_on, period.start, cutoff)]
 
 
-def orders_query(nodes: NodeClause, period: Period, cutoff: date):
-    """D2: rectification orders issued in the period at live inspections."""
-    return (select(Closure.ancestor_code, func.count().label("rectification_orders"))
-            .select_from(RectificationOrder)
-            .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
-            .join(Closure, Closure.descendant_code == RectificationOrder.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code), _live_inspection(),
-                   _between(RectificationOrder.issued_on, period.start, cutoff))
-            .group_by(Closure.ancestor_code))
+def visits_query(scope: Scope, period: Period, cutoff: date) -> Select:
+    """Per node and unit kind: visits in the period (D1 sums them) and distinct units visited
+    (the rules' context)."""
+    per_county = (select(Inspection.jurisdiction_code, Inspection.unit_kind,
+                         func.count().label("visits"),
+                         func.count(distinct(Inspection.unit_id)).label("units"))
+                  .where(*_inspections_in(scope, period, cutoff))
+                  .group_by(Inspection.jurisdiction_code, Inspection.unit_kind)
+                  .subquery("visits"))
+    return _roll_up(per_county, scope, "visits", "units", by=("unit_kind",))
+
+
+def orders_query(scope: Scope, period: Period, cutoff: date) -> Select:
+    """D2: rectification orders issued in the period, less those whose inspection was deleted.
+
+    Both counts read only the covering `ix_orders_county_issued`, checked against the few ids of
+    `ix_inspections_deleted`: no inspection row is read per order."""
+    order = RectificationOrder
+    in_period = [scope.covers(order.jurisdiction_code),
+                 _between(order.issued_on, period.start, cutoff)]
+    issued = (select(order.jurisdiction_code, func.count().label("rectification_orders"))
+              .where(*in_period)
+              .group_by(order.jurisdiction_code))
+    deleted = select(Inspection.id).where(Inspection.deleted_at.is_not(None))
+    withdrawn = (select(order.jurisdiction_code, (-func.count()).label("rectification_orders"))
+                 .where(order.inspection_id.in_(deleted), *in_period)
+                 .group_by(order.jurisdiction_code))
+    per_county = union_all(issued, withdrawn).subquery("orders")
+    return _roll_up(per_county, scope, "rectification_orders")
 
 
 def _yuan_cents(case_: type[EnforcementCase] = EnforcementCase) -> ColumnElement:
@@ -219,8 +252,9 @@ def _yuan_cents(case_: type[EnforcementCase] = EnforcementCase) -> ColumnElement
     return cast(func.round((case_.fine_yuan + case_.confiscated_yuan) * 100), BigInteger)
 
 
-def cases_query(nodes: NodeClause, period: Period, cutoff: date):
-    """D3–D8 from the enforcement cases, each stage counted by the date it happened."""
+def cases_query(scope: Scope, period: Period, cutoff: date) -> Select:
+    """D3–D8 from the enforcement cases, each stage counted by the date it happened; revoked
+    licences and banned operators count distinct units."""
     e = EnforcementCase
 
     def during(column):
@@ -238,12 +272,13 @@ def cases_query(nodes: NodeClause, period: Period, cutoff: date):
     }
     any_stage = or_(*(during(c) for c in (e.filed_on, e.decided_on, e.licence_revoked_on,
                                           e.banned_on, e.transferred_on, e.criminal_filed_on)))
-    return (select(Closure.ancestor_code, *(col.label(name) for name, col in columns.items()))
-            .select_from(e)
-            .join(Unit, Unit.id == e.unit_id)
-            .join(Closure, Closure.descendant_code == e.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code), any_stage)
-            .group_by(Closure.ancestor_code))
+    per_county = (select(e.jurisdiction_code, *(col.label(name) for name, col in columns.items()))
+                  .select_from(e)
+                  .join(Unit, Unit.id == e.unit_id)
+                  .where(scope.covers(e.jurisdiction_code), any_stage)
+                  .group_by(e.jurisdiction_code)
+                  .subquery("cases"))
+    return _roll_up(per_county, scope, *columns)
 
 
 # --- coverage ---------------------------------------------------------------------------------
@@ -254,17 +289,14 @@ def inspected_in(period: Period, cutoff: date, unit=Unit) -> ColumnElement[bool]
                           _between(Inspection.inspected_on, period.start, cutoff))
 
 
-def coverage_query(nodes: NodeClause, period: Period, cutoff: date):
+def coverage_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """Units in scope and those inspected in the period, per node and unit kind."""
-    units = (select(Unit.id, Unit.kind, Unit.jurisdiction_code,
-                    case((inspected_in(period, cutoff), 1), else_=0).label("inspected"))
-             .subquery("covered"))
-    return (select(Closure.ancestor_code, units.c.kind, func.count().label("units"),
-                   func.coalesce(func.sum(units.c.inspected), 0).label("inspected"))
-            .select_from(units)
-            .join(Closure, Closure.descendant_code == units.c.jurisdiction_code)
-            .where(nodes(Closure.ancestor_code))
-            .group_by(Closure.ancestor_code, units.c.kind))
+    per_county = (select(Unit.jurisdiction_code, Unit.kind, func.count().label("units"),
+                         _count_if(inspected_in(period, cutoff)).label("inspected"))
+                  .where(scope.covers(Unit.jurisdiction_code))
+                  .group_by(Unit.jurisdiction_code, Unit.kind)
+                  .subquery("covered"))
+    return _roll_up(per_county, scope, "units", "inspected", by=("kind",))
 
 
 def uninspected_units_query(code: str, period: Period, cutoff: date, kind: str | None = None):

@@ -26,7 +26,7 @@ from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure, Unit
 from foodsafety.scope import in_subtree
 from foodsafety.statistics import queries
-from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
 from foodsafety.statistics.models import SnapshotKind, StatsSnapshot
 from foodsafety.statistics.results import (
     TABLE_ROWS,
@@ -39,12 +39,13 @@ from foodsafety.timeutil import iso_cst, today_cst, utcnow
 
 Column = tuple[str, str, TableResult]
 KIND_LABELS = {"draft": "草稿", "final": "定稿"}
+CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
 UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot; the counts always cover all
 
 
 # --- computing --------------------------------------------------------------------------------
 
-def _aggregate(nodes: queries.NodeClause, codes: list[str], period: Period,
+def _aggregate(scope: queries.Scope, codes: list[str], period: Period,
                cutoff: date) -> dict[str, TableResult]:
     """Run each grouped query once and assemble the tables of `codes`."""
     results = {code: TableResult(code, period.key, cutoff) for code in codes}
@@ -54,24 +55,31 @@ def _aggregate(nodes: queries.NodeClause, codes: list[str], period: Period,
             if row["ancestor_code"] in results:
                 yield results[row["ancestor_code"]], row
 
-    for result, row in rows(queries.stock_query(nodes, cutoff)):
+    for result, row in rows(queries.stock_query(scope, cutoff)):
         for key, value in row.items():
             if key in TABLE_ROWS:
                 result.values[key] = int(value)
     for table_row in TABLE.rows:
         if table_row.kind == "stock" and table_row.measure:
-            query = queries.STOCK_MEASURES[table_row.measure](nodes, cutoff)
+            query = queries.STOCK_MEASURES[table_row.measure](scope, cutoff)
             for result, row in rows(query):
                 result.values[table_row.code] = int(row["n"])
-    for result, row in rows(queries.problems_query(nodes, period, cutoff)):
-        for key, value in row.items():
-            if key in TABLE_ROWS:
-                result.values[key] = int(value)
 
-    flows: dict[str, dict[str, Any]] = {code: {} for code in codes}
-    for query in (queries.inspections_query(nodes, period, cutoff),
-                  queries.orders_query(nodes, period, cutoff),
-                  queries.cases_query(nodes, period, cutoff)):
+    problem_rows = {(row.unit_kind, row.category): row.code
+                    for row in TABLE.rows if row.kind == "problem"}
+    for result, row in rows(queries.problems_query(scope, period, cutoff)):
+        code = problem_rows.get((row["unit_kind"], _kind(row["category"])))
+        if code:
+            result.values[code] = int(row["units"])
+
+    flows: dict[str, dict[str, Any]] = {code: {"inspections": 0} for code in codes}
+    for result, row in rows(queries.visits_query(scope, period, cutoff)):
+        flows[result.jurisdiction_code]["inspections"] += int(row["visits"])
+        key = CONTEXT_KINDS.get(row["unit_kind"])
+        if key:
+            result.context[key] = int(row["units"])
+    for query in (queries.orders_query(scope, period, cutoff),
+                  queries.cases_query(scope, period, cutoff)):
         for result, row in rows(query):
             flows[result.jurisdiction_code].update(row)
     for code, measures in flows.items():
@@ -84,12 +92,10 @@ def _aggregate(nodes: queries.NodeClause, codes: list[str], period: Period,
                 result.values[table_row.code] = Decimal(cents).scaleb(-2)
             else:
                 result.values[table_row.code] = int(measures.get(table_row.measure) or 0)
-        for key in TABLE.context:
-            result.context[key] = int(measures.get(key) or 0)
 
-    for result, row in rows(queries.coverage_query(nodes, period, cutoff)):
-        result.coverage[_kind(row["kind"])] = {"units": int(row["units"]), "inspected": int(row["inspected"]),
-                                 "uninspected": 0}
+    for result, row in rows(queries.coverage_query(scope, period, cutoff)):
+        result.coverage[_kind(row["kind"])] = {
+            "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
     return {code: result.finish() for code, result in results.items()}
 
 
@@ -111,8 +117,8 @@ def _children(code: str) -> list[Jurisdiction]:
 
 def compute_table(jurisdiction_code: str, period: Period, cutoff: date) -> TableResult:
     """The table of one jurisdiction (its whole subtree) for `period` as of `cutoff`."""
-    return _aggregate(lambda ancestor: ancestor == jurisdiction_code, [jurisdiction_code],
-                      period, cutoff)[jurisdiction_code]
+    scope = queries.Scope(jurisdiction_code, lambda ancestor: ancestor == jurisdiction_code)
+    return _aggregate(scope, [jurisdiction_code], period, cutoff)[jurisdiction_code]
 
 
 def compute_all(root_code: str, period: Period, cutoff: date) -> dict[str, TableResult]:
@@ -120,7 +126,8 @@ def compute_all(root_code: str, period: Period, cutoff: date) -> dict[str, Table
     codes = _subtree_codes(root_code)
     subtree = select(JurisdictionClosure.descendant_code).where(
         JurisdictionClosure.ancestor_code == root_code)
-    return _aggregate(lambda ancestor: ancestor.in_(subtree), codes, period, cutoff)
+    return _aggregate(queries.Scope(root_code, lambda ancestor: ancestor.in_(subtree)), codes,
+                      period, cutoff)
 
 
 def breakdown(jurisdiction_code: str, period: Period, cutoff: date
@@ -128,7 +135,8 @@ def breakdown(jurisdiction_code: str, period: Period, cutoff: date
     """One column per direct child plus the total (whose B2 is a distinct count, not a sum)."""
     children = _children(jurisdiction_code)
     codes = [jurisdiction_code, *(child.code for child in children)]
-    tables = _aggregate(lambda ancestor: ancestor.in_(codes), codes, period, cutoff)
+    tables = _aggregate(queries.Scope(jurisdiction_code, lambda ancestor: ancestor.in_(codes)),
+                        codes, period, cutoff)
     columns = [(child.code, child.name, tables[child.code]) for child in children]
     return columns, tables[jurisdiction_code]
 
@@ -219,8 +227,8 @@ def breakdown_page(jurisdiction: Jurisdiction, period: Period, columns: list[Col
 def coverage_counts(code: str, period: Period, cutoff: date) -> list[dict]:
     """Units in scope, inspected and not inspected in the period, per kind (one query)."""
     result = TableResult(code, period.key, cutoff)
-    for row in db.session.execute(queries.coverage_query(
-            lambda ancestor: ancestor == code, period, cutoff)).mappings():
+    scope = queries.Scope(code, lambda ancestor: ancestor == code)
+    for row in db.session.execute(queries.coverage_query(scope, period, cutoff)).mappings():
         result.coverage[_kind(row["kind"])] = {
             "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
     return coverage_json(result.finish().coverage)
