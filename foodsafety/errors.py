@@ -115,6 +115,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError):
+            # Raised outside the view (an after-request hook): Flask wraps it in a 500.
+            return _database_busy(original)
         _rollback()
         status = error.code or 500
         data = getattr(error, "data", None) or {}
