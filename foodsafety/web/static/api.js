@@ -77,12 +77,13 @@ export function flattenErrors(errors, prefix = '', out = {}) {
   return out;
 }
 
-export async function logout() {
+// `next`: where to go afterwards (the inspector app stays in its own, offline-capable, page).
+export async function logout(next = '/') {
   try {
     await request('/api/v1/auth/logout', {method: 'POST'});
   } catch {
     // offline: the server session ends by itself; forget it here
   }
   clearSession();
-  location.assign('/');
+  location.assign(typeof next === 'string' ? next : '/');
 }

@@ -49,7 +49,7 @@ async function boot() {
   logoutButton.addEventListener('click', async () => {
     const pending = user ? (await entriesOf(user)).filter((e) => e.status === 'pending').length : 0;
     if (pending && !confirm(`还有 ${pending} 条检查未发送，将在您下次登录后发送。确定退出？`)) return;
-    await logout();
+    await logout('/m/');
   });
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/m/sw.js', {scope: '/m/'}).catch(() => {});
