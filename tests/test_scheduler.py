@@ -267,6 +267,27 @@ def test_the_daily_job_counts_overdue_orders_per_county_and_rolls_them_up(app, o
     assert result["by_jurisdiction"] == {"510104": 2, "510105": 1, "510100": 3, "510000": 3}
 
 
+def test_an_order_closed_later_still_counts_as_overdue_on_the_days_before(app, login_as, make_unit,
+                                                                          new_inspection):
+    from foodsafety.scheduler.jobs import occurrence
+    from foodsafety.scheduler.tasks import count_overdue_orders
+
+    inspector = login_as("inspector", "510104")
+    issue_order(inspector, make_unit("canteen", "510104"), new_inspection, "J-9", days_ago=20,
+                deadline_in=5)
+    order = inspector.get("/api/v1/rectification-orders").get_json()["items"][0]
+    closed = inspector.post(f"/api/v1/rectification-orders/{order['id']}/rechecks", json={
+        "checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}, {"name": "李四"}],
+        "results": [{"finding_id": f["id"], "rectified": True} for f in order["findings"]]})
+    assert closed.get_json()["status"] == "closed"
+
+    def total(days_ago: int) -> int:
+        day = today_cst() - timedelta(days=days_ago)
+        return count_overdue_orders(occurrence(JOBS_BY_NAME["overdue_orders"], day, app.config), "all")["total"]
+
+    assert [total(25), total(10), total(0)] == [0, 1, 0]  # not yet issued, overdue, closed today
+
+
 # --- the status API -------------------------------------------------------------------------
 
 RUNS = "/api/v1/scheduler/runs"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
@@ -52,9 +52,11 @@ def summarize_snapshots(occ: Occurrence, done: dict[str, dict]) -> dict:
 
 
 def _overdue(as_of: date):
-    """Live orders not closed whose deadline passed before `as_of` (the rectification list's rule)."""
-    return (RectificationOrder.status != OrderStatus.CLOSED,
+    """Live orders open on `as_of` whose deadline had passed (the rectification list's rule,
+    taken at that day: issued by then, and not closed by then)."""
+    return (RectificationOrder.issued_on <= as_of,
             RectificationOrder.deadline < as_of,
+            or_(RectificationOrder.status != OrderStatus.CLOSED, RectificationOrder.closed_on > as_of),
             Inspection.deleted_at.is_(None))
 
 
