@@ -19,6 +19,7 @@ def _fits_and_shoot(phone, name):
 def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
         phone, make_user, make_unit, login_as, photo_file):
     unit = make_unit(name="锦江实验小学食堂")
+    neighbour = make_unit(name="锦江第一中学食堂")
     make_unit(name="青羊实验小学食堂", jurisdiction="510105")  # another county: not offered
     inspector = make_user("inspector", "510104")
     page = phone.page
@@ -27,8 +28,9 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
     phone.wait_synced()
     page.fill("#unit-search", "食堂")
     page.wait_for_selector(f"[data-unit='{unit.id}']")
-    assert page.locator("#units [data-unit]").count() == 1
+    assert page.locator("#units [data-unit]").count() == 2
     assert "青羊" not in page.inner_text("#units")
+    assert page.locator("#units [data-unit]").first.get_attribute("data-unit") == str(neighbour.id)
     _fits_and_shoot(phone, "inspector-1-units")
 
     page.click(f"[data-unit='{unit.id}']")
@@ -74,6 +76,9 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
     page.wait_for_selector(f"[data-id='{uuid}'][data-status=sent]")
     assert "基本符合" in page.inner_text(f"[data-id='{uuid}']")
     _fits_and_shoot(phone, "inspector-8-outbox")
+    page.click("text=返回单位列表")  # the unit just inspected now comes first
+    first = page.locator("#units [data-unit]").first
+    assert first.get_attribute("data-unit") == str(unit.id) and "最近" in first.inner_text()
 
     db.session.remove()
     stored = db.session.scalar(select(Inspection).where(Inspection.uuid == uuid))
