@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 RUN_ENV := FOODSAFETY_ENV=development FLASK_APP=wsgi
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean loadtest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: install  ## migrate the embedded SQLite database, load the demo once, serve
 
 test: install  ## lint, then the whole suite on SQLite and on PostgreSQL
 	scripts/test.sh
+
+loadtest: install  ## bounded load and fault runs on 127.0.0.1 (a few minutes): PostgreSQL, kill -9, SQLite
+	$(PY) bench/loadtest.py --db postgresql --phones 200 --seconds 60
+	$(PY) bench/loadtest.py --db postgresql --phones 200 --seconds 40 --kill --kill-after 20
+	$(PY) bench/loadtest.py --db sqlite --phones 50 --seconds 20
 
 lint: install
 	$(VENV)/bin/ruff check .

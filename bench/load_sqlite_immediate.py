@@ -1,0 +1,42 @@
+"""gunicorn config for the load test's SQLite experiment: `BEGIN IMMEDIATE` for write requests.
+
+The SQLAlchemy pysqlite recipe: the driver's own transaction handling is switched off and
+SQLAlchemy emits BEGIN itself when a transaction starts — `BEGIN IMMEDIATE` (take the write
+lock now) for the first transaction of a POST/PUT/PATCH/DELETE request, a deferred `BEGIN`
+otherwise. (Making every transaction of a write request IMMEDIATE deadlocks: after the commit
+the response is built in a new transaction that would hold the lock, and the audit entry,
+written on another connection in an after-request hook, then waits for it until busy_timeout.) Used with
+`bench/loadtest.py --db sqlite --sqlite-begin immediate` to compare against the default, where
+Python's sqlite3 module starts a deferred transaction just before the first INSERT/UPDATE/DELETE
+(so a request's reads run outside it and its first statement inside it already writes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _driver_autocommit(dbapi_connection, _record) -> None:
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN below
+
+
+@event.listens_for(Engine, "begin")
+def _begin(conn) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    from flask import g, has_request_context, request
+
+    immediate = (has_request_context() and request.method in WRITE_METHODS
+                 and not g.get("_began_immediate"))
+    if immediate:
+        g._began_immediate = True
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
