@@ -12,6 +12,11 @@ from marshmallow import ValidationError, fields
 # allowed only in multi-line fields.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NEWLINES = re.compile(r"[\t\r\n]")
+_NON_BLANK = re.compile(r"[^\s\ufeff]")  # ECMA-262's \s includes U+FEFF, Python's does not
+# The same sets as JSON-Schema (ECMA-262) character classes, for the OpenAPI document.
+_FORBIDDEN = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069"
+_MULTILINE_CHARS = f"[^{_FORBIDDEN}]"
+_LINE_CHARS = f"[^\\t\\n\\r{_FORBIDDEN}]"
 
 
 class Text(fields.String):
@@ -23,17 +28,25 @@ class Text(fields.String):
         self.max_length = max_length
         self.min_length = min_length
         self.multiline = multiline
+        # Tell OpenAPI clients (and schemathesis) exactly what is accepted.
+        allowed = _MULTILINE_CHARS if multiline else _LINE_CHARS
+        non_blank = kwargs.get("required") or min_length > 0
+        pattern = f"^{allowed}*[^\\s\\ufeff{_FORBIDDEN}]{allowed}*$" if non_blank else f"^{allowed}*$"
+        self.metadata = {"maxLength": max_length, "pattern": pattern, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        text = unicodedata.normalize("NFC", super()._deserialize(value, attr, data, **kwargs))
-        text = text.strip()
-        if _CONTROL.search(text) or (not self.multiline and _NEWLINES.search(text)):
+        # Judge the value as sent, exactly as the documented pattern does; then tidy it.
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(raw) or (not self.multiline and _NEWLINES.search(raw)):
             raise ValidationError("不能包含控制字符或换行符。" if not self.multiline
                                   else "不能包含控制字符。")
-        if len(text) < max(self.min_length, 1 if self.required else 0):
-            raise ValidationError("不能为空。")
-        if len(text) > self.max_length:
+        if len(raw) > self.max_length:
             raise ValidationError(f"长度不能超过 {self.max_length} 个字符。")
+        text = unicodedata.normalize("NFC", raw).strip().strip("\ufeff")
+        if (self.required or self.min_length) and not _NON_BLANK.search(raw):
+            raise ValidationError("不能为空。")
+        if len(text) < self.min_length:
+            raise ValidationError(f"长度不能少于 {self.min_length} 个字符。")
         return text
 
 

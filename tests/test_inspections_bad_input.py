@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -46,7 +46,7 @@ CASES = {
     "unknown unit": (lambda d, u: {**d, "unit_id": 999999}, "unit_id"),
     "unknown form": (lambda d, u: {**d, "form_id": "canteen", "form_version": 99}, "form_id"),
     "form of another unit kind": (lambda d, u: {**d, "form_id": "supplier"}, "form_id"),
-    "future start": (lambda d, u: {**d, "started_at": (datetime.now(timezone.utc)
+    "future start": (lambda d, u: {**d, "started_at": (datetime.now(UTC)
                                                        + timedelta(days=2)).isoformat()},
                      "started_at"),
     "before the action": (lambda d, u: {**d, "started_at": "2019-12-31T10:00:00+08:00"},
