@@ -29,13 +29,13 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -43,6 +43,7 @@ from exports.xlsx_safety import footer_text, put_text
 from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import parse_period
 from foodsafety.statistics.definition import TABLE, Row
+from foodsafety.statistics.results import display_value as official_display
 from foodsafety.timeutil import CST
 
 Value = int | Decimal
@@ -52,16 +53,42 @@ SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 SHEET_FORM, SHEET_BREAKDOWN, SHEET_CHECKS = "统计表", "分地区明细", "校验与覆盖"
 TOTAL_LABEL = "合计"
 INTEGER_FORMAT, MONEY_FORMAT = "0", "0.00"
-YUAN_PER_WAN = Decimal(10000)
 
-BODY_FONT = "宋体"
-TITLE_FONT = "黑体"
+BODY_FONT = "宋体"  # SimSun: renders Chinese in Excel, WPS and LibreOffice
+TITLE_FONT = "黑体"  # SimHei
 _THIN = Side(style="thin")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+
+
+def _named(name: str, font: Font, alignment: Alignment, *, border: bool = True,
+           number_format: str = "General", fill: PatternFill | None = None) -> NamedStyle:
+    style = NamedStyle(name=name, font=font, alignment=alignment, number_format=number_format)
+    if border:
+        style.border = _BORDER
+    if fill is not None:
+        style.fill = fill
+    return style
+
+
+def _styles() -> dict[str, NamedStyle]:
+    """The workbook's cell styles, registered once per workbook and assigned by name (fast)."""
+    body, bold = Font(name=BODY_FONT, size=11), Font(name=BODY_FONT, size=11, bold=True)
+    return {
+        "cell": _named("统计表-单元格", body, _CENTER),
+        "cell_left": _named("统计表-单元格左对齐", body, _LEFT),
+        "integer": _named("统计表-整数", body, _RIGHT, number_format=INTEGER_FORMAT),
+        "money": _named("统计表-万元", body, _RIGHT, number_format=MONEY_FORMAT),
+        "header": _named("统计表-表头", bold, _CENTER, fill=PatternFill("solid", fgColor="F2F2F2")),
+        "title": _named("统计表-标题", Font(name=TITLE_FONT, size=16), _CENTER, border=False),
+        "subtitle": _named("统计表-副标题", Font(name=TITLE_FONT, size=14), _CENTER, border=False),
+        "line": _named("统计表-说明", body, _LEFT, border=False),
+        "heading": _named("统计表-小标题", bold, _LEFT, border=False),
+        "note": _named("统计表-注释", Font(name=BODY_FONT, size=9), _LEFT, border=False),
+    }
+
 
 # The item columns (section | group | label) shared by sheets 1 and 2, then the figures.
 SECTION_COL, GROUP_COL, LABEL_COL, FIRST_VALUE_COL = 1, 2, 3, 4
@@ -148,10 +175,7 @@ class StatisticsReport:
 
 def display_value(row: Row, value: Value | None) -> Value:
     """The figure as the form shows it: 万元 rounded half-up once, counts as integers."""
-    if row.is_money:
-        quantum = Decimal(1).scaleb(-row.decimals)
-        return (Decimal(value or 0) / YUAN_PER_WAN).quantize(quantum, rounding=ROUND_HALF_UP)
-    return int(value or 0)
+    return official_display(row, value if value is not None else 0)
 
 
 # --- the adapter from the snapshot JSON -------------------------------------------------------
@@ -235,6 +259,7 @@ def from_snapshot_dict(d: Mapping[str, Any]) -> StatisticsReport:
 # --- small formatting helpers ---------------------------------------------------------------
 
 TABLE_ROWS = {row.code: row for row in TABLE.rows}
+STYLE_NAMES = {key: style.name for key, style in _styles().items()}
 
 
 def _cn_date(day: date) -> str:
@@ -265,20 +290,12 @@ def _provenance(report: StatisticsReport) -> str:
     return "；".join(parts)
 
 
-def _style(cell, *, font: Font, alignment: Alignment = CENTER, border: bool = True,
-           fill: PatternFill | None = None, number_format: str | None = None) -> None:
-    cell.font = font
-    cell.alignment = alignment
-    if border:
-        cell.border = BORDER
-    if fill is not None:
-        cell.fill = fill
-    if number_format is not None:
-        cell.number_format = number_format
-
-
-def _body(bold: bool = False, size: int = 11) -> Font:
-    return Font(name=BODY_FONT, size=size, bold=bold)
+def _style(cell, name: str) -> None:
+    """Apply a named style, keeping the quote-prefix flag `put_text` may have set."""
+    quoted = cell.quotePrefix
+    cell.style = STYLE_NAMES[name]
+    if quoted:
+        cell.quotePrefix = True
 
 
 def _merge(ws: Worksheet, top: int, left: int, bottom: int, right: int) -> None:
@@ -286,11 +303,11 @@ def _merge(ws: Worksheet, top: int, left: int, bottom: int, right: int) -> None:
         ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
 
 
-def _banner(ws: Worksheet, row: int, text: str, last_col: int, *, font: Font,
-            alignment: Alignment = LEFT, height: float | None = None) -> None:
+def _banner(ws: Worksheet, row: int, text: str, last_col: int, *, style: str = "line",
+            height: float | None = None) -> None:
     """A full-width line of text (title, 填报单位, notes) without borders."""
     cell = put_text(ws, row, 1, text)
-    _style(cell, font=font, alignment=alignment, border=False)
+    _style(cell, style)
     _merge(ws, row, 1, row, last_col)
     if height:
         ws.row_dimensions[row].height = height
@@ -321,15 +338,13 @@ def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
         ws.row_dimensions[sheet_row].height = 20
         for col in range(1, last_col + 1):
             label_cell = col == LABEL_COL or (col == GROUP_COL and ws.cell(sheet_row, LABEL_COL).value is None)
-            _style(ws.cell(sheet_row, col), font=_body(),
-                   alignment=LEFT if label_cell else CENTER)
+            _style(ws.cell(sheet_row, col), "cell_left" if label_cell else "cell")
     return at
 
 
 def _write_figure(ws: Worksheet, sheet_row: int, col: int, row: Row, value: Value | None) -> None:
     cell = ws.cell(sheet_row, col, display_value(row, value))
-    _style(cell, font=_body(), alignment=RIGHT,
-           number_format=MONEY_FORMAT if row.is_money else INTEGER_FORMAT)
+    _style(cell, "money" if row.is_money else "integer")
 
 
 def _header(ws: Worksheet, row: int, labels: Sequence[tuple[int, int, str]]) -> None:
@@ -338,7 +353,7 @@ def _header(ws: Worksheet, row: int, labels: Sequence[tuple[int, int, str]]) -> 
         put_text(ws, row, first, text)
         _merge(ws, row, first, row, last)
         for col in range(first, last + 1):
-            _style(ws.cell(row, col), font=_body(bold=True), fill=HEADER_FILL)
+            _style(ws.cell(row, col), "header")
     ws.row_dimensions[row].height = 22
 
 
@@ -377,11 +392,10 @@ def _meta_lines(report: StatisticsReport) -> tuple[str, str]:
 def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     """Sheet 1: the official form."""
     last = FIRST_VALUE_COL
-    _banner(ws, 1, _title(report), last, font=Font(name=TITLE_FONT, size=16),
-            alignment=CENTER, height=32)
+    _banner(ws, 1, _title(report), last, style="title", height=32)
     unit_line, period_line = _meta_lines(report)
-    _banner(ws, 2, unit_line, last, font=_body(), height=20)
-    _banner(ws, 3, period_line, last, font=_body(), height=20)
+    _banner(ws, 2, unit_line, last, height=20)
+    _banner(ws, 3, period_line, last, height=20)
     header_row = 4
     _header(ws, header_row, [(SECTION_COL, LABEL_COL, TABLE.columns[0]),
                              (FIRST_VALUE_COL, FIRST_VALUE_COL, TABLE.columns[1])])
@@ -389,7 +403,7 @@ def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     for row in TABLE.rows:
         _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.values.get(row.code))
     note_row = max(at.values()) + 1
-    _banner(ws, note_row, _provenance(report), last, font=_body(size=9), height=30)
+    _banner(ws, note_row, _provenance(report), last, style="note", height=30)
     for col, width in {**ITEM_WIDTHS, FIRST_VALUE_COL: 16}.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     _page(ws, report, landscape=False, title_rows=f"{header_row}:{header_row}")
@@ -408,10 +422,9 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     columns = list(report.breakdown)
     total_col = FIRST_VALUE_COL + len(columns)
     last = total_col
-    _banner(ws, 1, _title(report, "——分地区明细"), last, font=Font(name=TITLE_FONT, size=14),
-            alignment=CENTER, height=28)
+    _banner(ws, 1, _title(report, "——分地区明细"), last, style="subtitle", height=28)
     unit_line, period_line = _meta_lines(report)
-    _banner(ws, 2, f"{unit_line}　　{period_line}", last, font=_body(), height=20)
+    _banner(ws, 2, f"{unit_line}　　{period_line}", last, height=20)
     header_row = 3
     _header(ws, header_row, [(SECTION_COL, LABEL_COL, TABLE.columns[0]),
                              *((FIRST_VALUE_COL + i, FIRST_VALUE_COL + i, c.name)
@@ -425,7 +438,7 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     r = max(at.values()) + 1
     notes = BREAKDOWN_NOTES if columns else (*BREAKDOWN_NOTES[:1], "本级无下级行政区划。")
     for note in notes:
-        _banner(ws, r, note, last, font=_body(size=9))
+        _banner(ws, r, note, last, style="note")
         r += 1
     for col, width in ITEM_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -444,16 +457,16 @@ def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Seque
     _header(ws, top, [(i, i, text) for i, text in enumerate(headers, start=1)])
     r = top + 1
     if not rows:
-        _banner(ws, r, empty, len(headers), font=_body())
+        _banner(ws, r, empty, len(headers))
         return r + 2
     for values in rows:
         for col, value in enumerate(values, start=1):
             if isinstance(value, int):
                 cell = ws.cell(r, col, value)
-                _style(cell, font=_body(), alignment=RIGHT, number_format=INTEGER_FORMAT)
+                _style(cell, "integer")
             else:
                 cell = put_text(ws, r, col, value or "")
-                _style(cell, font=_body(), alignment=LEFT if col == 2 else CENTER)
+                _style(cell, "cell_left" if col == 2 else "cell")
         r += 1
     return r + 1
 
@@ -461,27 +474,26 @@ def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Seque
 def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     """Sheet 3: validation results, inspection coverage and the units not inspected."""
     last = len(CHECK_WIDTHS)
-    _banner(ws, 1, _title(report, "——校验结果与检查覆盖"), last, font=Font(name=TITLE_FONT, size=14),
-            alignment=CENTER, height=28)
+    _banner(ws, 1, _title(report, "——校验结果与检查覆盖"), last, style="subtitle", height=28)
     unit_line, period_line = _meta_lines(report)
-    _banner(ws, 2, f"{unit_line}　　{period_line}", last, font=_body(), height=20)
+    _banner(ws, 2, f"{unit_line}　　{period_line}", last, height=20)
 
     errors = sum(1 for issue in report.issues if issue.severity == "error")
     verdict = ("存在错误，本表不能作为定稿报送。" if errors
                else "未发现错误，本表可以定稿报送。")
-    _banner(ws, 4, f"一、校验结果（{verdict}）", last, font=_body(bold=True))
+    _banner(ws, 4, f"一、校验结果（{verdict}）", last, style="heading")
     r = _table(ws, 5, ("序号", "说明", "级别", "规则"),
                [(i, issue.message, SEVERITY_LABELS.get(issue.severity, issue.severity), issue.rule)
                 for i, issue in enumerate(report.issues, start=1)],
                "全部校验规则均已通过。")
 
-    _banner(ws, r, "二、检查覆盖情况", last, font=_body(bold=True))
+    _banner(ws, r, "二、检查覆盖情况", last, style="heading")
     r = _table(ws, r + 1, ("序号", "单位类别", "辖区内单位数（家）", "期内已检查（家）", "期内未检查（家）"),
                [(i, UNIT_KIND_LABELS.get(c.kind, c.kind), c.units, c.inspected, c.uninspected)
                 for i, c in enumerate(report.coverage, start=1)],
                "无覆盖统计。")
 
-    _banner(ws, r, "三、期内未接受检查的单位", last, font=_body(bold=True))
+    _banner(ws, r, "三、期内未接受检查的单位", last, style="heading")
     _table(ws, r + 1, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
            [(i, u.name, UNIT_KIND_LABELS.get(u.kind, u.kind), u.jurisdiction, u.licence or "")
             for i, u in enumerate(report.uninspected, start=1)],
@@ -496,6 +508,8 @@ def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
 def build_workbook(report: StatisticsReport) -> Workbook:
     """The three-sheet workbook of one report."""
     wb = Workbook()
+    for style in _styles().values():
+        wb.add_named_style(style)
     _form_sheet(wb.active, report)
     wb.active.title = SHEET_FORM
     _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), report)
