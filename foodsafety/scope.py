@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.extensions import db
@@ -24,17 +24,9 @@ def in_subtree(code: str, column: ColumnElement) -> ColumnElement[bool]:
     )
 
 
-def jurisdiction_readable(user: User, code: str) -> bool:
-    """Whether a (non-school) user may read the figures of jurisdiction `code`."""
-    if user.role == Role.SCHOOL:
-        return False
-    return bool(db.session.scalar(select(in_subtree(user.jurisdiction_code, code_literal(code)))))
-
-
-def code_literal(code: str):
-    from sqlalchemy import literal
-
-    return literal(code)
+def code_within(ancestor: str, code: str) -> bool:
+    """Whether jurisdiction `code` lies within `ancestor`'s subtree (itself included)."""
+    return bool(db.session.scalar(select(in_subtree(ancestor, literal(code)))))
 
 
 def unit_read_clause(user: User) -> ColumnElement[bool]:
@@ -68,7 +60,3 @@ def record_read_clause(user: User, jurisdiction_col: ColumnElement, unit_col: Co
     if user.role in (Role.INSPECTOR, Role.BUREAU, Role.ADMIN):
         return in_subtree(user.jurisdiction_code, jurisdiction_col)
     return false()
-
-
-def always() -> ColumnElement[bool]:
-    return true()

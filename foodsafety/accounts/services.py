@@ -13,7 +13,7 @@ from foodsafety.accounts.passwords import password_problems
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, School
-from foodsafety.scope import in_subtree
+from foodsafety.scope import code_within, in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
 
 BAD_LOGIN = "用户名或密码错误。"
@@ -106,16 +106,6 @@ def session_dict(token: str, session: AuthSession) -> dict:
 
 # --- administration (admins, within their subtree) ------------------------------------------
 
-def _in_admin_scope(admin: User, code: str) -> bool:
-    return bool(db.session.scalar(select(in_subtree(admin.jurisdiction_code, _lit(code)))))
-
-
-def _lit(value):
-    from sqlalchemy import literal
-
-    return literal(value)
-
-
 def create_user(admin: User | None, data: dict) -> User:
     """Create an account; an admin (None from the CLI) may only create within its subtree."""
     errors: dict[str, list[str]] = {}
@@ -123,7 +113,7 @@ def create_user(admin: User | None, data: dict) -> User:
     school = None
     if role == Role.SCHOOL:
         school = db.session.get(School, data.get("school_id") or 0)
-        if school is None or (admin and not _in_admin_scope(admin, school.jurisdiction_code)):
+        if school is None or (admin and not code_within(admin.jurisdiction_code, school.jurisdiction_code)):
             errors["school_id"] = ["学校不存在或不在您的管辖范围内。"]
         else:
             data["jurisdiction_code"] = school.jurisdiction_code
@@ -133,7 +123,7 @@ def create_user(admin: User | None, data: dict) -> User:
     if not code:
         errors.setdefault("jurisdiction_code", ["缺少必填字段。"])
     elif db.session.get(Jurisdiction, code) is None or (
-            admin and not _in_admin_scope(admin, code)):
+            admin and not code_within(admin.jurisdiction_code, code)):
         errors.setdefault("jurisdiction_code", ["行政区划不存在或不在您的管辖范围内。"])
     if db.session.scalar(select(User.id).where(User.username == data["username"])):
         errors["username"] = ["用户名已被使用。"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
@@ -26,7 +26,7 @@ from foodsafety.registry.models import (
     Unit,
     UnitKind,
 )
-from foodsafety.scope import in_subtree, unit_read_clause
+from foodsafety.scope import code_within, in_subtree, unit_read_clause
 from foodsafety.timeutil import today_cst
 from forms import forms
 
@@ -111,8 +111,7 @@ def _require_registry_writer(user: User, code: str, *, units: bool = False) -> N
     allowed = (Role.ADMIN, Role.INSPECTOR) if units else (Role.ADMIN,)
     if user.role not in allowed:
         raise ApiError(403)
-    if db.session.get(Jurisdiction, code) is None or not db.session.scalar(
-            select(in_subtree(user.jurisdiction_code, literal(code)))):
+    if db.session.get(Jurisdiction, code) is None or not code_within(user.jurisdiction_code, code):
         raise invalid({"jurisdiction_code": ["行政区划不存在或不在您的管辖范围内。"]})
 
 
@@ -120,8 +119,7 @@ def jurisdiction_children(user: User, code: str | None) -> list[Jurisdiction]:
     """The user's own jurisdiction (no code) or the children of one within its subtree."""
     if code is None:
         return [db.session.get(Jurisdiction, user.jurisdiction_code)]
-    if user.role == Role.SCHOOL or not db.session.scalar(
-            select(in_subtree(user.jurisdiction_code, literal(code)))):
+    if user.role == Role.SCHOOL or not code_within(user.jurisdiction_code, code):
         raise not_found()
     return list(db.session.scalars(
         select(Jurisdiction).where(Jurisdiction.parent_code == code).order_by(Jurisdiction.code)))
@@ -402,9 +400,8 @@ def create_link(user: User, data: dict) -> SupplyLink:
     supplier = db.session.get(Unit, data["supplier_id"])
     school = db.session.get(School, data["school_id"])
     errors = {}
-    in_scope = select(in_subtree(user.jurisdiction_code, literal(supplier.jurisdiction_code))
-                      ) if supplier else None
-    if supplier is None or supplier.kind != UnitKind.SUPPLIER or not db.session.scalar(in_scope):
+    if supplier is None or supplier.kind != UnitKind.SUPPLIER or not code_within(
+            user.jurisdiction_code, supplier.jurisdiction_code):
         errors["supplier_id"] = ["供餐单位不存在或不在您的管辖范围内。"]
     if school is None:
         errors["school_id"] = ["学校不存在。"]
