@@ -144,3 +144,22 @@ def test_the_cli_explains_a_refused_final(county, app, broken_rule):
         "stats", "build", "--jurisdiction", "510104", "--period", "2026-H1", "--final"])
     assert result.exit_code != 0
     assert "不能生成定稿" in result.output and "A2" in result.output
+
+
+def test_a_scheduled_run_snapshots_every_node_from_one_computation(county):
+    stored, refused = services.build_snapshots("510000", "2026-H1", date(2026, 6, 30))
+    assert refused == {}
+    by_code = {s.jurisdiction_code: s for s in stored}
+    assert list(by_code) == ["510000", "510100", "510300", "510104", "510105", "510302"]
+    for code, snapshot in by_code.items():
+        alone = services.build_snapshot(code, "2026-H1", date(2026, 6, 30))
+        assert snapshot.figures == alone.figures and snapshot.breakdown == alone.breakdown
+        assert snapshot.uninspected == alone.uninspected and snapshot.coverage == alone.coverage
+        assert (snapshot.version, alone.version) == (1, 2)
+    assert [c["code"] for c in by_code["510000"].breakdown] == ["510100", "510300"]
+
+
+def test_a_scheduled_final_run_refuses_the_nodes_that_break_an_error_rule(county, broken_rule):
+    stored, refused = services.build_snapshots("510100", "2026-H1", kind="final")
+    assert stored == [] and set(refused) == {"510100", "510104", "510105"}
+    assert any("A2" in message for message in refused["510104"])

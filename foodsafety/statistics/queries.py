@@ -198,12 +198,18 @@ def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """Units of a kind with a finding of a category in the period, per node, kind and category
     (one row each; the definition says which row a kind and category feed)."""
     kinds = sorted({row.unit_kind for row in TABLE.rows if row.kind == "problem"})
-    per_county = (select(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category,
-                         func.count(distinct(Inspection.unit_id)).label("units"))
-                  .select_from(Inspection)
-                  .join(Finding, Finding.inspection_id == Inspection.id)
-                  .where(*_inspections_in(scope, period, cutoff), Inspection.unit_kind.in_(kinds))
-                  .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category)
+    # One row per (county, kind, category, unit) — a hashable GROUP BY, no COUNT(DISTINCT) sort.
+    pairs = (select(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category,
+                    Inspection.unit_id)
+             .select_from(Inspection)
+             .join(Finding, Finding.inspection_id == Inspection.id)
+             .where(*_inspections_in(scope, period, cutoff), Inspection.unit_kind.in_(kinds))
+             .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category,
+                       Inspection.unit_id)
+             .subquery("pairs"))
+    per_county = (select(pairs.c.jurisdiction_code, pairs.c.unit_kind, pairs.c.category,
+                         func.count().label("units"))
+                  .group_by(pairs.c.jurisdiction_code, pairs.c.unit_kind, pairs.c.category)
                   .subquery("problems"))
     return _roll_up(per_county, scope, "units", by=("unit_kind", "category"))
 
@@ -218,12 +224,15 @@ def _inspections_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnEl
 
 def visits_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """Per node and unit kind: visits in the period (D1 sums them) and distinct units visited
-    (the rules' context)."""
-    per_county = (select(Inspection.jurisdiction_code, Inspection.unit_kind,
-                         func.count().label("visits"),
-                         func.count(distinct(Inspection.unit_id)).label("units"))
-                  .where(*_inspections_in(scope, period, cutoff))
-                  .group_by(Inspection.jurisdiction_code, Inspection.unit_kind)
+    (the rules' context), from one row per (county, kind, unit)."""
+    per_unit = (select(Inspection.jurisdiction_code, Inspection.unit_kind,
+                       func.count().label("visits"))
+                .where(*_inspections_in(scope, period, cutoff))
+                .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Inspection.unit_id)
+                .subquery("visited"))
+    per_county = (select(per_unit.c.jurisdiction_code, per_unit.c.unit_kind,
+                         func.sum(per_unit.c.visits).label("visits"), func.count().label("units"))
+                  .group_by(per_unit.c.jurisdiction_code, per_unit.c.unit_kind)
                   .subquery("visits"))
     return _roll_up(per_county, scope, "visits", "units", by=("unit_kind",))
 

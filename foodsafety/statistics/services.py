@@ -16,14 +16,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import Period, parse_period
-from foodsafety.registry.models import Jurisdiction, JurisdictionClosure, Unit
+from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.scope import in_subtree
 from foodsafety.statistics import queries
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
@@ -253,34 +252,32 @@ def uncovered_json(units: list, cutoff: date) -> list[dict]:
 
 # --- snapshots --------------------------------------------------------------------------------
 
-def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None = None, *,
-                   kind: str = "draft", built_by: User | None = None) -> StatsSnapshot:
-    """Compute and store an immutable snapshot; a `final` one must pass every error rule."""
-    jurisdiction = db.session.get(Jurisdiction, jurisdiction_code)
-    if jurisdiction is None:
-        raise not_found()
-    period, cutoff = resolve_period(period_key, cutoff)
-    if kind not in KIND_LABELS:
-        raise invalid({"kind": ["快照类型应为 draft（草稿）或 final（正式）。"]})
-    data_as_of = utcnow()
-    columns, total = breakdown(jurisdiction_code, period, cutoff)
-    if kind == "final" and total.has_errors:
-        raise ApiError(
-            422, "统计表未通过错误级校验规则，不能生成定稿。",
-            errors={"validation": [issue["message"] for issue in total.errors]},
-            reason="validation_failed")
-    version = (db.session.scalar(
-        select(func.max(StatsSnapshot.version)).where(
-            StatsSnapshot.jurisdiction_code == jurisdiction_code,
-            StatsSnapshot.period_key == period.key)) or 0) + 1
+def _refusal(total: TableResult) -> ApiError:
+    return ApiError(422, "统计表未通过错误级校验规则，不能生成定稿。",
+                    errors={"validation": [issue["message"] for issue in total.errors]},
+                    reason="validation_failed")
+
+
+def _next_versions(codes: list[str], period: Period) -> dict[str, int]:
+    """The next snapshot version of each jurisdiction for the period (one grouped query)."""
+    latest = dict(db.session.execute(
+        select(StatsSnapshot.jurisdiction_code, func.max(StatsSnapshot.version))
+        .where(StatsSnapshot.jurisdiction_code.in_(codes), StatsSnapshot.period_key == period.key)
+        .group_by(StatsSnapshot.jurisdiction_code)).all())
+    return {code: (latest.get(code) or 0) + 1 for code in codes}
+
+
+def _store(total: TableResult, columns: list[Column], period: Period, kind: str, version: int,
+           data_as_of, built_by: User | None) -> StatsSnapshot:
+    """Store one snapshot of an already computed table (flushes; 409 on a concurrent build)."""
+    code = total.jurisdiction_code
     snapshot = StatsSnapshot(
-        jurisdiction_code=jurisdiction_code, period_key=period.key, cutoff=cutoff,
+        jurisdiction_code=code, period_key=period.key, cutoff=total.cutoff,
         data_as_of=data_as_of, definition_version=TABLE.version, kind=SnapshotKind(kind),
         version=version, figures=total.figures_json(), context=dict(total.context),
         breakdown=[_column_json(*column) for column in columns], validation=total.issues,
-        coverage=total.coverage, uninspected=_uninspected_list(jurisdiction_code, period, cutoff),
-        built_by_id=built_by.id if built_by else None,
-        built_at=utcnow())
+        coverage=total.coverage, uninspected=_uninspected_list(code, period, total.cutoff),
+        built_by_id=built_by.id if built_by else None, built_at=utcnow())
     db.session.add(snapshot)
     try:
         db.session.flush()
@@ -291,14 +288,65 @@ def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None 
     return snapshot
 
 
+def _check_kind(kind: str) -> None:
+    if kind not in KIND_LABELS:
+        raise invalid({"kind": ["快照类型应为 draft（草稿）或 final（定稿）。"]})
+
+
+def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None = None, *,
+                   kind: str = "draft", built_by: User | None = None) -> StatsSnapshot:
+    """Compute and store an immutable snapshot; a `final` one must pass every error rule."""
+    if db.session.get(Jurisdiction, jurisdiction_code) is None:
+        raise not_found()
+    period, cutoff = resolve_period(period_key, cutoff)
+    _check_kind(kind)
+    data_as_of = utcnow()
+    columns, total = breakdown(jurisdiction_code, period, cutoff)
+    if kind == "final" and total.has_errors:
+        raise _refusal(total)
+    version = _next_versions([jurisdiction_code], period)[jurisdiction_code]
+    return _store(total, columns, period, kind, version, data_as_of, built_by)
+
+
+def build_snapshots(root_code: str, period_key: str, cutoff: date | None = None, *,
+                    kind: str = "draft", built_by: User | None = None
+                    ) -> tuple[list[StatsSnapshot], dict[str, list[str]]]:
+    """A snapshot of every node of the subtree from one `compute_all` (a scheduled run).
+
+    Returns the stored snapshots (parents before children) and, for a `final`, the nodes refused
+    with the messages of the error rules they break; those get no snapshot."""
+    if db.session.get(Jurisdiction, root_code) is None:
+        raise not_found()
+    period, cutoff = resolve_period(period_key, cutoff)
+    _check_kind(kind)
+    data_as_of = utcnow()
+    tables = compute_all(root_code, period, cutoff)
+    nodes = db.session.execute(
+        select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.parent_code)
+        .where(Jurisdiction.code.in_(list(tables))).order_by(Jurisdiction.code)).all()
+    children: dict[str, list[Column]] = {}
+    for code, name, parent in nodes:
+        children.setdefault(parent, []).append((code, name, tables[code]))
+    versions = _next_versions(list(tables), period)
+    stored, refused = [], {}
+    for code, total in tables.items():  # compute_all's order: by depth, then code
+        if kind == "final" and total.has_errors:
+            refused[code] = _refusal(total).errors["validation"]
+            continue
+        stored.append(_store(total, children.get(code, []), period, kind, versions[code],
+                             data_as_of, built_by))
+    return stored, refused
+
+
 def _uninspected_list(code: str, period: Period, cutoff: date) -> list[dict]:
-    """The units not inspected in the period, as stored in a snapshot (one query)."""
-    query = (queries.uninspected_units_query(code, period, cutoff)
+    """The units not inspected in the period, as stored in a snapshot (one query, plain rows)."""
+    units = queries.uninspected_units_query(code, period, cutoff).order_by(None).subquery()
+    query = (select(units.c.id, units.c.name, units.c.kind, units.c.jurisdiction_code,
+                    Jurisdiction.name.label("jurisdiction_name"), units.c.licence_no)
+             .join(Jurisdiction, Jurisdiction.code == units.c.jurisdiction_code)
+             .order_by(units.c.kind, units.c.jurisdiction_code, units.c.name, units.c.id)
              .limit(UNINSPECTED_LIMIT))
-    return [{"id": unit.id, "name": unit.name, "kind": unit.kind.value,
-             "jurisdiction_code": unit.jurisdiction_code,
-             "jurisdiction_name": unit.jurisdiction.name, "licence_no": unit.licence_no}
-            for unit in db.session.scalars(query.options(joinedload(Unit.jurisdiction)))]
+    return [{**row, "kind": _kind(row["kind"])} for row in db.session.execute(query).mappings()]
 
 
 def snapshot_values(snapshot: StatsSnapshot) -> dict[str, Any]:
