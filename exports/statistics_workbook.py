@@ -24,8 +24,10 @@ figure); sheet 3 「校验与覆盖」 lists the validation results and the unit
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -358,12 +360,13 @@ def _header(ws: Worksheet, row: int, labels: Sequence[tuple[int, int, str]]) -> 
 
 
 def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_rows: str,
-          title_cols: str | None = None) -> None:
-    """A4, fitted to one page width, print titles, provenance footer, draft marking."""
+          title_cols: str | None = None, one_page: bool = False) -> None:
+    """A4, fitted to one page width (and height if `one_page`), print titles, provenance footer,
+    page numbers in the header's right corner, draft marking in the header's centre."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1 if one_page else 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
@@ -374,8 +377,8 @@ def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_row
     ws.oddFooter.center.text = footer_text(_provenance(report))
     ws.oddFooter.center.size = 8
     ws.oddFooter.center.font = f"{BODY_FONT},Regular"
-    ws.oddFooter.right.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.right.size = 8
+    ws.oddHeader.right.text = "第 &P 页，共 &N 页"
+    ws.oddHeader.right.size = 8
     if report.is_draft:
         ws.oddHeader.center.text = footer_text(f"{KIND_LABELS['draft']}——未定稿，仅供核对，不作正式报送")
         ws.oddHeader.center.color = "C00000"
@@ -445,10 +448,12 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     for col in range(FIRST_VALUE_COL, last + 1):
         ws.column_dimensions[get_column_letter(col)].width = 12
     ws.freeze_panes = ws.cell(header_row + 1, FIRST_VALUE_COL)
-    _page(ws, report, landscape=True, title_rows=f"{header_row}:{header_row}", title_cols="A:C")
+    _page(ws, report, landscape=True, title_rows=f"{header_row}:{header_row}", title_cols="A:C",
+          one_page=True)
 
 
-CHECK_WIDTHS = {1: 6, 2: 50, 3: 24, 4: 18, 5: 24}
+CHECK_WIDTHS = {1: 6, 2: 40, 3: 20, 4: 16, 5: 20}  # about one portrait A4 page wide
+LINE_HEIGHT = 15  # points per line of 11-point text
 
 
 def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -460,15 +465,25 @@ def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Seque
         _banner(ws, r, empty, len(headers))
         return r + 2
     for values in rows:
+        lines = 1
         for col, value in enumerate(values, start=1):
             if isinstance(value, int):
                 cell = ws.cell(r, col, value)
-                _style(cell, "integer")
+                _style(cell, "cell" if col == 1 else "integer")
             else:
                 cell = put_text(ws, r, col, value or "")
                 _style(cell, "cell_left" if col == 2 else "cell")
+                lines = max(lines, _lines(cell.value, CHECK_WIDTHS[col]))
+        if lines > 1:  # spreadsheets do not grow a row for wrapped text they did not lay out
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines + 3
         r += 1
     return r + 1
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (CJK counts double)."""
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return max(1, math.ceil(units / max(width - 1, 1)))
 
 
 def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:

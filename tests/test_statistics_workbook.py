@@ -156,7 +156,8 @@ def test_the_breakdown_has_a_column_per_child_and_the_jurisdictions_own_total():
     assert [ws.cell(d4, c).value for c in range(4, 7)] == [10, pytest.approx(2.35), pytest.approx(12.35)]
     notes = " ".join(str(ws.cell(r, 1).value) for r in range(34, 40) if ws.cell(r, 1).value)
     assert "供应的学校数（个）按学校去重" in notes
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)  # one page, as a summary
 
 
 def test_the_checks_sheet_lists_rule_results_coverage_and_units_not_inspected():
