@@ -118,6 +118,11 @@ def _claim(occ: Occurrence, now: datetime) -> tuple[int, str] | str:
         elif run.status == RunStatus.SUCCEEDED:
             db.session.rollback()
             return "skipped"
+        elif run.status == RunStatus.FAILED and (
+                run.attempts >= int(config["SCHEDULER_MAX_ATTEMPTS"])
+                or (run.next_attempt_at is not None and run.next_attempt_at > at)):
+            db.session.rollback()  # not yet (or no more): no need to take a write lock to find out
+            return "waiting"
         else:
             retry = (JobRun.status == RunStatus.FAILED,
                      JobRun.attempts < int(config["SCHEDULER_MAX_ATTEMPTS"]),
