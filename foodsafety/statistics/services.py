@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts.models import Role, User
@@ -39,14 +39,23 @@ from foodsafety.timeutil import iso_cst, today_cst, utcnow
 Column = tuple[str, str, TableResult]
 KIND_LABELS = {"draft": "草稿", "final": "定稿"}
 CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
-UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot; the counts always cover all
+UNINSPECTED_LIMIT = 10_000
+SQLITE_CACHE_KIB = 32 * 1024  # units listed in a snapshot; the counts always cover all
 
 
 # --- computing --------------------------------------------------------------------------------
 
+def _tune_connection() -> None:
+    """On SQLite, let this connection cache the index pages a province's table reads (tens of
+    MB, against SQLite's default of 2 MB): twice as fast at province scale (bench/)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}"))
+
+
 def _aggregate(scope: queries.Scope, codes: list[str], period: Period,
                cutoff: date) -> dict[str, TableResult]:
     """Run each grouped query once and assemble the tables of `codes`."""
+    _tune_connection()
     results = {code: TableResult(code, period.key, cutoff) for code in codes}
 
     def rows(query: Select):
