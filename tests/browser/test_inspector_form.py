@@ -24,6 +24,8 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
     inspector = make_user("inspector", "510104")
     page = phone.page
 
+    page.goto("/")
+    _fits_and_shoot(phone, "login")
     phone.log_in(inspector, "/m/")
     phone.wait_synced()
     page.fill("#unit-search", "食堂")

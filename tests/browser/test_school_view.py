@@ -116,3 +116,6 @@ def test_school_sees_its_inspections_reports_rectification_and_never_another_sch
     report.locator("img").wait_for()
     phone.assert_fits()
     phone.screenshot("inspector-12-recheck-sees-report")
+    page.click(".steps [data-step=checklist]")  # what failed last time is marked for checking
+    page.locator("[data-item='3.1'] .last-failed").wait_for()
+    assert page.locator(".last-failed").count() == 1

@@ -164,16 +164,49 @@ async function showHome() {
   await paint();
 }
 
+let starting = false;
+
 async function startDraft(unit) {
+  if (starting) return; // a second tap while the first one is under way
+  starting = true;
+  try {
+    await createDraft(unit);
+  } finally {
+    starting = false;
+  }
+}
+
+async function createDraft(unit) {
   const formKey = unit.form ? `${unit.form.id}@${unit.form.version}` : await latestFormKey(unit.kind);
   if (!formKey || !(await definitionFor(...formKey.split('@')))) {
     flash = '该单位类型的检查表尚未下载，请联网后重试。';
     return showHome();
   }
   const draft = newDraft(user, unit, formKey, await getMeta('companion', null));
+  draft.last_failed = await lastFailures(unit.id);
   await saveDraft(draft);
   await rememberUnit(unit.id);
   go(`/draft/${draft.id}/info`);
+}
+
+// Items failed at the unit's last inspection must be checked again: they are marked (online only;
+// a slow network is not waited for longer than a few seconds).
+async function lastFailures(unitId) {
+  if (!navigator.onLine) return [];
+  const timeout = new Promise((resolve) => { setTimeout(() => resolve(null), 4000); });
+  const fetchLast = async () => {
+    const list = await request(`/api/v1/inspections?unit_id=${unitId}&per_page=1`);
+    const last = list.ok && list.data.items[0];
+    if (!last) return [];
+    const detail = await request(`/api/v1/inspections/${last.id}`);
+    return detail.ok ? detail.data.findings.filter((f) => f.item).map((f) => f.item) : [];
+  };
+  try {
+    return (await Promise.race([fetchLast(), timeout])) || [];
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error;
+    return [];
+  }
 }
 
 // --- a draft ---------------------------------------------------------------------------

@@ -227,7 +227,9 @@ function itemBlock(form, item, repaint) {
   };
   const block = h('div', {class: 'item', id: `item-${item.code}`, dataset: {item: item.code, path}},
     h('p', {class: 'item-text'}, h('strong', {}, item.code), ' ',
-      item.key ? h('span', {class: 'chip key'}, '重点') : null, ' ', item.text),
+      item.key ? h('span', {class: 'chip key'}, '重点') : null, ' ',
+      (draft.last_failed || []).includes(item.code) ? h('span', {class: 'chip neutral last-failed'}, '上次不合格') : null,
+      ' ', item.text),
     choices(ANSWERS, current.answer, async (value) => {
       state().answer = value;
       block.dataset.answer = value;
