@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_migrate import Migrate
 from flask_smorest import Api
-from marshmallow import Schema, fields
 from flask_sqlalchemy import SQLAlchemy
+from marshmallow import Schema, fields
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
