@@ -25,6 +25,10 @@ SCREENSHOTS = Path(os.environ.get("FOODSAFETY_SCREENSHOT_DIR", BASE_DIR / "insta
 PHONE = {"width": 360, "height": 640}
 TIMEOUT_MS = 15_000
 MIN_TAP = 44  # px, the smallest comfortable target for a thumb
+CLIPPED_LABELS = """() => [...document.querySelectorAll('button, .btn')]
+  .filter((el) => el.clientHeight > 0 && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1))
+  .map((el) => el.textContent.trim().slice(0, 16))
+"""
 PIN_BARS = """(position) => document.querySelectorAll('.steps, .summary, .topbar')
   .forEach((bar) => { bar.style.position = position; })"""
 SMALL_TARGETS = """(min) => [...document.querySelectorAll(
@@ -110,6 +114,8 @@ class Phone:
         assert width <= PHONE["width"], f"page is {width}px wide at {self.page.url}"
         small = self.page.evaluate(SMALL_TARGETS, MIN_TAP)
         assert not small, f"tap targets under {MIN_TAP}px at {self.page.url}: {small}"
+        clipped = self.page.evaluate(CLIPPED_LABELS)
+        assert not clipped, f"labels that do not fit their buttons at {self.page.url}: {clipped}"
 
 
 @pytest.fixture
