@@ -148,6 +148,17 @@ def test_an_inspector_builds_snapshots_that_number_themselves(data, login_as):
     assert body["filename"] == "510104_锦江区_2026年上半年_校园食品安全守护行动工作情况统计表.xlsx"
 
 
+def test_a_city_snapshot_keeps_a_column_per_county(data, login_as):
+    admin = login_as("admin", "510100")
+    r = admin.post(LIVE.format(code="510100") + "/snapshots", json={"kind": "draft"})
+    assert r.status_code == 201, r.get_json()
+    body = admin.get(f"/api/v1/statistics/snapshots/{r.get_json()['id']}").get_json()
+    assert [(c["code"], c["figures"]["B2"]) for c in body["breakdown"]] == [("510104", 1),
+                                                                            ("510105", 1)]
+    assert body["figures"]["B2"] == 1 and body["figures"]["D4"] == "2469.00"
+    assert {u["kind"] for u in body["uninspected"]} == {"supplier", "periphery"}
+
+
 @pytest.mark.parametrize("role, jurisdiction, status", [
     ("bureau", "510104", 403),  # bureaus read, they do not file reports
     ("inspector", "510302", 404),  # another county's inspector

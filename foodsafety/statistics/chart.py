@@ -12,8 +12,9 @@ from html import escape
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.results import TABLE_ROWS, Value, display_value
 
-WIDTH, PANEL_HEIGHT, PLOT_HEIGHT = 760, 250, 150
-LEFT, RIGHT, TOP = 56, 250, 34
+WIDTH, PANEL_HEIGHT, PLOT_HEIGHT = 940, 250, 150
+LEFT, RIGHT, TOP = 56, 380, 34
+LEGEND_CHARS = 30  # a legend entry longer than this is cut (the full label is its tooltip)
 # Distinguishable colours (Okabe–Ito plus darker tones), cycled per section.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#8C510A", "#01665E", "#762A83", "#B2182B")
@@ -78,9 +79,10 @@ def trend_svg(series: list[tuple[str, dict[str, Value]]], title: str) -> str:
             legend_y = top + n * (PLOT_HEIGHT + 20) / max(len(rows), 1) + 4
             group = TABLE_ROWS[row.code].group
             name = f"{row.code} {row.label}" if not group else f"{row.code} {group[:4]}·{row.label}"
+            shown_name = name if len(name) <= LEGEND_CHARS else name[:LEGEND_CHARS - 1] + "…"
             out.append(f'<rect x="{LEFT + plot_width + 16}" y="{legend_y - 9:.1f}" width="10" '
                        f'height="10" fill="{colour}"/>')
             out.append(f'<text x="{LEFT + plot_width + 30}" y="{legend_y:.1f}" font-size="11">'
-                       f'{escape(name)}</text>')
+                       f'<title>{escape(name)}</title>{escape(shown_name)}</text>')
     out.append("</svg>")
     return "\n".join(out)

@@ -132,7 +132,9 @@ class SnapshotOutSchema(SnapshotSummarySchema):
     context = fields.List(fields.Nested(ContextSchema))
     validation = fields.List(fields.Nested(IssueSchema))
     coverage = fields.List(fields.Nested(CoverageSchema))
-    breakdown = fields.Dict()
+    uninspected = fields.List(fields.Dict(), metadata={"description": "期内未检查的单位"})
+    breakdown = fields.List(fields.Nested(BreakdownColumnSchema),
+                            metadata={"description": "每个直接下级区划一列；合计见 figures"})
     filename = fields.String()
 
 
