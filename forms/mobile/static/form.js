@@ -63,6 +63,7 @@ function choices(options, current, onPick, label) {
     }, text));
   }
   paint(current);
+  group.paint = paint;
   return group;
 }
 
@@ -201,11 +202,18 @@ function checklistStep(form) {
     summary.bar,
     errorsAt(form, 'answers'),
     h('button', {class: 'btn secondary block', type: 'button', onclick: async () => {
-      for (const item of definition.sections.flatMap((s) => s.items)) {
-        if (!draft.answers[item.code]?.answer) (draft.answers[item.code] ||= {note: '', photos: []}).answer = 'yes';
+      // Updated in place (no re-render), so a tap right after it lands on the live form.
+      for (const block of form.root.querySelectorAll('.item[data-item]')) {
+        const answer = (draft.answers[block.dataset.item] ||= {answer: null, note: '', photos: []});
+        if (answer.answer) continue;
+        answer.answer = 'yes';
+        block.dataset.answer = 'yes';
+        block.querySelector('.choices').paint('yes');
+        forget(form, `answers.${block.dataset.item}`);
       }
+      forget(form, 'answers');
+      summary.paint();
       await form.save();
-      form.ctx.go('checklist', {rerender: true});
     }}, '未填项目全部设为“是”'),
     sections);
 }
