@@ -133,11 +133,12 @@ def _register_cli(app: Flask) -> None:
     from foodsafety.audit.cli import audit_cli
     from foodsafety.backup.cli import backup_cli
     from foodsafety.demo import demo_cli
+    from foodsafety.photos.cli import photos_cli
     from foodsafety.registry.cli import registry_cli
     from foodsafety.scheduler.cli import scheduler_cli
     from foodsafety.statistics.cli import stats_cli
 
-    for group in (users_cli, audit_cli, registry_cli, demo_cli, stats_cli, scheduler_cli,
+    for group in (users_cli, audit_cli, photos_cli, registry_cli, demo_cli, stats_cli, scheduler_cli,
                   backup_cli):
         app.cli.add_command(group)
 

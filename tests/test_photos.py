@@ -4,7 +4,9 @@ nobody else sees any, and hostile files are refused with nothing stored."""
 from __future__ import annotations
 
 import io
+import os
 import struct
+import time
 import zlib
 from datetime import datetime, timedelta
 from functools import cache
@@ -16,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from foodsafety.extensions import db
-from foodsafety.photos import services
+from foodsafety.photos import services, storage
 from foodsafety.photos.models import Photo
+from foodsafety.photos.sweep import sweep_orphan_files
 from foodsafety.timeutil import today_cst
 
 PHOTOS = "/api/v1/photos"
@@ -511,3 +514,22 @@ def test_the_school_reports_rectification_with_its_own_photos(inspector, canteen
                          target=target)
     assert wrong_order.status_code == 422 and "target" in wrong_order.get_json()["errors"]
     assert other_school.get(f"{PHOTOS}/{photo_id}").status_code == 404
+
+
+
+def test_sweep_removes_only_old_files_no_record_refers_to(app, inspector, canteen):
+    """A crash between file and row leaves files behind; the daily sweep removes them, later."""
+    root = app.config["PHOTO_DIR"]
+    kept = upload(inspector, canteen, jpeg()).get_json()["sha256"]
+    orphan, fresh = "b" * 64, "c" * 64
+    for digest in (orphan, fresh):
+        storage.write_files(root, digest, {"image": b"x", "thumbnail": b"y"})
+    stale = storage.path_for(root, orphan, "image").parent / ".tmp-leftover"
+    stale.write_bytes(b"z")
+    two_hours_ago = time.time() - 7200
+    for path in stored_files(app):
+        if fresh not in path.name:
+            os.utime(path, (two_hours_ago, two_hours_ago))
+    assert sweep_orphan_files(root, timedelta(hours=1)) == 3
+    assert storage.has_files(root, kept) and storage.has_files(root, fresh)
+    assert not storage.path_for(root, orphan, "image").exists() and not stale.exists()

@@ -105,7 +105,17 @@ class Task:
     summary: Callable[[Occurrence, dict[str, dict]], dict]
 
 
+def sweep_photo_files(_occ: Occurrence, _item: str) -> dict:
+    """Remove photo files an interrupted upload left without a row."""
+    from flask import current_app
+
+    from foodsafety.photos.sweep import sweep_orphan_files
+
+    return {"removed": sweep_orphan_files(current_app.config["PHOTO_DIR"])}
+
+
 TASKS: dict[str, Task] = {
     "snapshots": Task(lambda occ: all_nodes(), build_one_snapshot, summarize_snapshots),
     "overdue_orders": Task(lambda occ: ["all"], count_overdue_orders, lambda occ, done: done["all"]),
+    "photo_sweep": Task(lambda occ: ["all"], sweep_photo_files, lambda occ, done: done["all"]),
 }
