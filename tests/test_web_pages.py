@@ -23,16 +23,18 @@ def _log_in(client, user):
 
 # --- pages --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "landing"), [("inspector", "/m/"), ("school", "/school/")])
+@pytest.mark.parametrize(("role", "landing"), [("inspector", "/m/"), ("school", "/school/"),
+                                               ("bureau", "/stats/"), ("admin", "/stats/")])
 def test_after_login_each_role_lands_on_its_screens(client, make_user, make_school, role, landing):
     user = make_user(role, school=make_school() if role == "school" else None)
     answer = _log_in(client, user).get("/")
     assert answer.status_code == 302 and answer.headers["Location"] == landing
 
 
-def test_a_bureau_user_is_told_its_screens_are_elsewhere(client, make_user):
-    page = _log_in(client, make_user("bureau", "510100")).get("/")
-    assert page.status_code == 200 and "您已登录" in page.get_data(as_text=True)
+def test_a_bureau_lands_on_the_statistics_of_its_own_jurisdiction(client, make_user):
+    bureau = _log_in(client, make_user("bureau", "510100"))
+    page = bureau.get(bureau.get("/").headers["Location"])
+    assert page.status_code == 200 and "成都市" in page.get_data(as_text=True)
 
 
 def test_anonymous_visitors_get_the_login_page(client):

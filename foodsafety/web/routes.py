@@ -13,7 +13,7 @@ from foodsafety.accounts.models import ROLE_LABELS, Role
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
-HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/"}
+HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/", Role.BUREAU: "/stats/", Role.ADMIN: "/stats/"}
 
 
 @bp.get("/")

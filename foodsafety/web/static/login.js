@@ -3,7 +3,7 @@ import {NetworkError, flattenErrors, messageOf, request, saveSession} from './ap
 import {errorList, h} from './dom.js';
 
 export function homeFor(user) {
-  return {inspector: '/m/', school: '/school/'}[user.role] || '/';
+  return {inspector: '/m/', school: '/school/', bureau: '/stats/', admin: '/stats/'}[user.role] || '/';
 }
 
 export function loginForm(onDone) {
