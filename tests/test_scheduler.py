@@ -52,6 +52,21 @@ def statuses(outcomes) -> dict[str, str]:
 
 # --- due dates and catch-up -----------------------------------------------------------------
 
+def test_a_run_computes_the_province_once_for_all_its_snapshots(app, monkeypatch):
+    calls = []
+    compute_all = statistics.compute_all
+
+    def counting(root, period, cutoff):
+        calls.append(root)
+        return compute_all(root, period, cutoff)
+
+    monkeypatch.setattr(statistics, "compute_all", counting)
+    monkeypatch.setattr(statistics, "breakdown", lambda *a: pytest.fail("recomputed a node"))
+    tick(at("2026-07-03 09:00"), jobs=(JOBS_BY_NAME["h1_draft"],))
+    assert calls == ["510000"]
+    assert per_node("2026-H1", "draft") == dict.fromkeys(NODES, 1)
+
+
 def test_a_half_year_draft_missed_on_1_july_is_built_when_the_scheduler_starts_on_3_july(app):
     outcomes = tick(at("2026-07-03 09:00"))
 

@@ -40,7 +40,7 @@ from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.scheduler.jobs import JOBS, Job, Occurrence, due_occurrences
 from foodsafety.scheduler.models import JobRun, RunStatus
-from foodsafety.scheduler.tasks import TASKS
+from foodsafety.scheduler.tasks import TASKS, forget_computations
 from foodsafety.timeutil import to_utc_naive
 
 log = logging.getLogger("foodsafety.scheduler")
@@ -74,6 +74,7 @@ def run_occurrence(occ: Occurrence, now: datetime) -> Outcome:
         return Outcome(occ.job.name, occ.key, "busy", _error_text(error))
     if isinstance(claim, str):
         return Outcome(occ.job.name, occ.key, claim)
+    forget_computations()
     return _Attempt(occ, *claim, now).run()
 
 

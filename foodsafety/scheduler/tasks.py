@@ -28,12 +28,35 @@ def all_nodes() -> list[str]:
         .order_by(func.max(JurisdictionClosure.depth), JurisdictionClosure.descendant_code)))
 
 
+# One computation of a province serves all its nodes' snapshots within one attempt of a run;
+# every attempt starts afresh (`forget_computations`), so a retry after a data fix sees the fix.
+# Each snapshot records the `data_as_of` of the computation it came from.
+_SUBTREES: dict[tuple, object] = {}
+
+
+def forget_computations() -> None:
+    """Drop the subtrees computed by an earlier attempt."""
+    _SUBTREES.clear()
+
+
+def _root_of(code: str) -> str:
+    return db.session.scalar(
+        select(JurisdictionClosure.ancestor_code)
+        .where(JurisdictionClosure.descendant_code == code)
+        .order_by(JurisdictionClosure.depth.desc()).limit(1))
+
+
 def build_one_snapshot(occ: Occurrence, code: str) -> dict:
     """The snapshot of one node for `occ`'s period and kind; a final its data fails is refused."""
     from foodsafety.statistics import services as statistics  # imported when the job runs
 
+    key = (occ.job.name, occ.key, occ.cutoff, _root_of(code))
+    subtree = _SUBTREES.get(key)
+    if subtree is None:
+        subtree = _SUBTREES[key] = statistics.compute_subtree(key[3], occ.key, occ.cutoff)
     try:
-        snapshot = statistics.build_snapshot(code, occ.key, occ.cutoff, kind=occ.job.kind)
+        snapshot = statistics.build_snapshot(code, occ.key, occ.cutoff, kind=occ.job.kind,
+                                             subtree=subtree)
     except ApiError as error:
         if error.reason != "validation_failed":
             raise

@@ -10,7 +10,8 @@ Public interface (also used by the scheduler and the Excel export):
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -302,15 +303,52 @@ def _check_kind(kind: str) -> None:
         raise invalid({"kind": ["快照类型应为 draft（草稿）或 final（定稿）。"]})
 
 
-def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None = None, *,
-                   kind: str = "draft", built_by: User | None = None) -> StatsSnapshot:
-    """Compute and store an immutable snapshot; a `final` one must pass every error rule."""
-    if db.session.get(Jurisdiction, jurisdiction_code) is None:
+@dataclass(frozen=True)
+class Subtree:
+    """Every node's table of one subtree, computed together: a scheduled run stores many
+    snapshots from it (one per node, each in its own transaction) without recomputing."""
+
+    period: Period
+    cutoff: date
+    data_as_of: datetime
+    tables: dict[str, TableResult]
+    children: dict[str, list[Column]]
+
+
+def compute_subtree(root_code: str, period_key: str, cutoff: date | None = None) -> Subtree:
+    """`compute_all` of a subtree, with each node's direct children for its breakdown."""
+    if db.session.get(Jurisdiction, root_code) is None:
         raise not_found()
     period, cutoff = resolve_period(period_key, cutoff)
-    _check_kind(kind)
     data_as_of = utcnow()
-    columns, total = breakdown(jurisdiction_code, period, cutoff)
+    tables = compute_all(root_code, period, cutoff)
+    nodes = db.session.execute(
+        select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.parent_code)
+        .where(Jurisdiction.code.in_(list(tables))).order_by(Jurisdiction.code)).all()
+    children: dict[str, list[Column]] = {}
+    for code, name, parent in nodes:
+        children.setdefault(parent, []).append((code, name, tables[code]))
+    return Subtree(period, cutoff, data_as_of, tables, children)
+
+
+def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None = None, *,
+                   kind: str = "draft", built_by: User | None = None,
+                   subtree: Subtree | None = None) -> StatsSnapshot:
+    """Compute and store an immutable snapshot; a `final` one must pass every error rule.
+
+    With `subtree` (from `compute_subtree` over an ancestor, same period and cutoff) the figures
+    come from there instead of being computed again."""
+    if db.session.get(Jurisdiction, jurisdiction_code) is None:
+        raise not_found()
+    _check_kind(kind)
+    if subtree is not None and jurisdiction_code in subtree.tables:
+        period, data_as_of = subtree.period, subtree.data_as_of
+        total = subtree.tables[jurisdiction_code]
+        columns = subtree.children.get(jurisdiction_code, [])
+    else:
+        period, cutoff = resolve_period(period_key, cutoff)
+        data_as_of = utcnow()
+        columns, total = breakdown(jurisdiction_code, period, cutoff)
     if kind == "final" and total.has_errors:
         raise _refusal(total)
     version = _next_versions([jurisdiction_code], period)[jurisdiction_code]
@@ -320,30 +358,20 @@ def build_snapshot(jurisdiction_code: str, period_key: str, cutoff: date | None 
 def build_snapshots(root_code: str, period_key: str, cutoff: date | None = None, *,
                     kind: str = "draft", built_by: User | None = None
                     ) -> tuple[list[StatsSnapshot], dict[str, list[str]]]:
-    """A snapshot of every node of the subtree from one `compute_all` (a scheduled run).
+    """A snapshot of every node of the subtree from one `compute_all`, in one transaction.
 
     Returns the stored snapshots (parents before children) and, for a `final`, the nodes refused
     with the messages of the error rules they break; those get no snapshot."""
-    if db.session.get(Jurisdiction, root_code) is None:
-        raise not_found()
-    period, cutoff = resolve_period(period_key, cutoff)
     _check_kind(kind)
-    data_as_of = utcnow()
-    tables = compute_all(root_code, period, cutoff)
-    nodes = db.session.execute(
-        select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.parent_code)
-        .where(Jurisdiction.code.in_(list(tables))).order_by(Jurisdiction.code)).all()
-    children: dict[str, list[Column]] = {}
-    for code, name, parent in nodes:
-        children.setdefault(parent, []).append((code, name, tables[code]))
-    versions = _next_versions(list(tables), period)
+    subtree = compute_subtree(root_code, period_key, cutoff)
+    versions = _next_versions(list(subtree.tables), subtree.period)
     stored, refused = [], {}
-    for code, total in tables.items():  # compute_all's order: by depth, then code
+    for code, total in subtree.tables.items():  # compute_all's order: by depth, then code
         if kind == "final" and total.has_errors:
             refused[code] = _refusal(total).errors["validation"]
             continue
-        stored.append(_store(total, children.get(code, []), period, kind, versions[code],
-                             data_as_of, built_by))
+        stored.append(_store(total, subtree.children.get(code, []), subtree.period, kind,
+                             versions[code], subtree.data_as_of, built_by))
     return stored, refused
 
 
