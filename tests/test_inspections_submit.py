@@ -242,3 +242,13 @@ def test_deleting_needs_a_reason(inspector, unit, new_inspection):
 def test_unknown_or_malformed_inspection_ids_are_404(inspector):
     assert inspector.get(f"{URL}/{uuid.uuid4()}").status_code == 404
     assert inspector.get(f"{URL}/not-a-uuid").status_code == 404
+
+
+def test_an_id_used_in_another_county_is_a_conflict_that_reveals_nothing(inspector, login_as,
+                                                                        make_unit, new_inspection):
+    other_unit = make_unit("canteen", "510105")
+    doc = new_inspection(other_unit, remarks="青羊区的检查")
+    assert login_as("inspector", "510105").post(URL, json=doc).status_code == 201
+    r = inspector.post(URL, json=doc)  # the very same document, replayed by another county
+    assert r.status_code == 409
+    assert "青羊区" not in r.get_data(as_text=True) and "findings" not in r.get_json()

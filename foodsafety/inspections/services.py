@@ -209,6 +209,16 @@ def _find(uuid: str) -> Inspection | None:
     return db.session.scalar(select(Inspection).where(Inspection.uuid == uuid))
 
 
+def _visible(user: User, existing: Inspection) -> Inspection:
+    """A known id of a record the user may not see is a conflict, and shows nothing of it."""
+    readable = db.session.scalar(select(Inspection.id).where(
+        Inspection.id == existing.id,
+        record_read_clause(user, Inspection.jurisdiction_code, Inspection.unit_id)))
+    if readable is None:
+        raise ApiError(409, "该检查编号（id）已被使用，请重新生成。", reason="inspection_id_conflict")
+    return existing
+
+
 def _replay(existing: Inspection, digest: str) -> Inspection:
     """Answer a second submission of a known UUID: same body → the stored record, else an error."""
     if existing.deleted_at is not None:
@@ -231,7 +241,7 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool, list[di
     uuid = doc["id"]
     existing = _find(uuid)
     if existing is not None:
-        return _replay(existing, digest), False, []
+        return _replay(_visible(user, existing), digest), False, []
 
     unit = _writable_unit(user, data["unit_id"])
     definition, answers, inspected_on = _check_document(unit, data)
@@ -251,7 +261,7 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool, list[di
         existing = _find(uuid)
         if existing is None:  # lost a race on something else (an order number): let it retry
             raise ApiError(409, "数据同时被修改，请重试。", reason="concurrent_write") from None
-        return _replay(existing, digest), False, []
+        return _replay(_visible(user, existing), digest), False, []
     return inspection, True, warnings
 
 
