@@ -543,7 +543,6 @@ def workbook_bytes(report: StatisticsReport | Mapping[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-build_workbook_bytes = workbook_bytes  # the name the statistics API imports
 
 
 def write_workbook(report: StatisticsReport | Mapping[str, Any], path: str | os.PathLike) -> Path:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, text
+from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts.models import Role, User
@@ -24,7 +24,7 @@ from foodsafety.extensions import db
 from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.scope import in_subtree
+from foodsafety.scope import code_within, in_subtree
 from foodsafety.statistics import queries
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
 from foodsafety.statistics.models import SnapshotKind, StatsSnapshot
@@ -159,8 +159,7 @@ def readable_jurisdiction(user: User, code: str) -> Jurisdiction:
     if not (len(code) == 6 and code.isdigit()):
         raise not_found()
     jurisdiction = db.session.get(Jurisdiction, code)
-    if jurisdiction is None or not db.session.scalar(
-            select(in_subtree(user.jurisdiction_code, literal(code)))):
+    if jurisdiction is None or not code_within(user.jurisdiction_code, code):
         raise not_found()
     return jurisdiction
 
@@ -401,9 +400,8 @@ def workbook_filename(snapshot: StatsSnapshot) -> str:
 
 def workbook_bytes(snapshot: StatsSnapshot) -> bytes:
     """The snapshot as the official .xlsx workbook (built by the pure builder in `exports`)."""
-    from exports import statistics_workbook as builder
+    from exports.statistics_workbook import workbook_bytes as build
 
-    build = getattr(builder, "build_workbook_bytes", None) or builder.workbook_bytes
     return build(snapshot_dict(snapshot))
 
 
