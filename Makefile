@@ -3,7 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-RUN_ENV := FOODSAFETY_ENV=development FLASK_APP=wsgi
+# Where `make run` serves: HOST=0.0.0.0 to reach it from a phone on the same network, HTTPS=1 for the
+# phone's offline app (service workers need HTTPS; see README, "Trying /m/ on a real phone").
+HOST ?= 127.0.0.1
+PORT ?= 5000
+HTTPS ?= 0
+SCHEME := $(if $(filter 1,$(HTTPS)),https,http)
+RUN_ENV := FOODSAFETY_ENV=development FLASK_APP=wsgi HOST=$(HOST) PORT=$(PORT) HTTPS=$(HTTPS) \
+	PUBLIC_URL=$(SCHEME)://$(if $(filter 0.0.0.0,$(HOST)),$(shell scripts/lan_address.sh),$(HOST)):$(PORT)/
 
 .PHONY: install run test lint bench clean loadtest
 
@@ -14,12 +21,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: install  ## migrate the embedded SQLite database, load the demo once, serve on 127.0.0.1:5000
+run: install  ## migrate the embedded SQLite database, load the demo once, serve on $(HOST):$(PORT)
 	$(RUN_ENV) $(PY) -m flask db upgrade
 	$(RUN_ENV) $(PY) -m flask demo load
 	$(RUN_ENV) exec scripts/serve.sh
 
-test: install  ## lint, then the whole suite on SQLite and on PostgreSQL
+test: install  ## the browser and CJK font the tests need, lint, the whole suite on SQLite and on PostgreSQL
+	scripts/test_deps.sh
 	scripts/test.sh
 
 loadtest: install  ## bounded load and fault runs on 127.0.0.1 (a few minutes): PostgreSQL, kill -9, SQLite

@@ -47,6 +47,9 @@ class Config:
     # Proxy handling: how many trusted reverse proxies sit in front (nginx = 1).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
+    # Where people reach this server (printed by `make run` and the demo; set by the Makefile).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000/")
+
     # OpenAPI (flask-smorest).
     API_TITLE = "校园食品安全守护行动 API"
     API_VERSION = "v1"

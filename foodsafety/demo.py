@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from foodsafety.extensions import db
 
 demo_cli = AppGroup("demo", help="演示数据。")
-URL = "http://127.0.0.1:5000/"
 
 
 @demo_cli.command("load")
@@ -65,6 +66,21 @@ def _load(size: float) -> None:
                f"{sum(v for k, v in counts.items() if k.startswith('units_'))} 个单位、"
                f"{counts['inspections']} 次检查、{counts['cases']} 件案件，"
                f"用时 {time.monotonic() - started:.1f} 秒。")
+    _report_past_periods()
+
+
+def _report_past_periods() -> None:
+    """The statistics snapshots the scheduler would have built over the demo's year."""
+    from foodsafety.demo_data import DEMO_DAYS
+    from foodsafety.demo_data.snapshots import report_past_periods
+    from foodsafety.scheduler.jobs import JOBS_BY_NAME
+    from foodsafety.timeutil import today_cst
+
+    today = today_cst()
+    for outcome in report_past_periods(today, today - timedelta(days=DEMO_DAYS)):
+        state = {"succeeded": "已生成", "skipped": "已存在"}.get(outcome.status, outcome.status)
+        click.echo(f"定时任务“{JOBS_BY_NAME[outcome.job].label}”（{outcome.key}）：{state}"
+                   + (f"，{outcome.error}" if outcome.error else ""))
 
 
 def _width(text: str) -> int:
@@ -82,7 +98,7 @@ def _print_logins() -> None:
         (r["role"], r["username"], r["password"], r["where"]) for r in demo_logins()]
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(4)]
     click.echo("")
-    click.echo(f"请用浏览器打开：{URL}")
+    click.echo(f"请用浏览器打开：{current_app.config['PUBLIC_URL']}")
     click.echo("演示账户（每个角色一个）：")
     for index, row in enumerate(rows):
         click.echo(("  " + "".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True))).rstrip())

@@ -4,6 +4,7 @@ of records, loads only once, and leaves nothing behind when it fails."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -162,3 +163,30 @@ def test_a_load_that_fails_halfway_leaves_nothing(demo, monkeypatch):
     assert "未写入任何数据" in result.output
     db.session.rollback()
     assert count(User) == count(School) == count(Inspection) == 0
+
+
+
+def test_the_bureau_downloads_the_last_reported_half_year_right_after_loading(app, demo, client):
+    """The demo holds what the scheduler would have reported over its year: the latest half-year
+    final is there, built by the scheduler's own job, and the demo bureau downloads its workbook."""
+    from foodsafety.scheduler.jobs import month_day
+    from foodsafety.scheduler.models import JobRun
+
+    result = demo("load", "--size", SIZE)
+    assert result.exit_code == 0, result.output
+    today = today_cst()
+    due = {f"{year}-H1": month_day(app.config, "SCHEDULE_H1_FINAL", year) for year in (today.year - 1, today.year)}
+    half = max(key for key, day in due.items() if today - timedelta(days=365) <= day <= today)
+    run = db.session.scalar(select(JobRun).where(JobRun.job == "h1_final", JobRun.period_key == half))
+    assert run is not None and run.status.value == "succeeded"
+
+    bureau = next(login for login in DEMO_LOGINS if login.username == "demo_bureau")
+    token = client.post("/api/v1/auth/login", json={"username": bureau.username,
+                                                    "password": bureau.password}).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    listed = client.get(f"/api/v1/statistics/snapshots?jurisdiction=510100&period={half}&kind=final",
+                        headers=auth).get_json()["items"]
+    assert len(listed) == 1
+    download = client.get(f"/api/v1/statistics/snapshots/{listed[0]['id']}/workbook.xlsx", headers=auth)
+    assert download.status_code == 200
+    assert download.data[:2] == b"PK"

@@ -16,7 +16,7 @@ from foodsafety.accounts.models import User
 from foodsafety.demo_data.accounts import DEMO_LOGINS, MARKER_USERNAME, create_staff, demo_logins
 from foodsafety.demo_data.accounts import school_account as _school_account
 from foodsafety.demo_data.cases import create_cases
-from foodsafety.demo_data.context import Demo
+from foodsafety.demo_data.context import DEMO_DAYS, Demo
 from foodsafety.demo_data.inspections import create_inspections
 from foodsafety.demo_data.names import COUNTIES
 from foodsafety.demo_data.registry import create_registry
@@ -30,7 +30,7 @@ from foodsafety.timeutil import today_cst
 SEED = 2026
 PROVINCE = "510000"
 
-__all__ = ["DEMO_LOGINS", "demo_loaded", "demo_logins", "has_other_data", "load_demo"]
+__all__ = ["DEMO_DAYS", "DEMO_LOGINS", "demo_loaded", "demo_logins", "has_other_data", "load_demo"]
 
 
 def demo_loaded() -> bool:

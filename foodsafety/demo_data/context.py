@@ -11,6 +11,8 @@ from datetime import date, datetime, time
 from foodsafety.accounts.models import User
 from foodsafety.timeutil import CST, to_utc_naive
 
+DEMO_DAYS = 365  # the demo holds the year up to today
+
 
 @dataclass
 class SchoolPlan:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, timedelta
 
 from foodsafety.demo_data.accounts import person, school_account
-from foodsafety.demo_data.context import Demo, StoredInspection, UnitPlan, cst_instant
+from foodsafety.demo_data.context import DEMO_DAYS, Demo, StoredInspection, UnitPlan, cst_instant
 from foodsafety.demo_data.names import (
     COUNTIES,
     EXTRA_FINDINGS,
@@ -54,7 +54,7 @@ class Inspections:
     def __init__(self, demo: Demo) -> None:
         self.demo = demo
         self.rng = demo.rng
-        year = [demo.today - timedelta(days=n) for n in range(1, 366)]
+        year = [demo.today - timedelta(days=n) for n in range(1, DEMO_DAYS + 1)]
         self.weekdays = sorted(d for d in year if d.weekday() < 5)
         self.term_days = [d for d in self.weekdays if _in_term(d)]
         self.rosters = {
