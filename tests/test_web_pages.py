@@ -10,13 +10,13 @@ import pytest
 
 from forms import forms
 from forms.mobile import routes as mobile_routes
-from tests.conftest import PASSWORD
+from tests.conftest import full_login
 
 PAGES_DIRS = ("forms/mobile", "foodsafety/web")
 
 
 def _log_in(client, user):
-    answer = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+    answer, _ = full_login(client, user.username)
     assert answer.status_code == 200
     return client
 
@@ -24,7 +24,8 @@ def _log_in(client, user):
 # --- pages --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("role", "landing"), [("inspector", "/m/"), ("school", "/school/"),
-                                               ("bureau", "/stats/"), ("admin", "/stats/")])
+                                               ("bureau", "/stats/"), ("admin", "/stats/"),
+                                               ("auditor", "/audit/")])
 def test_after_login_each_role_lands_on_its_screens(client, make_user, make_school, role, landing):
     user = make_user(role, school=make_school() if role == "school" else None)
     answer = _log_in(client, user).get("/")

@@ -39,7 +39,15 @@ def _window() -> timedelta:
 
 
 def reserve(keys: list[tuple[str, int]]) -> int | None:
-    """Count one attempt on every key; the seconds to wait if any key is over its limit, else None."""
+    """Count one attempt on every key; the seconds to wait if any key is over its limit, else None.
+
+    Call it before the request writes anything: it ends the request's (read-only) transaction
+    first, so a request never holds two connections at once (a full pool cannot deadlock) and
+    SQLite takes its write lock afresh instead of upgrading a stale read snapshot.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("reserve() must run before the request changes anything")
+    db.session.commit()
     now = utcnow()
     expired = LoginThrottle.window_started_at <= now - _window()
     retry_after = None

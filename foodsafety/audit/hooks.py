@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
-from foodsafety.accounts.models import User
-from foodsafety.audit.services import record
-from foodsafety.extensions import db
+from foodsafety.accounts.models import Role
+from foodsafety.audit.services import Actor, record
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The login steps, each with its event; a step that opens a session names its user.
@@ -67,10 +66,11 @@ def register(app: Flask) -> None:
         if is_login:
             body = request.get_json(silent=True)
             username = body.get("username") if isinstance(body, dict) else None
-            opened = (response.get_json(silent=True) or {}).get("user", {}).get("id") \
+            opened = (response.get_json(silent=True) or {}).get("user") \
                 if response.status_code == 200 else None
-            if opened is not None:
-                g.user = db.session.get(User, opened)
+            if opened:  # a session was opened: the entry is that user's (read from the answer)
+                g.user = Actor(opened["id"], opened["username"], Role(opened["role"]),
+                               opened["jurisdiction_code"])
         outcome = _outcome(response.status_code)
         if is_login and response.status_code >= 400:
             outcome = "failure"

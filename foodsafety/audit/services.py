@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import Select, delete, insert, select
 
-from foodsafety.accounts.models import User
+from foodsafety.accounts.models import Role, User
 from foodsafety.audit.models import RETENTION_DAYS, AuditEntry
 from foodsafety.extensions import db
 from foodsafety.scope import in_subtree
@@ -36,14 +37,28 @@ def clean(value: Any, limit: int = 200) -> Any:
     return value if isinstance(value, int | float | bool | type(None)) else clean(str(value))
 
 
+@dataclass(frozen=True)
+class Actor:
+    """What an entry keeps of an account (plain values: no database access when recording)."""
+
+    id: int | None
+    username: str
+    role: Role
+    jurisdiction_code: str
+
+
+def actor(user: User) -> Actor:
+    return Actor(user.id, user.username, user.role, user.jurisdiction_code)
+
+
 def note_subject(user: User | None) -> None:
     """Name the account a not-yet-authenticated request is about (a login of a known user), so
     its entry belongs to that account's jurisdiction instead of to nobody's."""
     if has_request_context():
-        g.audit_subject = user
+        g.audit_subject = actor(user) if user is not None else None
 
 
-def record(event: str, *, outcome: str = "success", user: User | None = None,
+def record(event: str, *, outcome: str = "success", user: User | Actor | None = None,
            object_type: str | None = None, object_id: Any = None, status: int | None = None,
            detail: dict | None = None, username: str | None = None) -> None:
     """Append an entry in its own transaction (it must survive the request's rollback)."""
