@@ -73,9 +73,11 @@ def _seconds_left(started: datetime, now: datetime) -> int:
 def succeeded(keys: list[tuple[str, int]]) -> None:
     """A correct secret: the account's counter starts again, the address gets its attempt back.
 
-    Runs in the request's transaction (it lands with the session it opens).
+    Committed at once, with what the request did so far (checking the secret, e.g. using up a
+    code): a refusal later in the request (a reused new password) must not undo it.
     """
-    for key, _ in keys:
+    for key, _ in sorted(keys):
         value = 0 if not key.startswith("ip:") else case(
             (LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0)
         db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=value))
+    db.session.commit()
