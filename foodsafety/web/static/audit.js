@@ -13,6 +13,15 @@ const EVENTS = {
   'audit.export': '导出审计日志',
   'access.denied': '访问被拒绝',
   'report.download': '下载报表',
+  'accounts.Logout.post': '退出登录',
+  'accounts.Password.post': '修改本人密码',
+  'accounts.Users.post': '创建用户',
+  'accounts.UserById.patch': '修改用户（停用、重置密码或验证器）',
+  'accounts.UserSessions.delete': '结束用户的全部会话',
+  'accounts.UserSession.delete': '结束用户的一个会话',
+  'accounts.Policy.put': '开启两步验证策略',
+  'accounts.Policy.delete': '关闭两步验证策略',
+  'accounts.RecoveryCodes.post': '重新生成恢复码',
 };
 const OUTCOMES = {success: '成功', failure: '失败', denied: '拒绝'};
 const ROLES = {inspector: '执法人员', bureau: '教育局', school: '学校', admin: '管理员', auditor: '审计员'};
@@ -41,6 +50,7 @@ function filters() {
 function entry(e) {
   return h('li', {class: 'card'},
     h('strong', {}, `${e.at.slice(0, 19).replace('T', ' ')} · ${EVENTS[e.event] || e.event}`), ' ',
+    EVENTS[e.event] ? h('span', {class: 'muted small'}, e.event) : null, ' ',
     h('span', {class: `chip ${e.outcome === 'success' ? 'compliant' : 'noncompliant'}`}, OUTCOMES[e.outcome] || e.outcome),
     h('dl', {class: 'facts'},
       h('dt', {}, '用户'), h('dd', {}, e.username ? `${e.username}（${ROLES[e.role] || '—'}）` : '—'),
