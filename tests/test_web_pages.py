@@ -43,6 +43,22 @@ def test_anonymous_visitors_get_the_login_page(client):
     assert page.status_code == 200 and 'id="login"' in page.get_data(as_text=True)
 
 
+def test_an_auditor_sees_the_audit_log_page_and_no_statistics(client, make_user):
+    _log_in(client, make_user("auditor", "510100"))
+    page = client.get("/audit/")
+    assert page.status_code == 200 and "audit.js" in page.get_data(as_text=True)
+    assert client.get("/stats/").status_code == 403
+    assert client.get("/school/").status_code == 302
+
+
+@pytest.mark.parametrize("role", [None, "inspector", "admin"])
+def test_only_an_auditor_opens_the_audit_log_page(client, make_user, role):
+    if role:
+        _log_in(client, make_user(role, "510100"))
+    page = client.get("/audit/")
+    assert page.status_code == 302 and page.headers["Location"] == "/"
+
+
 @pytest.mark.parametrize("role", [None, "inspector", "bureau"])
 def test_only_a_school_opens_the_school_view(client, make_user, role):
     if role:
