@@ -39,10 +39,15 @@ class Config:
     SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
     SESSION_COOKIE_NAME = "fs_session"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    # At most LOGIN_MAX_FAILURES passwords (and as many second-factor codes) are checked per
+    # account in a LOGIN_LOCK_MINUTES window; a client address gets four times as many.
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 8)
     PASSWORD_MIN_CLASSES = _env_int("PASSWORD_MIN_CLASSES", 3)
+    PASSWORD_HISTORY = _env_int("PASSWORD_HISTORY", 5)  # a new password differs from the last N
+    # Two-factor login: how long the step between password and code stays open.
+    TWO_FACTOR_STEP_MINUTES = _env_int("TWO_FACTOR_STEP_MINUTES", 5)
 
     # Proxy handling: how many trusted reverse proxies sit in front (nginx = 1).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)

@@ -106,5 +106,7 @@ def _print_logins() -> None:
             click.echo("  " + "-" * (sum(widths) - 2))
     click.echo("其他区县的执法账户为 inspector_<区县代码>（如 inspector_510105），"
                "密码与 demo_inspector 相同。")
+    click.echo("管理员和审计员登录须两步验证：首次登录时请用手机验证器应用（如 Microsoft Authenticator、"
+               "Google 身份验证器）扫描页面上的二维码完成绑定，并保存页面给出的恢复码。")
     click.echo("如已在系统中修改过演示账户的密码，请以修改后的密码为准。")
     click.echo("")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid as uuidlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -183,6 +185,40 @@ def create_user(role: str = "inspector", jurisdiction: str = "510104", school: S
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def enrol_totp(user: User) -> str:
+    """Give `user` an authenticator (as if enrolled); returns its TOTP secret."""
+    secret = pyotp.random_base32()
+    user.totp_secret, user.totp_enabled_at = secret, datetime.now()
+    db.session.commit()
+    return secret
+
+
+def totp_code(user_id: int, secret: str) -> str:
+    """The next code the server has not seen yet: the current step, or the one after the last used."""
+    db.session.expire_all()
+    last = db.session.scalar(select(User.totp_last_step).where(User.id == user_id))
+    step = int(time.time()) // 30
+    if last is not None and last >= step:
+        step = last + 1  # still within the accepted drift of one step
+    return pyotp.TOTP(secret).generate_otp(step)
+
+
+def full_login(client, username: str, password: str = PASSWORD):
+    """Log in through every step a user meets (password, enrolment, code): (answer, secret)."""
+    answer = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    body = answer.get_json() or {}
+    if answer.status_code != 200 or "challenge" not in body:
+        return answer, None
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    secret = user.totp_secret
+    if body["two_factor"] == "enrol":
+        secret = client.post("/api/v1/auth/login/enrolment",
+                             json={"challenge": body["challenge"]}).get_json()["secret"]
+    answer = client.post("/api/v1/auth/login/two-factor",
+                         json={"challenge": body["challenge"], "code": totp_code(user.id, secret)})
+    return answer, secret
 
 
 @pytest.fixture

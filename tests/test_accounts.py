@@ -46,7 +46,7 @@ def test_repeated_failures_lock_the_account_for_a_while_not_for_good(client, mak
     locked = login(client, "wangwu", PASSWORD)
     assert locked.status_code == 429 and "Retry-After" in locked.headers
     # The lock expires by itself.
-    db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.execute(update(LoginThrottle).values(window_started_at=utcnow() - timedelta(minutes=16)))
     db.session.commit()
     assert login(client, "wangwu", PASSWORD).status_code == 200
 
@@ -153,3 +153,123 @@ def test_only_admins_manage_users(login_as, make_school, role):
     api = login_as(role, "510104", school=school)
     assert api.get("/api/v1/users").status_code == 403
     assert api.post("/api/v1/users", json={}).status_code == 403
+
+
+# --- user names, password rules, separation of duties, sessions -----------------------------
+
+def test_usernames_are_case_insensitive(login_as, client):
+    admin = login_as("admin", "510100")
+    body = {"username": "Admin1", "display_name": "甲", "password": "Strong#Pass2026",
+            "role": "inspector", "jurisdiction_code": "510104"}
+    created = admin.post("/api/v1/users", json=body)
+    assert created.status_code == 201 and created.get_json()["username"] == "admin1"
+    twin = admin.post("/api/v1/users", json={**body, "username": "ADMIN1"})
+    assert twin.status_code == 422 and "用户名已被使用" in twin.get_json()["errors"]["username"][0]
+    for typed in ("admin1", "Admin1", "ADMIN1"):
+        assert login(client, typed, "Strong#Pass2026").status_code == 200
+
+
+def test_wrong_current_passwords_count_like_failed_logins(login_as, app):
+    api = login_as("inspector", "510104")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        r = api.post("/api/v1/auth/password", json={"current_password": "Wrong#Pass123",
+                                                    "new_password": "Another#Pass2026"})
+        assert r.status_code == 422 and "current_password" in r.get_json()["errors"]
+    locked = api.post("/api/v1/auth/password", json={"current_password": PASSWORD,
+                                                     "new_password": "Another#Pass2026"})
+    assert locked.status_code == 429
+    assert login(app.test_client(), api.user.username, PASSWORD).status_code == 429  # one counter
+
+
+def test_a_new_password_must_differ_from_the_last_five(login_as):
+    api = login_as("inspector", "510104")
+    passwords = [PASSWORD] + [f"Rotate#{n}Pass2026" for n in range(1, 6)]
+    for current, new in zip(passwords, passwords[1:], strict=False):
+        assert api.post("/api/v1/auth/password", json={"current_password": current,
+                                                       "new_password": new}).status_code == 204
+    for old in passwords[1:]:  # the current one and the four before it
+        r = api.post("/api/v1/auth/password", json={"current_password": passwords[-1], "new_password": old})
+        assert r.status_code == 422 and "最近 5 次" in r.get_json()["errors"]["new_password"][0]
+    oldest = api.post("/api/v1/auth/password", json={"current_password": passwords[-1],
+                                                     "new_password": passwords[0]})
+    assert oldest.status_code == 204  # six passwords ago: allowed again
+
+
+def test_an_admin_reset_must_also_differ_from_the_last_passwords(login_as, make_user):
+    admin = login_as("admin", "510100")
+    user = make_user("inspector", "510104")
+    r = admin.patch(f"/api/v1/users/{user.id}", json={"password": PASSWORD})
+    assert r.status_code == 422 and "password" in r.get_json()["errors"]
+
+
+@pytest.mark.parametrize(("role", "code"), [("admin", "510100"), ("auditor", "510100"),
+                                            ("admin", "510000"), ("auditor", "510000")])
+def test_an_admin_cannot_reset_the_password_of_an_admin_or_auditor_at_its_level_or_above(
+        login_as, make_user, role, code):
+    admin = login_as("admin", "510100")
+    target = make_user(role, code)
+    if code == "510000":  # above: not even visible
+        assert admin.patch(f"/api/v1/users/{target.id}", json={"password": "Taken#Over2026"}
+                           ).status_code == 404
+        return
+    r = admin.patch(f"/api/v1/users/{target.id}", json={"password": "Taken#Over2026"})
+    assert r.status_code == 403 and r.get_json()["message"] == "不能管理同级或上级的管理员、审计员账户。"
+    assert login(admin.client.application.test_client(), target.username, "Taken#Over2026"
+                 ).status_code == 401
+
+
+@pytest.mark.parametrize("role", ["admin", "auditor"])
+def test_an_admin_resets_the_password_of_an_admin_or_auditor_below_it(login_as, make_user, role):
+    admin = login_as("admin", "510100")
+    target = make_user(role, "510104")
+    assert admin.patch(f"/api/v1/users/{target.id}", json={"password": "Reset#Below2026"}).status_code == 200
+
+
+def test_an_admin_changes_its_own_password_only_with_the_current_one(login_as):
+    admin = login_as("admin", "510100")
+    r = admin.patch(f"/api/v1/users/{admin.user.id}", json={"password": "Mine#Without2026"})
+    assert r.status_code == 403
+    assert admin.patch(f"/api/v1/users/{admin.user.id}", json={"active": False}).status_code == 422
+    assert admin.patch(f"/api/v1/users/{admin.user.id}", json={"display_name": "新名字"}).status_code == 200
+
+
+def test_admins_create_auditors_within_their_subtree(login_as):
+    admin = login_as("admin", "510100")
+    body = {"username": "cd.auditor", "display_name": "成都审计员", "password": "Strong#Pass2026",
+            "role": "auditor", "jurisdiction_code": "510100"}
+    created = admin.post("/api/v1/users", json=body)
+    assert created.status_code == 201 and created.get_json()["role_label"] == "审计员"
+    outside = admin.post("/api/v1/users", json={**body, "username": "zg.auditor", "jurisdiction_code": "510300"})
+    assert outside.status_code == 422 and "jurisdiction_code" in outside.get_json()["errors"]
+
+
+def test_an_admin_sees_and_ends_the_sessions_of_users_it_manages(login_as, make_user):
+    admin = login_as("admin", "510100")
+    user = make_user("inspector", "510104")
+    phone, desk = login_as(user=user), login_as(user=user)
+    listed = admin.get(f"/api/v1/users/{user.id}/sessions").get_json()
+    assert listed["total"] == 2
+    assert set(listed["items"][0]) == {"id", "created_at", "last_seen_at", "client_ip", "expires_at"}
+    first = listed["items"][-1]["id"]
+    assert admin.delete(f"/api/v1/users/{user.id}/sessions/{first}").status_code == 204
+    assert admin.delete(f"/api/v1/users/{user.id}/sessions/{first}").status_code == 404  # already ended
+    assert [s.get("/api/v1/auth/me").status_code for s in (phone, desk)].count(401) == 1
+    assert admin.delete(f"/api/v1/users/{user.id}/sessions").status_code == 204
+    assert phone.get("/api/v1/auth/me").status_code == desk.get("/api/v1/auth/me").status_code == 401
+    assert admin.get(f"/api/v1/users/{user.id}/sessions").get_json()["total"] == 0
+
+
+def test_sessions_show_the_client_address_they_were_opened_from(client, login_as, make_user):
+    admin = login_as("admin", "510100")
+    user = make_user("inspector", "510104", username="addressed")
+    login(client, "addressed", PASSWORD)
+    [row] = admin.get(f"/api/v1/users/{user.id}/sessions").get_json()["items"]
+    assert row["client_ip"] == "127.0.0.1"
+
+
+def test_an_admin_cannot_see_or_end_the_sessions_of_a_peer_admin(login_as):
+    admin = login_as("admin", "510100")
+    peer = login_as("admin", "510100")
+    assert admin.get(f"/api/v1/users/{peer.user.id}/sessions").status_code == 403
+    assert admin.delete(f"/api/v1/users/{peer.user.id}/sessions").status_code == 403
+    assert peer.get("/api/v1/auth/me").status_code == 200

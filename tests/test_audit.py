@@ -83,10 +83,63 @@ def test_purge_keeps_everything_younger_than_180_days(app):
     assert sorted(e.event for e in entries()) == ["test.1", "test.179"]
 
 
-def test_admins_search_the_log_within_their_jurisdiction(login_as):
-    city_admin = login_as("admin", "510100")
+def test_auditors_search_the_log_within_their_jurisdiction(login_as):
+    city_auditor = login_as("auditor", "510100")
     login_as("inspector", "510104").post("/api/v1/auth/logout")
     login_as("inspector", "510302").post("/api/v1/auth/logout")
-    found = city_admin.get("/api/v1/audit?event=accounts.Logout").get_json()["items"]
+    found = city_auditor.get("/api/v1/audit?event=accounts.Logout").get_json()["items"]
     assert [e["jurisdiction_code"] for e in found] == ["510104"]
     assert login_as("inspector", "510104").get("/api/v1/audit").status_code == 403
+
+
+def test_admins_manage_users_but_cannot_read_or_export_the_audit_log(login_as):
+    admin = login_as("admin", "510000")
+    for url in ("/api/v1/audit", "/api/v1/audit/export.csv"):
+        r = admin.get(url)
+        assert r.status_code == 403 and r.get_json()["message"] == "没有权限执行此操作。"
+
+
+def test_auditors_change_nothing(login_as, make_user):
+    auditor = login_as("auditor", "510000")
+    user = make_user("inspector", "510104")
+    assert auditor.get("/api/v1/users").status_code == 403
+    assert auditor.patch(f"/api/v1/users/{user.id}", json={"active": False}).status_code == 403
+    assert auditor.get("/api/v1/inspections").status_code == 403
+    assert auditor.post("/api/v1/schools", json={"name": "x"}).status_code == 403
+
+
+def test_failed_logins_belong_to_the_accounts_jurisdiction_and_unknown_names_to_no_one(
+        client, login_as, make_user):
+    make_user("inspector", "510302", username="zg.someone")
+    client.post("/api/v1/auth/login", json={"username": "ZG.Someone", "password": "Wrong#Pass1"})
+    client.post("/api/v1/auth/login", json={"username": "nobody.at.all", "password": "Wrong#Pass1"})
+    [known, unknown] = entries("auth.login")
+    assert (known.jurisdiction_code, known.username, known.user_id) == ("510302", "zg.someone", None)
+    assert unknown.jurisdiction_code is None
+
+    def seen(auditor):
+        return [e["username"] for e in auditor.get("/api/v1/audit?event=auth.login").get_json()["items"]]
+
+    assert seen(login_as("auditor", "510300")) == ["zg.someone"]
+    assert seen(login_as("auditor", "510100")) == []  # another city's account
+    assert seen(login_as("auditor", "510000")) == ["zg.someone"]  # never the unknown name
+
+
+def test_auditors_export_their_jurisdictions_log_as_csv(login_as):
+    auditor = login_as("auditor", "510100")
+    login_as("inspector", "510104").post("/api/v1/auth/logout")
+    login_as("inspector", "510302").post("/api/v1/auth/logout")
+    r = auditor.get("/api/v1/audit/export.csv?event=accounts.Logout")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("时间,用户名") and len(lines) == 2 and ",510104," in lines[1]
+    assert entries("audit.export")[0].user_id == auditor.user.id  # the export is audited too
+
+
+def test_a_formula_in_a_user_name_is_exported_as_text():
+    from foodsafety.audit.export import csv_lines
+
+    entry = AuditEntry(at=utcnow(), username="=cmd|' /C calc'!A0", event="auth.login", outcome="failure")
+    line = list(csv_lines([entry]))[1]
+    assert ",'=cmd" in line

@@ -17,6 +17,8 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
+from foodsafety.accounts.auth import open_session
+from foodsafety.accounts.models import Role, TwoFactorPolicy
 from foodsafety.extensions import db
 from foodsafety.registry.models import School, UnitKind
 from foodsafety.timeutil import today_cst
@@ -30,9 +32,10 @@ from tests.conftest import (
     session_client,
 )
 
-ROLES = ("inspector", "bureau_city", "bureau_county", "school", "admin", "anonymous")
+ROLES = ("inspector", "bureau_city", "bureau_county", "school", "admin", "auditor", "anonymous")
 STAFF = {"inspector", "bureau_city", "bureau_county", "admin"}
-EVERYONE = STAFF | {"school"}
+EVERYONE = STAFF | {"school"}  # every role that works with the records; the auditor reads the log only
+ACCOUNT_HOLDERS = EVERYONE | {"auditor"}  # one's own account: me, logout, password, two-factor
 YEAR = today_cst().year
 
 
@@ -53,6 +56,7 @@ class Side:
     finding_id: int = 0
     case_id: int = 0
     user_id: int = 0
+    session_id: int = 0
     photo_id: str = ""
     snapshot_id: int = 0
 
@@ -79,7 +83,11 @@ def _build_side(app, county: str) -> Side:
     side.case_id = author.post("/api/v1/cases", json={
         "case_no": f"{county}-C1", "unit_id": side.canteen_id,
         "filed_on": (today_cst() - timedelta(days=3)).isoformat()}).get_json()["id"]
-    side.user_id = create_user("inspector", county).id
+    colleague = create_user("inspector", county)
+    side.user_id = colleague.id
+    side.session_id = open_session(colleague)[1].id
+    db.session.add(TwoFactorPolicy(jurisdiction_code=county, role=Role.SCHOOL))
+    db.session.commit()
     side.photo_id = author.client.post("/api/v1/photos", data=photo_form(side, "item:6.1"),
                                        headers={"Authorization": f"Bearer {author.token}"},
                                        content_type="multipart/form-data").get_json()["id"]
@@ -109,6 +117,7 @@ def _build_world(app):
         "bureau_county": session_client(app, "bureau", "510104"),
         "school": session_client(app, "school", school=school),
         "admin": session_client(app, "admin", "510100"),
+        "auditor": session_client(app, "auditor", "510100"),
     }
     return mine, theirs, clients
 
@@ -148,12 +157,17 @@ def _day(n=0):
 
 
 MATRIX: dict[tuple[str, str], Route] = {
-    ("GET", "/api/v1/auth/me"): Route(lambda s: "/api/v1/auth/me", EVERYONE, scoped=False),
-    ("POST", "/api/v1/auth/logout"): Route(lambda s: "/api/v1/auth/logout", EVERYONE, ok=204,
+    ("GET", "/api/v1/auth/me"): Route(lambda s: "/api/v1/auth/me", ACCOUNT_HOLDERS, scoped=False),
+    ("POST", "/api/v1/auth/logout"): Route(lambda s: "/api/v1/auth/logout", ACCOUNT_HOLDERS, ok=204,
                                            scoped=False),
     ("POST", "/api/v1/auth/password"): Route(
-        lambda s: "/api/v1/auth/password", EVERYONE, ok=422, scoped=False,
+        lambda s: "/api/v1/auth/password", ACCOUNT_HOLDERS, ok=422, scoped=False,
         body=lambda s: {"current_password": "wrong", "new_password": "Another#Pass2026"}),
+    ("GET", "/api/v1/auth/two-factor"): Route(lambda s: "/api/v1/auth/two-factor", ACCOUNT_HOLDERS,
+                                              scoped=False),
+    ("POST", "/api/v1/auth/two-factor/recovery-codes"): Route(
+        lambda s: "/api/v1/auth/two-factor/recovery-codes", ACCOUNT_HOLDERS, ok=422, scoped=False,
+        body=lambda s: {"code": "123456"}),  # not enrolled: nothing to regenerate
     ("GET", "/api/v1/jurisdictions"): Route(lambda s: f"/api/v1/jurisdictions?parent={s.county}",
                                             STAFF),
     ("GET", "/api/v1/schools"): Route(lambda s: f"/api/v1/schools?jurisdiction={s.county}",
@@ -229,7 +243,22 @@ MATRIX: dict[tuple[str, str], Route] = {
                                                   {"admin"}),
     ("PATCH", "/api/v1/users/<int:user_id>"): Route(lambda s: f"/api/v1/users/{s.user_id}",
                                                     {"admin"}, body=lambda s: {"display_name": "改名"}),
-    ("GET", "/api/v1/audit"): Route(lambda s: "/api/v1/audit", {"admin"}, scoped=False),
+    ("GET", "/api/v1/users/<int:user_id>/sessions"): Route(
+        lambda s: f"/api/v1/users/{s.user_id}/sessions", {"admin"}),
+    ("DELETE", "/api/v1/users/<int:user_id>/sessions"): Route(
+        lambda s: f"/api/v1/users/{s.user_id}/sessions", {"admin"}, ok=204),
+    ("DELETE", "/api/v1/users/<int:user_id>/sessions/<int:session_id>"): Route(
+        lambda s: f"/api/v1/users/{s.user_id}/sessions/{s.session_id}", {"admin"}, ok=204),
+    ("GET", "/api/v1/two-factor-policies"): Route(lambda s: "/api/v1/two-factor-policies", {"admin"},
+                                                  scoped=False),
+    ("PUT", "/api/v1/two-factor-policies/<string:code>/<string:role>"): Route(
+        lambda s: f"/api/v1/two-factor-policies/{s.county}/inspector", {"admin"}),
+    ("DELETE", "/api/v1/two-factor-policies/<string:code>/<string:role>"): Route(
+        lambda s: f"/api/v1/two-factor-policies/{s.county}/school", {"admin"}, ok=204),
+    # Separation of duties: the auditor reads the log, the admin (who manages users) cannot.
+    ("GET", "/api/v1/audit"): Route(lambda s: "/api/v1/audit", {"auditor"}, scoped=False),
+    ("GET", "/api/v1/audit/export.csv"): Route(lambda s: "/api/v1/audit/export.csv", {"auditor"},
+                                               scoped=False),
     ("GET", "/api/v1/forms"): Route(lambda s: "/api/v1/forms", EVERYONE, scoped=False),
     ("GET", "/api/v1/forms/<string:form_id>/<int:version>"): Route(
         lambda s: "/api/v1/forms/canteen/1", EVERYONE, scoped=False),
@@ -271,7 +300,8 @@ MATRIX: dict[tuple[str, str], Route] = {
 }
 
 # Routes anyone may call, and routes that are not part of the tenant API.
-PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/openapi.json")}
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/login/enrolment"),
+          ("POST", "/api/v1/auth/login/two-factor"), ("GET", "/api/v1/openapi.json")}
 
 
 def api_routes(app) -> set[tuple[str, str]]:

@@ -10,13 +10,13 @@ import pytest
 
 from forms import forms
 from forms.mobile import routes as mobile_routes
-from tests.conftest import PASSWORD
+from tests.conftest import full_login
 
 PAGES_DIRS = ("forms/mobile", "foodsafety/web")
 
 
 def _log_in(client, user):
-    answer = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+    answer, _ = full_login(client, user.username)
     assert answer.status_code == 200
     return client
 
@@ -24,7 +24,8 @@ def _log_in(client, user):
 # --- pages --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("role", "landing"), [("inspector", "/m/"), ("school", "/school/"),
-                                               ("bureau", "/stats/"), ("admin", "/stats/")])
+                                               ("bureau", "/stats/"), ("admin", "/stats/"),
+                                               ("auditor", "/audit/")])
 def test_after_login_each_role_lands_on_its_screens(client, make_user, make_school, role, landing):
     user = make_user(role, school=make_school() if role == "school" else None)
     answer = _log_in(client, user).get("/")
@@ -40,6 +41,22 @@ def test_a_bureau_lands_on_the_statistics_of_its_own_jurisdiction(client, make_u
 def test_anonymous_visitors_get_the_login_page(client):
     page = client.get("/")
     assert page.status_code == 200 and 'id="login"' in page.get_data(as_text=True)
+
+
+def test_an_auditor_sees_the_audit_log_page_and_no_statistics(client, make_user):
+    _log_in(client, make_user("auditor", "510100"))
+    page = client.get("/audit/")
+    assert page.status_code == 200 and "audit.js" in page.get_data(as_text=True)
+    assert client.get("/stats/").status_code == 403
+    assert client.get("/school/").status_code == 302
+
+
+@pytest.mark.parametrize("role", [None, "inspector", "admin"])
+def test_only_an_auditor_opens_the_audit_log_page(client, make_user, role):
+    if role:
+        _log_in(client, make_user(role, "510100"))
+    page = client.get("/audit/")
+    assert page.status_code == 302 and page.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize("role", [None, "inspector", "bureau"])

@@ -20,6 +20,10 @@ from foodsafety.extensions import db
 from foodsafety.timeutil import utcnow
 
 F = TypeVar("F", bound=Callable)
+# Every role, the auditor included: only for one's own account (me, logout, password, two-factor).
+ANY_ROLE = tuple(Role)
+# What a bare `login_required()` admits: every role but the auditor, who reads the audit log only.
+BUSINESS_ROLES = tuple(role for role in Role if role != Role.AUDITOR)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A hash to compare against when the user does not exist, so both paths take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
@@ -42,7 +46,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(user: User) -> tuple[str, AuthSession]:
+def open_session(user: User, client_ip: str | None = None) -> tuple[str, AuthSession]:
     """Start a session for `user`; returns the bearer token (shown once) and the row."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -53,6 +57,7 @@ def open_session(user: User) -> tuple[str, AuthSession]:
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=current_app.config["SESSION_MAX_HOURS"]),
+        client_ip=client_ip,
     )
     db.session.add(session)
     db.session.flush()
@@ -125,7 +130,8 @@ def _check_csrf() -> None:
 
 
 def login_required(*roles: Role) -> Callable[[F], F]:
-    """Require a valid session, and one of `roles` when given (403 otherwise)."""
+    """Require a valid session, and one of `roles` (403 otherwise; default: all but the auditor)."""
+    roles = roles or BUSINESS_ROLES
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -133,11 +139,11 @@ def login_required(*roles: Role) -> Callable[[F], F]:
             if getattr(g, "user", None) is None:
                 raise ApiError(401, headers={"WWW-Authenticate": "Bearer"})
             _check_csrf()
-            if roles and g.user.role not in roles:
+            if g.user.role not in roles:
                 raise ApiError(403)
             return view(*args, **kwargs)
 
-        wrapper._login_roles = roles or tuple(Role)  # read by the tenancy matrix test
+        wrapper._login_roles = roles  # read by the tenancy matrix test
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -15,7 +15,7 @@ users_cli = AppGroup("users", help="账户管理。")
 @users_cli.command("create")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True, help="显示名称")
-@click.option("--role", type=click.Choice(["inspector", "bureau", "school", "admin"]),
+@click.option("--role", type=click.Choice(["inspector", "bureau", "school", "admin", "auditor"]),
               required=True)
 @click.option("--jurisdiction", "jurisdiction_code", help="行政区划代码（学校账户可不填）")
 @click.option("--school-id", type=int)

@@ -1,4 +1,4 @@
-"""Users, their server-side sessions and the login throttle."""
+"""Users, their server-side sessions, two-factor authentication, password history and the throttle."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"  # 市场监管执法人员: reads and writes its subtree
     BUREAU = "bureau"  # 教育局: reads its subtree
     SCHOOL = "school"  # 学校: reads its own canteens' records
-    ADMIN = "admin"  # 管理员: users and registry within its subtree
+    ADMIN = "admin"  # 管理员 (system/security): users and registry within its subtree, not the audit log
+    AUDITOR = "auditor"  # 审计员: reads and exports the audit log of its subtree, changes nothing
 
 
 ROLE_LABELS = {
@@ -25,11 +26,19 @@ ROLE_LABELS = {
     Role.BUREAU: "教育局",
     Role.SCHOOL: "学校",
     Role.ADMIN: "管理员",
+    Role.AUDITOR: "审计员",
 }
+# Roles that must always log in with a second factor (等保 2.0 third level: administrators).
+TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+# Roles that hold the system's privileged duties; an admin may not take over one at its level or above.
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 
 
 class User(db.Model):
-    """An account bound to a jurisdiction (inspector, bureau, admin) or a school."""
+    """An account bound to a jurisdiction (inspector, bureau, admin, auditor) or a school.
+
+    `username` is stored lower-case: user names are case-insensitive.
+    """
 
     __tablename__ = "users"
 
@@ -44,6 +53,10 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # TOTP (RFC 6238): the shared secret once enrolled, and the last time step accepted (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     school: Mapped[School | None] = relationship()
@@ -65,16 +78,75 @@ class AuthSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    client_ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship()
 
 
+class LoginChallenge(db.Model):
+    """The short-lived state between a correct password and the second factor.
+
+    Its token opens nothing but the two-factor step (and enrolment); it is not a session.
+    """
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    pending_secret: Mapped[str | None] = mapped_column(String(64))  # a TOTP secret being enrolled
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code for the second factor; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PasswordHistory(db.Model):
+    """The hashes of a user's recent passwords, so a new one must differ from them."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TwoFactorPolicy(db.Model):
+    """Two-factor login switched on for one role throughout a jurisdiction's subtree."""
+
+    __tablename__ = "two_factor_policies"
+
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "two_factor_role"), primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+
+
 class LoginThrottle(db.Model):
-    """Failed-login counters per key (`user:<name>` or `ip:<addr>`), with a time-limited lock."""
+    """Attempt counters per key (`user:<name>`, `ip:<addr>`, `totp:<user id>`) in a time window.
+
+    An attempt is counted (atomically) before its password or code is checked, so no more than
+    the limit are ever checked in one window, however many arrive at once.
+    """
 
     __tablename__ = "login_throttle"
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

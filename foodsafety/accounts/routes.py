@@ -1,4 +1,5 @@
-"""Account endpoints: login, logout, me, password, and user administration."""
+"""Account endpoints: login (with its second step), logout, me, password, two-factor,
+user administration, sessions of managed users, and two-factor policies."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety.accounts import services
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.accounts.auth import ANY_ROLE, current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.accounts.schemas import (
+    AuthSessionSchema,
+    CodeSchema,
+    EnrolmentArgsSchema,
+    EnrolmentOutSchema,
+    LoginOutSchema,
     LoginSchema,
     PasswordChangeSchema,
+    PolicyListSchema,
+    PolicySchema,
+    RecoveryCodesSchema,
     SessionOutSchema,
+    TwoFactorArgsSchema,
+    TwoFactorStatusSchema,
     UserCreateSchema,
     UserOutSchema,
     UserPageSchema,
@@ -20,32 +31,66 @@ from foodsafety.accounts.schemas import (
     UserUpdateSchema,
 )
 from foodsafety.extensions import db
-from foodsafety.pagination import paginate
+from foodsafety.pagination import PageArgsSchema, page_schema, paginate
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="登录与账户管理")
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def _with_cookie(body: dict):
+    """The answer to a login step; a session's token also goes in an HttpOnly cookie (pages)."""
+    response = make_response(body)
+    if "token" in body:
+        config = current_app.config
+        response.set_cookie(config["SESSION_COOKIE_NAME"], body["token"], httponly=True,
+                            secure=config["SESSION_COOKIE_SECURE"], samesite="Strict",
+                            max_age=config["SESSION_MAX_HOURS"] * 3600)
+    return response
 
 
 @blp.route("/auth/login")
 class Login(MethodView):
     @blp.arguments(LoginSchema)
+    @blp.response(200, LoginOutSchema)
+    @blp.doc(security=[])
+    def post(self, data):
+        """Log in with the password: a session, or, where a second factor applies, the next step."""
+        body = services.login(data["username"], data["password"], _client_ip())
+        db.session.commit()
+        return _with_cookie(body)
+
+
+@blp.route("/auth/login/enrolment")
+class LoginEnrolment(MethodView):
+    @blp.arguments(EnrolmentArgsSchema)
+    @blp.response(200, EnrolmentOutSchema)
+    @blp.doc(security=[])
+    def post(self, data):
+        """During login: a new TOTP secret and its QR code, for an account not yet enrolled."""
+        body = services.start_enrolment(data["challenge"])
+        db.session.commit()
+        return body
+
+
+@blp.route("/auth/login/two-factor")
+class LoginTwoFactor(MethodView):
+    @blp.arguments(TwoFactorArgsSchema)
     @blp.response(200, SessionOutSchema)
     @blp.doc(security=[])
     def post(self, data):
-        """Log in; the token is returned (for the API) and set as an HttpOnly cookie (for pages)."""
-        token, session = services.login(data["username"], data["password"],
-                                        request.remote_addr or "-")
+        """During login: the authenticator code (or a recovery code) opens the session."""
+        body = services.complete_two_factor(data["challenge"], data.get("code"),
+                                            data.get("recovery_code"), _client_ip())
         db.session.commit()
-        response = make_response(services.session_dict(token, session))
-        config = current_app.config
-        response.set_cookie(config["SESSION_COOKIE_NAME"], token, httponly=True,
-                            secure=config["SESSION_COOKIE_SECURE"], samesite="Strict",
-                            max_age=config["SESSION_MAX_HOURS"] * 3600)
-        return response
+        return _with_cookie(body)
 
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
-    @login_required()
+    @login_required(*ANY_ROLE)
     @blp.response(204)
     def post(self):
         """End this session at once; its token and cookie stop working."""
@@ -58,7 +103,7 @@ class Logout(MethodView):
 
 @blp.route("/auth/me")
 class Me(MethodView):
-    @login_required()
+    @login_required(*ANY_ROLE)
     @blp.response(200, UserOutSchema)
     def get(self):
         """The logged-in user."""
@@ -67,14 +112,35 @@ class Me(MethodView):
 
 @blp.route("/auth/password")
 class Password(MethodView):
-    @login_required()
+    @login_required(*ANY_ROLE)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     def post(self, data):
-        """Change your password; your other sessions end."""
+        """Change your password (throttled like logins); your other sessions end."""
         services.change_password(current_user(), g.auth_session, data["current_password"],
-                                 data["new_password"])
+                                 data["new_password"], _client_ip())
         db.session.commit()
+
+
+@blp.route("/auth/two-factor")
+class TwoFactor(MethodView):
+    @login_required(*ANY_ROLE)
+    @blp.response(200, TwoFactorStatusSchema)
+    def get(self):
+        """Whether your account uses an authenticator, must, and how many recovery codes are left."""
+        return services.two_factor_status(current_user())
+
+
+@blp.route("/auth/two-factor/recovery-codes")
+class RecoveryCodes(MethodView):
+    @login_required(*ANY_ROLE)
+    @blp.arguments(CodeSchema)
+    @blp.response(200, RecoveryCodesSchema)
+    def post(self, data):
+        """New one-time recovery codes for a current authenticator code; the old ones stop working."""
+        codes = services.regenerate_recovery_codes(current_user(), data["code"])
+        db.session.commit()
+        return {"recovery_codes": codes}
 
 
 @blp.route("/users")
@@ -91,7 +157,7 @@ class Users(MethodView):
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserOutSchema)
     def post(self, data):
-        """Create a user within your jurisdiction."""
+        """Create a user within your jurisdiction (auditors too)."""
         user = services.create_user(current_user(), data)
         db.session.commit()
         return services.user_dict(user)
@@ -109,7 +175,64 @@ class UserById(MethodView):
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserOutSchema)
     def patch(self, data, user_id):
-        """Rename, deactivate (ends all sessions) or reset the password."""
+        """Rename, deactivate, reset the password or the authenticator (the last three end all
+        sessions). Not for admins and auditors at your own level or above."""
         user = services.update_user(current_user(), user_id, data)
         db.session.commit()
         return services.user_dict(user)
+
+
+@blp.route("/users/<int:user_id>/sessions")
+class UserSessions(MethodView):
+    @login_required(Role.ADMIN)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(AuthSessionSchema, "AuthSessionPage"))
+    def get(self, args, user_id):
+        """The open sessions of a user you manage: started, last seen, client address, expiry."""
+        return paginate(services.managed_user_sessions(current_user(), user_id), args,
+                        lambda rows: [services.session_row(s) for s in rows])
+
+    @login_required(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, user_id):
+        """End every session of a user you manage."""
+        services.end_managed_sessions(current_user(), user_id)
+        db.session.commit()
+
+
+@blp.route("/users/<int:user_id>/sessions/<int:session_id>")
+class UserSession(MethodView):
+    @login_required(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, user_id, session_id):
+        """End one session of a user you manage."""
+        services.end_managed_sessions(current_user(), user_id, session_id)
+        db.session.commit()
+
+
+@blp.route("/two-factor-policies")
+class Policies(MethodView):
+    @login_required(Role.ADMIN)
+    @blp.response(200, PolicyListSchema)
+    def get(self):
+        """Where two-factor login is switched on for a role: in your subtree, and above it."""
+        return {"items": services.policy_rows(current_user())}
+
+
+@blp.route("/two-factor-policies/<string:code>/<string:role>")
+class Policy(MethodView):
+    @login_required(Role.ADMIN)
+    @blp.response(200, PolicySchema)
+    def put(self, code, role):
+        """Require two-factor login of `role` throughout jurisdiction `code`'s subtree."""
+        policy, _ = services.set_policy(current_user(), code, role)
+        db.session.commit()
+        return next(p for p in services.policy_rows(current_user())
+                    if (p["jurisdiction_code"], p["role"]) == (policy.jurisdiction_code, role))
+
+    @login_required(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, code, role):
+        """Switch the policy off (only one set within your subtree)."""
+        services.remove_policy(current_user(), code, role)
+        db.session.commit()

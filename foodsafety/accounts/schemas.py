@@ -7,12 +7,64 @@ from marshmallow import Schema, fields, validate
 from foodsafety.fields import Bool, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
 
-ROLES = ("inspector", "bureau", "school", "admin")
+ROLES = ("inspector", "bureau", "school", "admin", "auditor")
+POLICY_ROLES = ("inspector", "bureau", "school")
 
 
 class LoginSchema(Schema):
     username = Text(required=True, max_length=64)
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class EnrolmentArgsSchema(Schema):
+    challenge = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class TwoFactorArgsSchema(Schema):
+    challenge = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    code = fields.String(validate=validate.Length(max=16), metadata={"description": "验证器中的 6 位验证码"})
+    recovery_code = fields.String(validate=validate.Length(max=32), metadata={"description": "一次性恢复码"})
+
+
+class CodeSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=16))
+
+
+class EnrolmentOutSchema(Schema):
+    secret = fields.String(metadata={"description": "TOTP 密钥（Base32），无法扫码时手动输入"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "二维码（SVG 的 data: URL）"})
+
+
+class TwoFactorStatusSchema(Schema):
+    enabled = fields.Boolean()
+    required = fields.Boolean()
+    recovery_codes_left = fields.Integer()
+
+
+class RecoveryCodesSchema(Schema):
+    recovery_codes = fields.List(fields.String())
+
+
+class PolicySchema(Schema):
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String()
+    role = fields.String()
+    role_label = fields.String()
+    editable = fields.Boolean(metadata={"description": "在您的辖区内（可关闭）；否则为上级设定"})
+    created_at = fields.String()
+
+
+class PolicyListSchema(Schema):
+    items = fields.List(fields.Nested(PolicySchema))
+
+
+class AuthSessionSchema(Schema):
+    id = fields.Integer()
+    created_at = fields.String()
+    last_seen_at = fields.String()
+    client_ip = fields.String(allow_none=True)
+    expires_at = fields.String()
 
 
 class PasswordChangeSchema(Schema):
@@ -39,6 +91,7 @@ class UserUpdateSchema(Schema):
     phone = Text(max_length=20, allow_none=True,
                  validate=validate.Regexp(r"^[0-9+\-]{5,20}$", error="电话号码格式不正确。"))
     password = fields.String(validate=validate.Length(min=1, max=128))
+    reset_two_factor = Bool(metadata={"description": "解除验证器绑定（手机丢失时），下次登录重新绑定"})
 
 
 class UserQueryArgsSchema(PageArgsSchema):
@@ -58,6 +111,7 @@ class UserOutSchema(Schema):
     school_name = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
+    two_factor_enabled = fields.Boolean()
 
 
 class SessionOutSchema(Schema):
@@ -65,6 +119,15 @@ class SessionOutSchema(Schema):
     csrf_token = fields.String()
     expires_at = fields.String()
     user = fields.Nested(UserOutSchema)
+    recovery_codes = fields.List(fields.String(), metadata={"description": "刚完成绑定时返回一次"})
+
+
+class LoginOutSchema(SessionOutSchema):
+    """Either a session, or (when a second factor is due) the pending step's token."""
+
+    two_factor = fields.String(metadata={"description": "totp：输入验证码；enrol：先绑定验证器"})
+    challenge = fields.String(metadata={"description": "第二步使用的临时令牌（几分钟内有效）"})
+    challenge_expires_at = fields.String()
 
 
 UserPageSchema = page_schema(UserOutSchema, "UserPage")

@@ -1,4 +1,4 @@
-"""Account services: login with throttling, logout, password changes, user administration."""
+"""Account services: login (password, then the second factor), passwords, user administration."""
 
 from __future__ import annotations
 
@@ -6,10 +6,20 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 
+from foodsafety.accounts import throttle, two_factor
 from foodsafety.accounts.auth import hash_password, open_session, revoke_sessions, verify_password
-from foodsafety.accounts.models import ROLE_LABELS, AuthSession, LoginThrottle, Role, User
-from foodsafety.accounts.passwords import password_problems
+from foodsafety.accounts.models import (
+    PRIVILEGED_ROLES,
+    ROLE_LABELS,
+    AuthSession,
+    Role,
+    TwoFactorPolicy,
+    User,
+)
+from foodsafety.accounts.passwords import password_problems, remember, reused, set_password
+from foodsafety.audit.services import note_subject
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, School
@@ -17,69 +27,130 @@ from foodsafety.scope import code_within, in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
 
 BAD_LOGIN = "用户名或密码错误。"
+BAD_CODE = "验证码不正确或已使用，请输入验证器中的最新验证码。"
+USERNAME_TAKEN = "用户名已被使用（用户名不区分大小写）。"
+NOT_MANAGED = "不能管理同级或上级的管理员、审计员账户。"
 
 
-def _throttle(key: str) -> LoginThrottle:
-    row = db.session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, window_started_at=utcnow())
-        db.session.add(row)
-    return row
+def normalise_username(username: str) -> str:
+    """User names are case-insensitive: Admin1 and admin1 are one account."""
+    return username.strip().lower()
 
 
-def _locked(keys: list[str]) -> bool:
-    now = utcnow()
-    rows = db.session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    return any(r.locked_until and r.locked_until > now for r in rows)
+def _too_many(retry_after: int) -> ApiError:
+    minutes = max(1, (retry_after + 59) // 60)
+    return ApiError(429, f"失败次数过多，请 {minutes} 分钟后再试。", reason="login_locked",
+                    headers={"Retry-After": str(retry_after)})
 
 
-def _record_failure(keys: list[str]) -> None:
-    """Count a failure; reaching the limit locks the key for a while (never for good)."""
-    config = current_app.config
-    now = utcnow()
-    window = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-    for key in keys:
-        row = _throttle(key)
-        if row.window_started_at + window < now:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        # A client address may try many accounts (a school office behind one NAT): allow more.
-        limit = config["LOGIN_MAX_FAILURES"] * (4 if key.startswith("ip:") else 1)
-        if row.failures >= limit:
-            row.locked_until = now + window
-            row.failures, row.window_started_at = 0, now
+# --- login -----------------------------------------------------------------------------------
 
+def login(username: str, password: str, client_ip: str) -> dict:
+    """Check the password (after reserving the attempt); open a session or the second step.
 
-def login(username: str, password: str, client_ip: str) -> tuple[str, AuthSession]:
-    """Check credentials and open a session. Unknown user and wrong password answer alike."""
-    keys = [f"user:{username.lower()}", f"ip:{client_ip}"]
-    if _locked(keys):
-        raise ApiError(429, "登录失败次数过多，请 15 分钟后再试。", reason="login_locked",
-                       headers={"Retry-After": str(current_app.config["LOGIN_LOCK_MINUTES"] * 60)})
-    user = db.session.scalar(select(User).where(User.username == username))
+    Unknown user, wrong password and inactive account answer alike.
+    """
+    name = normalise_username(username)
+    keys = throttle.login_keys(name, client_ip)
+    if (retry_after := throttle.reserve(keys)) is not None:
+        raise _too_many(retry_after)
+    user = db.session.scalar(select(User).where(User.username == name))
+    note_subject(user)
     if not verify_password(user, password) or not user.active:
-        _record_failure(keys)
-        db.session.commit()  # the failure must count even though the request fails
         raise ApiError(401, BAD_LOGIN, reason="bad_credentials")
-    for key in keys[:1]:
-        row = db.session.get(LoginThrottle, key)
-        if row:
-            row.failures = 0
-    return open_session(user)
+    throttle.succeeded(keys)
+    if two_factor.applies(user):
+        token, challenge = two_factor.open_challenge(user, client_ip)
+        return {"two_factor": "totp" if user.totp_secret else "enrol", "challenge": token,
+                "challenge_expires_at": iso_cst(challenge.expires_at)}
+    token, session = open_session(user, client_ip)
+    return session_dict(token, session)
+
+
+def start_enrolment(challenge_token: str) -> dict:
+    """The secret and QR code for an account that must use two-factor login and has none yet."""
+    challenge = two_factor.load_challenge(challenge_token)
+    note_subject(challenge.user)
+    if challenge.user.totp_secret is not None:
+        raise ApiError(409, "该账户已绑定验证器，请直接输入验证码。", reason="already_enrolled")
+    challenge.pending_secret = two_factor.new_secret()
+    return two_factor.enrolment(challenge.user, challenge.pending_secret)
+
+
+def complete_two_factor(challenge_token: str, code: str | None, recovery_code: str | None,
+                        client_ip: str) -> dict:
+    """The second step: a TOTP code (or a recovery code) turns the pending state into a session.
+
+    When it finishes an enrolment, the new recovery codes come back once with the session.
+    """
+    challenge = two_factor.load_challenge(challenge_token)
+    user = challenge.user
+    note_subject(user)
+    if not code and not recovery_code:
+        raise invalid({"code": ["请输入验证码或恢复码。"]})
+    enrolling = user.totp_secret is None
+    if enrolling and challenge.pending_secret is None:
+        raise invalid({"code": ["请先扫描二维码绑定验证器。"]})
+    keys = throttle.code_keys(user.id)
+    if (retry_after := throttle.reserve(keys)) is not None:
+        raise _too_many(retry_after)
+    if enrolling:
+        ok = bool(code) and two_factor.enable(user, challenge.pending_secret, code)
+    elif recovery_code:
+        ok = two_factor.use_recovery_code(user, recovery_code)
+    else:
+        ok = two_factor.check_code(user, code)
+    if not ok:
+        raise ApiError(401, BAD_CODE, reason="bad_code")
+    two_factor.consume_challenge(challenge)
+    throttle.succeeded(keys)
+    token, session = open_session(user, client_ip)
+    result = session_dict(token, session)
+    if enrolling:
+        result["recovery_codes"] = two_factor.new_recovery_codes(user)
+    return result
 
 
 def logout(session: AuthSession) -> None:
     session.revoked_at = utcnow()
 
 
-def change_password(user: User, session: AuthSession, current: str, new: str) -> None:
-    """Change one's own password; every other session ends at once."""
+def two_factor_status(user: User) -> dict:
+    return {"enabled": user.totp_secret is not None, "required": two_factor.required(user),
+            "recovery_codes_left": two_factor.recovery_codes_left(user)}
+
+
+def regenerate_recovery_codes(user: User, code: str) -> list[str]:
+    """A new set of recovery codes, for a current authenticator code (throttled, no replay)."""
+    if user.totp_secret is None:
+        raise invalid({"code": ["您的账户尚未绑定验证器。"]})
+    keys = throttle.code_keys(user.id)
+    if (retry_after := throttle.reserve(keys)) is not None:
+        raise _too_many(retry_after)
+    if not two_factor.check_code(user, code):
+        raise invalid({"code": [BAD_CODE]})
+    throttle.succeeded(keys)
+    return two_factor.new_recovery_codes(user)
+
+
+def _new_password_problems(user: User, password: str) -> list[str]:
+    problems = password_problems(password, user.username)
+    if not problems and reused(user, password):
+        problems.append(f"新密码不能与最近 {current_app.config['PASSWORD_HISTORY']} 次使用过的密码相同。")
+    return problems
+
+
+def change_password(user: User, session: AuthSession, current: str, new: str, client_ip: str) -> None:
+    """Change one's own password; a wrong current one counts like a failed login."""
+    keys = throttle.login_keys(user.username, client_ip)
+    if (retry_after := throttle.reserve(keys)) is not None:
+        raise _too_many(retry_after)
     if not verify_password(user, current):
         raise invalid({"current_password": ["当前密码不正确。"]})
-    if problems := password_problems(new, user.username):
+    throttle.succeeded(keys)
+    if problems := _new_password_problems(user, new):
         raise invalid({"new_password": problems})
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
+    set_password(user, new)
     revoke_sessions(user.id, except_id=session.id)
 
 
@@ -96,6 +167,7 @@ def user_dict(user: User) -> dict:
         "school_name": user.school.name if user.school else None,
         "phone": user.phone,
         "active": user.active,
+        "two_factor_enabled": user.totp_secret is not None,
     }
 
 
@@ -109,6 +181,7 @@ def session_dict(token: str, session: AuthSession) -> dict:
 def create_user(admin: User | None, data: dict) -> User:
     """Create an account; an admin (None from the CLI) may only create within its subtree."""
     errors: dict[str, list[str]] = {}
+    username = normalise_username(data["username"])
     role = Role(data["role"])
     school = None
     if role == Role.SCHOOL:
@@ -125,18 +198,22 @@ def create_user(admin: User | None, data: dict) -> User:
     elif db.session.get(Jurisdiction, code) is None or (
             admin and not code_within(admin.jurisdiction_code, code)):
         errors.setdefault("jurisdiction_code", ["行政区划不存在或不在您的管辖范围内。"])
-    if db.session.scalar(select(User.id).where(User.username == data["username"])):
-        errors["username"] = ["用户名已被使用。"]
-    if problems := password_problems(data["password"], data["username"]):
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = [USERNAME_TAKEN]
+    if problems := password_problems(data["password"], username):
         errors["password"] = problems
     if errors:
         raise invalid(errors)
-    user = User(username=data["username"], display_name=data["display_name"],
+    user = User(username=username, display_name=data["display_name"],
                 password_hash=hash_password(data["password"]), role=role,
                 jurisdiction_code=data["jurisdiction_code"], school_id=school.id if school else None,
                 phone=data.get("phone"), active=True)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same name created by a request running alongside this one
+        raise invalid({"username": [USERNAME_TAKEN]}) from None
+    remember(user)
     return user
 
 
@@ -158,18 +235,44 @@ def get_admin_user(admin: User, user_id: int) -> User:
     return user
 
 
-def update_user(admin: User, user_id: int, data: dict) -> User:
-    """Rename, (de)activate or reset a password; deactivation and resets end all sessions."""
+def manages(admin: User, user: User) -> bool:
+    """An admin manages the accounts of its subtree, except itself and any admin or auditor at
+    its own level or above (those it could otherwise take over, and so read the audit log)."""
+    if user.id == admin.id:
+        return False
+    return not (user.role in PRIVILEGED_ROLES and code_within(user.jurisdiction_code, admin.jurisdiction_code))
+
+
+def get_managed_user(admin: User, user_id: int) -> User:
+    """A user the admin may change (404 outside its subtree, 403 for its peers and superiors)."""
     user = get_admin_user(admin, user_id)
+    if not manages(admin, user):
+        raise ApiError(403, NOT_MANAGED, reason="not_managed")
+    return user
+
+
+def update_user(admin: User, user_id: int, data: dict) -> User:
+    """Rename, (de)activate, reset a password or the second factor; the last three end all sessions.
+
+    An admin's own account: only its name and phone here (its password needs the current one).
+    """
+    user = get_admin_user(admin, user_id)
+    if user.id == admin.id:
+        if data.get("active") is False:
+            raise invalid({"active": ["不能停用自己的账户。"]})
+        if "password" in data or data.get("reset_two_factor"):
+            raise ApiError(403, "请在“修改密码”中修改自己的密码（需要输入当前密码）。", reason="not_managed")
+    elif not manages(admin, user):
+        raise ApiError(403, NOT_MANAGED, reason="not_managed")
     if "password" in data:
-        if problems := password_problems(data["password"], user.username):
+        if problems := _new_password_problems(user, data["password"]):
             raise invalid({"password": problems})
-        user.password_hash = hash_password(data["password"])
-        user.password_changed_at = utcnow()
+        set_password(user, data["password"])
+        revoke_sessions(user.id)
+    if data.get("reset_two_factor"):
+        two_factor.disable(user)
         revoke_sessions(user.id)
     if "active" in data:
-        if user.id == admin.id and not data["active"]:
-            raise invalid({"active": ["不能停用自己的账户。"]})
         user.active = data["active"]
         if not user.active:
             revoke_sessions(user.id)
@@ -178,3 +281,84 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
             setattr(user, name, data[name])
     db.session.flush()
     return user
+
+
+# --- sessions of the users an admin manages --------------------------------------------------
+
+def open_sessions(user: User) -> Select:
+    """A user's sessions that still work (not ended, not expired), newest first."""
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return (select(AuthSession)
+            .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None),
+                   AuthSession.expires_at > now, AuthSession.last_seen_at > now - idle)
+            .order_by(AuthSession.created_at.desc(), AuthSession.id.desc()))
+
+
+def managed_user_sessions(admin: User, user_id: int) -> Select:
+    return open_sessions(get_managed_user(admin, user_id))
+
+
+def end_managed_sessions(admin: User, user_id: int, session_id: int | None = None) -> None:
+    """End one session (404 if it is not an open one of that user) or all of them."""
+    user = get_managed_user(admin, user_id)
+    if session_id is None:
+        revoke_sessions(user.id)
+        return
+    session = db.session.scalar(open_sessions(user).where(AuthSession.id == session_id))
+    if session is None:
+        raise not_found()
+    session.revoked_at = utcnow()
+
+
+def session_row(session: AuthSession) -> dict:
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return {"id": session.id, "created_at": iso_cst(session.created_at),
+            "last_seen_at": iso_cst(session.last_seen_at), "client_ip": session.client_ip,
+            "expires_at": iso_cst(min(session.expires_at, session.last_seen_at + idle))}
+
+
+# --- two-factor policies (admins, within their subtree) --------------------------------------
+
+def _policy_jurisdiction(admin: User, code: str, role: str) -> Jurisdiction:
+    """The jurisdiction of a policy URL (404 outside the admin's subtree, or for a role that
+    always uses two-factor login and so has no switch)."""
+    if role not in {r.value for r in two_factor.POLICY_ROLES}:
+        raise not_found()
+    jurisdiction = db.session.get(Jurisdiction, code)
+    if jurisdiction is None or not code_within(admin.jurisdiction_code, code):
+        raise not_found()
+    return jurisdiction
+
+
+def set_policy(admin: User, code: str, role: str) -> tuple[TwoFactorPolicy, bool]:
+    """Switch two-factor login on for `role` throughout `code`'s subtree; (policy, created)."""
+    _policy_jurisdiction(admin, code, role)
+    policy = two_factor.find_policy(code, Role(role))
+    if policy is not None:
+        return policy, False
+    policy = TwoFactorPolicy(jurisdiction_code=code, role=Role(role), created_by_id=admin.id,
+                             created_at=utcnow())
+    db.session.add(policy)
+    try:
+        db.session.flush()
+    except IntegrityError:  # switched on by a request running alongside: the same outcome
+        raise ApiError(409, "该策略刚被其他管理员设置，请刷新后查看。") from None
+    return policy, True
+
+
+def remove_policy(admin: User, code: str, role: str) -> None:
+    """Switch it off again; a policy set above the admin's jurisdiction is out of its reach."""
+    _policy_jurisdiction(admin, code, role)
+    policy = two_factor.find_policy(code, Role(role))
+    if policy is None:
+        raise not_found()
+    db.session.delete(policy)
+
+
+def policy_rows(admin: User) -> list[dict]:
+    return [{"jurisdiction_code": p.jurisdiction_code, "jurisdiction_name": p.jurisdiction.name,
+             "role": p.role.value, "role_label": ROLE_LABELS[p.role],
+             "editable": code_within(admin.jurisdiction_code, p.jurisdiction_code),
+             "created_at": iso_cst(p.created_at)}
+            for p in db.session.scalars(two_factor.policies_for(admin))]

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
-from foodsafety.audit.services import record
+from foodsafety.accounts.models import Role
+from foodsafety.audit.services import Actor, record
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-LOGIN_ENDPOINT = "accounts.Login"
+# The login steps, each with its event; a step that opens a session names its user.
+LOGIN_EVENTS = {
+    "accounts.Login": "auth.login",
+    "accounts.LoginEnrolment": "auth.login.enrol",
+    "accounts.LoginTwoFactor": "auth.login.two_factor",
+}
+READ_EVENTS = {"audit.AuditExport": "audit.export"}
 
 
 def _outcome(status: int) -> str:
@@ -32,8 +39,13 @@ def _object_id(response: Response) -> str | None:
 
 def _event(response: Response) -> str | None:
     endpoint = request.endpoint or ""
-    if endpoint == LOGIN_ENDPOINT:
-        return "auth.login"
+    if endpoint in LOGIN_EVENTS:
+        body = response.get_json(silent=True) if response.is_json else None
+        if endpoint == "accounts.Login" and isinstance(body, dict) and "challenge" in body:
+            return "auth.login.password"  # password right, the second step still to come
+        return LOGIN_EVENTS[endpoint]
+    if request.method == "GET" and endpoint in READ_EVENTS:
+        return READ_EVENTS[endpoint]
     if request.path.startswith("/api/") and request.method in WRITE_METHODS:
         return f"{endpoint}.{request.method.lower()}"[:64]
     if request.method == "GET" and endpoint.lower().endswith("workbook"):
@@ -50,17 +62,17 @@ def register(app: Flask) -> None:
         if event is None:
             return response
         username = None
-        if event == "auth.login":
+        is_login = event.startswith("auth.login")
+        if is_login:
             body = request.get_json(silent=True)
             username = body.get("username") if isinstance(body, dict) else None
-            if response.status_code == 200:
-                user_id = (response.get_json(silent=True) or {}).get("user", {}).get("id")
-                from foodsafety.accounts.models import User
-                from foodsafety.extensions import db
-
-                g.user = db.session.get(User, user_id)
+            opened = (response.get_json(silent=True) or {}).get("user") \
+                if response.status_code == 200 else None
+            if opened:  # a session was opened: the entry is that user's (read from the answer)
+                g.user = Actor(opened["id"], opened["username"], Role(opened["role"]),
+                               opened["jurisdiction_code"])
         outcome = _outcome(response.status_code)
-        if event == "auth.login" and response.status_code >= 400:
+        if is_login and response.status_code >= 400:
             outcome = "failure"
         record(event, outcome=outcome, status=response.status_code,
                object_type=(request.blueprint or None), object_id=_object_id(response),

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy import Select, delete, insert, select
 
-from foodsafety.accounts.models import User
+from foodsafety.accounts.models import Role, User
 from foodsafety.audit.models import RETENTION_DAYS, AuditEntry
 from foodsafety.extensions import db
-from foodsafety.registry.models import Jurisdiction
 from foodsafety.scope import in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
 
@@ -37,18 +37,42 @@ def clean(value: Any, limit: int = 200) -> Any:
     return value if isinstance(value, int | float | bool | type(None)) else clean(str(value))
 
 
-def record(event: str, *, outcome: str = "success", user: User | None = None,
+@dataclass(frozen=True)
+class Actor:
+    """What an entry keeps of an account (plain values: no database access when recording)."""
+
+    id: int | None
+    username: str
+    role: Role
+    jurisdiction_code: str
+
+
+def actor(user: User) -> Actor:
+    return Actor(user.id, user.username, user.role, user.jurisdiction_code)
+
+
+def note_subject(user: User | None) -> None:
+    """Name the account a not-yet-authenticated request is about (a login of a known user), so
+    its entry belongs to that account's jurisdiction instead of to nobody's."""
+    if has_request_context():
+        g.audit_subject = actor(user) if user is not None else None
+
+
+def record(event: str, *, outcome: str = "success", user: User | Actor | None = None,
            object_type: str | None = None, object_id: Any = None, status: int | None = None,
            detail: dict | None = None, username: str | None = None) -> None:
     """Append an entry in its own transaction (it must survive the request's rollback)."""
+    subject = None
     if user is None and has_request_context():
         user = getattr(g, "user", None)
+        subject = None if user else getattr(g, "audit_subject", None)
+    account = user or subject  # a subject is named, not authenticated: no user_id
     row = {
         "at": utcnow(),
         "user_id": user.id if user else None,
-        "username": clean(user.username if user else username, 64),
-        "role": user.role.value if user else None,
-        "jurisdiction_code": user.jurisdiction_code if user else None,
+        "username": clean(account.username if account else username, 64),
+        "role": account.role.value if account else None,
+        "jurisdiction_code": account.jurisdiction_code if account else None,
         "event": event[:64],
         "object_type": clean(object_type, 64),
         "object_id": clean(None if object_id is None else str(object_id), 64),
@@ -63,18 +87,19 @@ def record(event: str, *, outcome: str = "success", user: User | None = None,
     log.info(json.dumps({**row, "at": iso_cst(row["at"])}, ensure_ascii=False, default=str))
 
 
-def search(admin: User, args: dict) -> Select:
-    """Entries of actors within the admin's subtree (a province admin also sees anonymous ones)."""
-    clause = in_subtree(admin.jurisdiction_code, AuditEntry.jurisdiction_code)
-    is_province = db.session.scalar(
-        select(Jurisdiction.level).where(Jurisdiction.code == admin.jurisdiction_code)) == 1
-    if is_province:
-        clause = or_(clause, AuditEntry.jurisdiction_code.is_(None))
+def search(auditor: User, args: dict) -> Select:
+    """Entries about accounts within the auditor's subtree, newest first.
+
+    Entries that belong to no jurisdiction (failed logins of user names that do not exist) are
+    shown to no one here: they could be anyone's typo, from any province. The operator reads them
+    in the server's log, where every entry is also written.
+    """
+    clause = in_subtree(auditor.jurisdiction_code, AuditEntry.jurisdiction_code)
     query = select(AuditEntry).where(clause).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if args.get("event"):
         query = query.where(AuditEntry.event.startswith(args["event"], autoescape=True))
     if args.get("username"):
-        query = query.where(AuditEntry.username == args["username"])
+        query = query.where(AuditEntry.username == args["username"].strip().lower())
     if args.get("outcome"):
         query = query.where(AuditEntry.outcome == args["outcome"])
     if args.get("object_id"):

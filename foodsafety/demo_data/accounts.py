@@ -27,6 +27,7 @@ DEMO_LOGINS = (
     DemoLogin(Role.INSPECTOR, "demo_inspector", "Jinjiang#2026", "510104"),
     DemoLogin(Role.BUREAU, "demo_bureau", "Chengdu#2026", "510100"),
     DemoLogin(Role.SCHOOL, "demo_school", "Xuexiao#2026", None),
+    DemoLogin(Role.AUDITOR, "demo_auditor", "Shenji#2026", "510000"),
 )
 LOGINS = {login.role: login for login in DEMO_LOGINS}
 MARKER_USERNAME = LOGINS[Role.ADMIN].username  # its presence means the demo is loaded
@@ -56,9 +57,11 @@ def person(demo: Demo) -> str:
 
 
 def create_staff(demo: Demo) -> None:
-    """The province admin, the bureaus and one inspector account per demo county."""
+    """The province admin and auditor, the bureaus and one inspector account per demo county."""
     admin, inspector, bureau = LOGINS[Role.ADMIN], LOGINS[Role.INSPECTOR], LOGINS[Role.BUREAU]
+    auditor = LOGINS[Role.AUDITOR]
     demo.admin = _user(demo, admin, admin.username, "四川省市场监管局管理员", admin.jurisdiction_code)
+    _user(demo, auditor, auditor.username, "四川省市场监管局审计员", auditor.jurisdiction_code)
     _user(demo, bureau, bureau.username, "成都市教育局", bureau.jurisdiction_code)
     _user(demo, bureau, "bureau_510300", "自贡市教育局", "510300")
     _user(demo, bureau, "bureau_510700", "绵阳市教育局", "510700")
@@ -68,7 +71,7 @@ def create_staff(demo: Demo) -> None:
         name = f"{demo.names[county]}市场监管局 {person(demo)}"
         demo.inspectors[county] = _user(demo, inspector, username, name, county)
     db.session.flush()
-    demo.counts["users"] += 4 + len(COUNTIES)
+    demo.counts["users"] += 5 + len(COUNTIES)
 
 
 def school_account(demo: Demo, school: SchoolPlan) -> User:

@@ -30,11 +30,11 @@ TREND_HALVES = 6
 
 
 def _user():
-    """The logged-in staff user, or a redirect to the login page / a 403 for schools."""
+    """The logged-in staff user, or a redirect to the login page / a 403 for schools and auditors."""
     user = g.get("user")
     if user is None:
         return None
-    if user.role == Role.SCHOOL:
+    if user.role in (Role.SCHOOL, Role.AUDITOR):
         abort(403)
     return user
 

@@ -1,4 +1,5 @@
-"""Page routes: `/` (login, then on by role) and `/school/` (the school's view).
+"""Page routes: `/` (login, then on by role), `/school/` (the school's view) and `/audit/`
+(the auditor's view of the audit log).
 
 The pages are static shells; their ES modules talk to the JSON API with the session cookie.
 The inspector's offline app lives in `forms/mobile/` under `/m/`.
@@ -13,7 +14,8 @@ from foodsafety.accounts.models import ROLE_LABELS, Role
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
-HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/", Role.BUREAU: "/stats/", Role.ADMIN: "/stats/"}
+HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/", Role.BUREAU: "/stats/", Role.ADMIN: "/stats/",
+         Role.AUDITOR: "/audit/"}
 
 
 @bp.get("/")
@@ -33,6 +35,15 @@ def school():
     if user is None or user.role != Role.SCHOOL:
         return redirect("/")
     return _page(render_template("web/school.html"))
+
+
+@bp.get("/audit/")
+def audit():
+    """The auditor's page: search and export the audit log of its jurisdiction."""
+    user = g.get("user")
+    if user is None or user.role != Role.AUDITOR:
+        return redirect("/")
+    return _page(render_template("web/audit.html", user=user, role_label=ROLE_LABELS[user.role]))
 
 
 def _page(html: str):
