@@ -203,7 +203,7 @@ def test_time_without_offset_is_rejected(inspector, unit, new_inspection):
 def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, new_inspection):
     doc = new_inspection(unit)
     inspector.post(URL, json=doc)
-    fixed = {**doc, "reason": "漏记问题", "answers": [
+    fixed = {**doc, "reason": "漏记问题", "base_revision": 1, "answers": [
         {**a, "answer": "no", "note": "留样不足"} if a["item"] == "7.4" else a
         for a in doc["answers"]]}
     r = inspector.put(f"{URL}/{doc['id']}", json=fixed)

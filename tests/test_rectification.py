@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -70,7 +71,8 @@ def test_school_reports_and_the_recheck_closes_the_order(inspector, login_as, ca
     body = issue(inspector, canteen, new_inspection)
     order_id = body["rectification_order"]["id"]
     school = login_as("school", school=canteen.school)
-    r = school.post(f"{ORDERS}/{order_id}/reports", json={"text": "已更换消毒柜，补齐进货查验记录。"})
+    r = school.post(f"{ORDERS}/{order_id}/reports", json={"id": str(uuid4()),
+                                                          "text": "已更换消毒柜，补齐进货查验记录。"})
     assert r.status_code == 201 and r.get_json()["status"] == "reported"
     findings = inspector.get(f"{ORDERS}/{order_id}").get_json()["findings"]
     assert inspector.get(f"{ORDERS}/{order_id}").get_json()["reports"][0]["text"].startswith("已更换")
@@ -103,7 +105,7 @@ def test_another_school_cannot_see_or_answer_the_order(inspector, login_as, cant
     order_id = issue(inspector, canteen, new_inspection)["rectification_order"]["id"]
     stranger = login_as("school", school=make_school(name="别的学校"))
     assert stranger.get(f"{ORDERS}/{order_id}").status_code == 404
-    assert stranger.post(f"{ORDERS}/{order_id}/reports", json={"text": "x"}).status_code == 404
+    assert stranger.post(f"{ORDERS}/{order_id}/reports", json={"id": str(uuid4()), "text": "x"}).status_code == 404
     assert stranger.get(ORDERS).get_json()["total"] == 0
 
 
