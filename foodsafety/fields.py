@@ -80,7 +80,7 @@ class Name(Text):
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = normalise_name(super()._deserialize(value, attr, data, **kwargs))
-        if not text and (self.required or self.min_length):
+        if not text:  # a name is never blank, also where it is optional (a PATCH)
             raise ValidationError("不能为空。")
         if len(text) < self.min_length:
             raise ValidationError(f"长度不能少于 {self.min_length} 个字符。")
