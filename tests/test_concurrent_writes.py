@@ -23,6 +23,7 @@ from foodsafety.rectification.models import (
     RectificationOrder,
     RectificationReport,
 )
+from foodsafety.registry import services as registry
 from foodsafety.registry.models import School, SupplyLink, Unit
 from foodsafety.timeutil import today_cst
 from tests.conftest import ApiClient, licence_for
@@ -68,7 +69,17 @@ def one_winner(answers, field_path: tuple[str, ...]) -> None:
             assert r.status_code in (201, 503), (r.status_code, r.get_json())
 
 
-def test_one_school_name_registered_at_once_by_many_admins_is_stored_once(app, login_as):
+def test_one_school_name_registered_at_once_by_many_admins_is_stored_once(app, login_as,
+                                                                         monkeypatch):
+    """All of them pass the duplicate check before any inserts (a barrier right after it)."""
+    checked_together = threading.Barrier(THREADS)
+    original = registry._unique_school
+
+    def check_then_wait(*args, **kwargs):
+        original(*args, **kwargs)
+        checked_together.wait(timeout=60)
+
+    monkeypatch.setattr(registry, "_unique_school", check_then_wait)
     admin = login_as("admin", "510104")
     body = {"name": "锦江区同名小学", "stage": "primary", "jurisdiction_code": "510104"}
     answers = race(app, admin, [lambda c: c.post("/api/v1/schools", json=body)] * THREADS)

@@ -67,10 +67,14 @@ def world(make_school, make_unit):
             "supplier": make_unit("supplier", "510104")}
 
 
-@pytest.mark.parametrize("value", HUGE)
-def test_ids_in_bodies_beyond_the_columns_range_are_422_at_the_field(world, login_as, value,
+def test_ids_in_bodies_beyond_the_columns_range_are_422_at_the_field(world, login_as,
                                                                     new_inspection):
     admin, inspector = login_as("admin", "510104"), login_as("inspector", "510104")
+    for value in HUGE:
+        _post_huge_ids(admin, inspector, world, new_inspection, value)
+
+
+def _post_huge_ids(admin, inspector, world, new_inspection, value) -> None:
     calls = [
         (admin, "/api/v1/supply-links", {"supplier_id": value, "school_id": world["school"].id,
                                          "starts_on": "2026-09-01"}, ("supplier_id",)),
@@ -88,19 +92,6 @@ def test_ids_in_bodies_beyond_the_columns_range_are_422_at_the_field(world, logi
         r = client.post(url, json=body)
         assert r.status_code == 422, (url, r.status_code, r.get_json())
         assert tuple(r.get_json()["errors"]) == fields
-
-
-def test_a_finding_id_beyond_the_columns_range_in_a_recheck_is_422(world, login_as,
-                                                                   new_inspection):
-    inspector = login_as("inspector", "510104")
-    doc = new_inspection(world["canteen"], answers={"6.1": "no"}, handling="rectify",
-                         rectification_order={"number": "锦责改1", "deadline": "2026-12-31"})
-    order_id = inspector.post("/api/v1/inspections", json=doc).get_json()["rectification_order"]["id"]
-    r = inspector.post(f"/api/v1/rectification-orders/{order_id}/rechecks", json={
-        "checked_on": "2026-11-01", "inspectors": [{"name": "张三"}],
-        "results": [{"finding_id": 2**63, "rectified": True}]})
-    assert r.status_code == 422
-    assert "finding_id" in r.get_json()["errors"]["results"]["0"]
 
 
 def test_the_openapi_document_states_the_id_bounds(client):
