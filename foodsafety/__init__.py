@@ -8,11 +8,27 @@ import os
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, DevelopmentConfig, TestConfig
+from foodsafety import fields as _fields  # noqa: F401  (makes every number in the API ASCII)
 from foodsafety import i18n  # noqa: F401  (installs the Chinese validation messages)
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
+from foodsafety.fields import ID_MAX
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits, 1 to ID_MAX (what an id column holds); any
+    other number matches no route, so it is the same 404 as a missing row. The bounds appear
+    in the OpenAPI document (flask-smorest reads `min`/`max`)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits: int = 0, min: int = 1, max: int = ID_MAX,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed=False)
+
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -28,6 +44,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (see README).")
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = IdConverter  # before any blueprint binds its rules
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from foodsafety.extensions import db
@@ -44,6 +46,7 @@ class ApiError(Exception):
         errors: dict | None = None,
         reason: str | None = None,
         headers: dict | None = None,
+        extra: dict | None = None,
     ) -> None:
         super().__init__(message or MESSAGES.get(status, ""))
         self.status = status
@@ -51,6 +54,60 @@ class ApiError(Exception):
         self.errors = errors
         self.reason = reason
         self.headers = headers or {}
+        self.extra = extra or {}  # documented top-level members, e.g. current_revision
+
+
+# What a unique constraint guards, as the field a user fixes and the message they read. A race
+# that slips past a service's own check hits the constraint: the answer names the same field.
+UNIQUE_FIELDS: dict[str, tuple[str, str]] = {
+    "uq_schools_jurisdiction_code_name": ("name", "该行政区划内已有同名学校。"),
+    "uq_schools_uscc": ("uscc", "该统一社会信用代码已被其他学校使用。"),
+    "uq_units_licence_no": ("licence_no", "该许可证编号已登记在其他单位。"),
+    "uq_users_username": ("username", "用户名已被使用。"),
+    "uq_inspections_uuid": ("id", "该检查编号（id）已被使用，请重新生成。"),
+    "uq_inspection_revisions_inspection_id_revision": (
+        "base_revision", "该检查记录刚被他人更正，请刷新后在最新版本上重新更正。"),
+    "uq_supply_links_supplier_id_school_id_starts_on": (
+        "starts_on", "该供餐关系与已有记录的期间重叠。"),
+    "uq_enforcement_cases_jurisdiction_code_case_no": ("case_no", "案件编号已存在。"),
+    "uq_rectification_orders_jurisdiction_code_number": (
+        "rectification_order.number", "该责令改正通知书编号已被使用。"),
+    "uq_rectification_orders_inspection_id": ("id", "该检查已有责令改正通知书。"),
+    "uq_rectification_reports_client_id": ("id", "该整改报告编号（id）已被使用，请重新生成。"),
+    "uq_photos_client_id": ("id", "该照片编号（id）已被使用，请重新生成。"),
+}
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    """The violated unique constraint's name: PostgreSQL reports it; SQLite names the columns."""
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None:
+        return getattr(diag, "constraint_name", None)
+    text = str(error.orig)
+    if not text.startswith("UNIQUE constraint failed: "):
+        return None
+    columns = [c.strip() for c in text.removeprefix("UNIQUE constraint failed: ").split(",")]
+    table = columns[0].split(".")[0]
+    names = {c.split(".", 1)[-1] for c in columns}
+    for constraint in db.metadata.tables[table].constraints if table in db.metadata.tables else ():
+        if isinstance(constraint, UniqueConstraint) and {c.name for c in constraint.columns} == names:
+            return constraint.name
+    return None
+
+
+def conflict(error: IntegrityError) -> ApiError:
+    """A write that a constraint refused (most often a concurrent duplicate): 409, field named."""
+    known = UNIQUE_FIELDS.get(_constraint_name(error) or "")
+    if known is None:
+        return ApiError(409, "数据同时被修改或与已有记录冲突，请刷新后重试。", reason="conflict")
+    path, message = known
+    errors: dict = {}
+    node = errors
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = [message]
+    return ApiError(409, MESSAGES[409], errors=errors, reason="duplicate")
 
 
 def not_found() -> ApiError:
@@ -71,7 +128,7 @@ def request_id() -> str:
 
 
 def error_response(status: int, message: str, errors: Any = None, reason: str | None = None,
-                   headers: dict | None = None):
+                   headers: dict | None = None, extra: dict | None = None):
     """Render the one error shape."""
     from werkzeug.http import HTTP_STATUS_CODES
 
@@ -85,6 +142,7 @@ def error_response(status: int, message: str, errors: Any = None, reason: str | 
         body["errors"] = errors
     if reason:
         body["reason"] = reason
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -106,7 +164,7 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         _rollback()
         return error_response(error.status, error.message, error.errors, error.reason,
-                              error.headers)
+                              error.headers, error.extra)
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError):
@@ -132,6 +190,19 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(400, "请求体不是有效的 JSON。")
         message = data.get("message") or MESSAGES.get(status, error.name)
         return error_response(status, message, errors, headers=data.get("headers"))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        _rollback()
+        log.warning("constraint refused a write [%s]: %s", request_id(), error.orig)
+        answer = conflict(error)
+        return error_response(answer.status, answer.message, answer.errors, answer.reason)
+
+    @app.errorhandler(StaleDataError)
+    def _stale_row(error: StaleDataError):
+        _rollback()
+        log.warning("row changed under a write [%s]: %s", request_id(), error)
+        return error_response(409, "数据同时被修改，请刷新后重试。", reason="conflict")
 
     @app.errorhandler(OperationalError)
     def _database_busy(error: OperationalError):

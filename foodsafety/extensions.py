@@ -31,6 +31,8 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "面向用户的中文说明"})
     errors = fields.Raw(metadata={"description": "按字段路径列出的错误（对象），或导入文件的逐行错误（列表）"})
     reason = fields.String(metadata={"description": "机器可读的原因，如 inspection_deleted"})
+    current_revision = fields.Integer(metadata={
+        "description": "仅 reason 为 stale_revision 时：记录当前的版本号，更正应基于该版本"})
     request_id = fields.String(metadata={"description": "关联编号，与服务器日志一致"})
 
 

@@ -1,12 +1,19 @@
-"""Shared marshmallow fields: clean text, exact money."""
+"""Shared marshmallow fields: clean text, names, ids, exact money, instants; ASCII-only numbers."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
+
+# The largest id a column holds on every supported database (PostgreSQL's INTEGER).
+ID_MAX = 2**31 - 1
+# An integer as a query string writes it: ASCII digits only (Python's int() also takes "١٢",
+# "１２", "1_2" and " 12 ").
+_ASCII_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 # C0/C1 controls, DEL, and the bidi overrides used to disguise text; tab and newlines are
 # allowed only in multi-line fields.
@@ -15,6 +22,8 @@ _NEWLINES = re.compile(r"[\t\r\n]")
 _NON_BLANK = re.compile(r"[^\s\ufeff]")  # ECMA-262's \s includes U+FEFF, Python's does not
 # The same sets as JSON-Schema (ECMA-262) character classes, for the OpenAPI document.
 _FORBIDDEN = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069"
+_AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_AMOUNT = re.compile(_AMOUNT_PATTERN, re.ASCII)
 _MULTILINE_CHARS = f"[^{_FORBIDDEN}]"
 _LINE_CHARS = f"[^\\t\\n\\r{_FORBIDDEN}]"
 
@@ -50,10 +59,62 @@ class Text(fields.String):
         return text
 
 
+# Format characters (Unicode category Cf) and the default-ignorable fillers that render as nothing
+# or as a blank: look-alike names must compare equal.
+_FILLERS = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+_INVISIBLE = re.compile(f"[{_FILLERS}\U000e0100-\U000e01ef]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(text: str) -> str:
+    """A name as stored and compared: NFKC, no invisible characters, single spaces, trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _INVISIBLE.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+class Name(Text):
+    """The name of a school, a unit or a person: `Text`, then normalised (`normalise_name`), so
+    names that look alike are stored alike and the duplicate checks see them as one."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = normalise_name(super()._deserialize(value, attr, data, **kwargs))
+        if not text:  # a name is never blank, also where it is optional (a PATCH)
+            raise ValidationError("不能为空。")
+        if len(text) < self.min_length:
+            raise ValidationError(f"长度不能少于 {self.min_length} 个字符。")
+        return text
+
+
+class Id(fields.Integer):
+    """A row id: a JSON integer (a string of ASCII digits in a query) from 1 to `ID_MAX`, the
+    range every database's id column holds; the OpenAPI document states the bounds."""
+
+    def __init__(self, *, strict: bool = True, **kwargs) -> None:
+        super().__init__(strict=strict, **kwargs)
+        self.validators.insert(0, validate.Range(min=1, max=ID_MAX))
+        self.metadata = {"format": "int32", **self.metadata}
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time with a UTC offset of at most ±14:00 (the range real time zones use)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        if abs(instant.utcoffset()) > timedelta(hours=14):
+            raise ValidationError("时区偏移应在 -14:00 到 +14:00 之间。")
+        return instant
+
+
 class Money(fields.Field):
     """An exact amount in yuan: a JSON string or number with at most two decimals, ≥ 0."""
 
     MAX = Decimal("999999999999.99")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {"type": "string", "pattern": _AMOUNT_PATTERN, **self.metadata}
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{Decimal(value):.2f}"
@@ -61,6 +122,9 @@ class Money(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValidationError("金额应为数字或数字字符串，单位为元。")
+        if isinstance(value, str) and not _AMOUNT.fullmatch(value.strip()):
+            # Decimal() also reads "1_000", full-width and Arabic-Indic digits, and "1e3".
+            raise ValidationError("金额格式不正确，请用阿拉伯数字书写，如 5000 或 5000.50。")
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation as exc:
@@ -83,3 +147,29 @@ class Bool(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+def _ascii_integer(validated):
+    def check(self, value):
+        if isinstance(value, str) and not _ASCII_INT.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return validated(self, value)
+    return check
+
+
+def _ascii_regexp(init):
+    def build(self, regex, flags=0, **kwargs):
+        init(self, regex, flags | re.ASCII if isinstance(regex, str) else flags, **kwargs)
+    return build
+
+
+def install() -> None:
+    """Numbers in the API are ASCII, as the OpenAPI document (ECMA-262 patterns) states them:
+    every `Integer` refuses other digits in strings, every `Regexp` reads `\\d` as [0-9]."""
+    if not getattr(fields.Integer, "_ascii_only", False):
+        fields.Integer._validated = _ascii_integer(fields.Integer._validated)
+        validate.Regexp.__init__ = _ascii_regexp(validate.Regexp.__init__)
+        fields.Integer._ascii_only = True
+
+
+install()

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-PERIOD_RE = re.compile(r"(?P<year>20\d\d)(?:-(?P<half>H[12]))?")
+PERIOD_RE = re.compile(r"(?P<year>20[0-9]{2})(?:-(?P<half>H[12]))?")
+# The same rule for schemas and the OpenAPI document (ASCII digits only).
+PERIOD_PATTERN = r"^20[0-9]{2}(-H[12])?$"
 
 
 @dataclass(frozen=True)

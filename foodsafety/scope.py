@@ -49,14 +49,25 @@ def unit_write_clause(user: User) -> ColumnElement[bool]:
     return in_subtree(user.jurisdiction_code, Unit.jurisdiction_code)
 
 
-def record_read_clause(user: User, jurisdiction_col: ColumnElement, unit_col: ColumnElement
-                       ) -> ColumnElement[bool]:
-    """Records tied to a unit (inspections, orders, cases): subtree, or a school's own canteens."""
+def unit_within(code: str, unit_col: ColumnElement) -> ColumnElement[bool]:
+    """The unit `unit_col` lies (now) within `code`'s subtree."""
+    return unit_col.in_(select(Unit.id).where(in_subtree(code, Unit.jurisdiction_code)))
+
+
+def record_read_clause(user: User, unit_col: ColumnElement) -> ColumnElement[bool]:
+    """Records tied to a unit (inspections, orders, cases, photos): those of units now in the
+    user's subtree, or for a school its own canteens.
+
+    A record follows its unit: when a unit moves to another county, its history is read (and
+    corrected) by the new county's staff, no longer by the old one's. The statistics do not use
+    this: they count each record in the county where it was made (its `jurisdiction_code`).
+    """
     if user.role == Role.SCHOOL:
         own_canteen = exists().where(
             Unit.id == unit_col, Unit.kind == UnitKind.CANTEEN, Unit.school_id == user.school_id
         )
         return own_canteen
     if user.role in (Role.INSPECTOR, Role.BUREAU, Role.ADMIN):
-        return in_subtree(user.jurisdiction_code, jurisdiction_col)
+        return unit_within(user.jurisdiction_code, unit_col)
     return false()
+

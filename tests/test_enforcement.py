@@ -89,11 +89,24 @@ def test_cases_stay_within_the_inspectors_county(inspector, login_as, make_unit)
     assert login_as("bureau", "510300").get(f"{CASES}/{case_id}").status_code == 404
 
 
-def test_case_numbers_are_unique(inspector, make_unit):
+def test_case_numbers_are_unique_within_a_county(inspector, make_unit):
     unit = make_unit("canteen", "510104")
     body = {"case_no": "DUP", "unit_id": unit.id, "filed_on": days_ago(3)}
     assert inspector.post(CASES, json=body).status_code == 201
-    assert inspector.post(CASES, json=body).status_code == 422
+    r = inspector.post(CASES, json={**body, "unit_id": make_unit("periphery", "510104").id})
+    assert r.status_code == 422 and "case_no" in r.get_json()["errors"]
+
+
+def test_two_counties_may_use_the_same_case_number(inspector, login_as, make_unit):
+    """Each county's bureau numbers its own cases, as it numbers its rectification orders."""
+    body = {"case_no": "案〔2026〕1号", "filed_on": days_ago(3)}
+    assert inspector.post(CASES, json={**body, "unit_id": make_unit("canteen", "510104").id}
+                          ).status_code == 201
+    qingyang = login_as("inspector", "510105")
+    r = qingyang.post(CASES, json={**body, "unit_id": make_unit("canteen", "510105").id})
+    assert r.status_code == 201, r.get_json()
+    city = login_as("bureau", "510100").get(CASES).get_json()
+    assert sorted(c["jurisdiction_code"] for c in city["items"]) == ["510104", "510105"]
 
 
 def test_a_revoked_licence_is_invalid_from_the_revocation_day(inspector, make_unit):

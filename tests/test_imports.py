@@ -472,3 +472,15 @@ def test_the_template_columns_map_to_distinct_fields():
     for sheet in SHEETS_BY_TITLE.values():
         assert len({c.field for c in sheet.columns}) == len(sheet.columns)
         assert len({c.header for c in sheet.columns}) == len(sheet.columns)
+
+
+def test_a_row_naming_a_school_with_invisible_characters_is_the_registered_school(login_as,
+                                                                                  make_school):
+    make_school("锦江区第一小学", "510104")
+    api = login_as("admin", "510104")
+    r = upload(api, workbook(schools=[school_row(学校名称="锦江区\u200b第一\u2060小学")],
+                             units=[canteen_row(单位名称="锦江区第一小学\u00ad食堂",
+                                                所属学校名称="锦江区第一\u200d小学")]))
+    assert r.status_code == 200, r.get_json()
+    assert registered()[:2] == (1, 1)
+    assert db.session.scalar(select(Unit.name)) == "锦江区第一小学食堂"

@@ -203,7 +203,7 @@ def test_time_without_offset_is_rejected(inspector, unit, new_inspection):
 def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, new_inspection):
     doc = new_inspection(unit)
     inspector.post(URL, json=doc)
-    fixed = {**doc, "reason": "漏记问题", "answers": [
+    fixed = {**doc, "reason": "漏记问题", "base_revision": 1, "answers": [
         {**a, "answer": "no", "note": "留样不足"} if a["item"] == "7.4" else a
         for a in doc["answers"]]}
     r = inspector.put(f"{URL}/{doc['id']}", json=fixed)
@@ -218,6 +218,55 @@ def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, 
     assert inspector.post(URL, json=doc).status_code == 200
     assert count(InspectionRevision) == 2
 
+
+
+def _answer(doc: dict, item: str, answer: str, note: str | None = None) -> dict:
+    return {**doc, "answers": [{**a, "answer": answer, "note": note} if a["item"] == item else a
+                               for a in doc["answers"]]}
+
+
+def test_a_correction_based_on_an_older_revision_is_refused_with_the_current_one(
+        inspector, login_as, unit, new_inspection):
+    """Two inspectors open revision 1; the second to save must not silently undo the first."""
+    doc = new_inspection(unit)
+    inspector.post(URL, json=doc)
+    colleague = login_as("inspector", "510104")
+    first = inspector.put(f"{URL}/{doc['id']}", json={
+        **_answer(doc, "7.4", "no", "留样不足"), "reason": "漏记留样问题", "base_revision": 1})
+    assert first.status_code == 200 and first.get_json()["revision"] == 2
+    second = colleague.put(f"{URL}/{doc['id']}", json={
+        **_answer(doc, "6.1", "no", "消毒柜损坏"), "reason": "漏记消毒问题", "base_revision": 1})
+    assert second.status_code == 409, second.get_json()
+    body = second.get_json()
+    assert body["reason"] == "stale_revision" and body["current_revision"] == 2
+    assert "base_revision" in body["errors"]
+    record = inspector.get(f"{URL}/{doc['id']}").get_json()
+    assert record["revision"] == 2
+    assert {a["item"]: a["answer"] for a in record["answers"]}["7.4"] == "no"
+    # Based on the current revision, the colleague's correction keeps the first one's change.
+    merged = {**_answer(_answer(doc, "7.4", "no", "留样不足"), "6.1", "no", "消毒柜损坏"),
+              "reason": "漏记消毒问题", "base_revision": 2}
+    r = colleague.put(f"{URL}/{doc['id']}", json=merged)
+    assert r.status_code == 200 and r.get_json()["revision"] == 3
+    assert count(InspectionRevision) == 3
+
+
+def test_a_correction_must_name_the_revision_it_corrects(inspector, unit, new_inspection):
+    doc = new_inspection(unit)
+    inspector.post(URL, json=doc)
+    r = inspector.put(f"{URL}/{doc['id']}", json={**_answer(doc, "7.4", "no"), "reason": "更正"})
+    assert r.status_code == 422 and "base_revision" in r.get_json()["errors"]
+
+
+def test_a_retried_correction_is_answered_with_the_record_and_stored_once(inspector, unit,
+                                                                        new_inspection):
+    doc = new_inspection(unit)
+    inspector.post(URL, json=doc)
+    fixed = {**_answer(doc, "7.4", "no", "留样不足"), "reason": "漏记问题", "base_revision": 1}
+    answers = [inspector.put(f"{URL}/{doc['id']}", json=fixed) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert {r.get_json()["revision"] for r in answers} == {2}
+    assert count(InspectionRevision) == 2
 
 def test_deletion_is_soft_and_a_deleted_id_cannot_be_resubmitted(inspector, unit, new_inspection):
     doc = new_inspection(unit)

@@ -496,11 +496,12 @@ def test_the_school_reports_rectification_with_its_own_photos(inspector, canteen
     item_photo = upload(inspector, canteen, jpeg(color=(1, 1, 1)),
                         inspection_id=inspection["id"]).get_json()["id"]
     r = school.post(f"{ORDERS}/{order_id}/reports",
-                    json={"text": "已更换消毒柜。", "photo_ids": [photo_id, item_photo, str(uuid4())]})
+                    json={"id": str(uuid4()), "text": "已更换消毒柜。",
+                          "photo_ids": [photo_id, item_photo, str(uuid4())]})
     assert r.status_code == 422
     assert set(r.get_json()["errors"]["photo_ids"]) == {"1", "2"}
 
-    r = school.post(f"{ORDERS}/{order_id}/reports", json={"text": "已更换消毒柜。",
+    r = school.post(f"{ORDERS}/{order_id}/reports", json={"id": str(uuid4()), "text": "已更换消毒柜。",
                                                          "photo_ids": [photo_id]})
     assert r.status_code == 201, r.get_json()
     assert inspector.get(f"{ORDERS}/{order_id}").get_json()["reports"][0]["photo_ids"] == [photo_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -70,7 +71,8 @@ def test_school_reports_and_the_recheck_closes_the_order(inspector, login_as, ca
     body = issue(inspector, canteen, new_inspection)
     order_id = body["rectification_order"]["id"]
     school = login_as("school", school=canteen.school)
-    r = school.post(f"{ORDERS}/{order_id}/reports", json={"text": "已更换消毒柜，补齐进货查验记录。"})
+    r = school.post(f"{ORDERS}/{order_id}/reports", json={"id": str(uuid4()),
+                                                          "text": "已更换消毒柜，补齐进货查验记录。"})
     assert r.status_code == 201 and r.get_json()["status"] == "reported"
     findings = inspector.get(f"{ORDERS}/{order_id}").get_json()["findings"]
     assert inspector.get(f"{ORDERS}/{order_id}").get_json()["reports"][0]["text"].startswith("已更换")
@@ -103,7 +105,7 @@ def test_another_school_cannot_see_or_answer_the_order(inspector, login_as, cant
     order_id = issue(inspector, canteen, new_inspection)["rectification_order"]["id"]
     stranger = login_as("school", school=make_school(name="别的学校"))
     assert stranger.get(f"{ORDERS}/{order_id}").status_code == 404
-    assert stranger.post(f"{ORDERS}/{order_id}/reports", json={"text": "x"}).status_code == 404
+    assert stranger.post(f"{ORDERS}/{order_id}/reports", json={"id": str(uuid4()), "text": "x"}).status_code == 404
     assert stranger.get(ORDERS).get_json()["total"] == 0
 
 
@@ -115,3 +117,82 @@ def test_an_inspector_of_another_county_cannot_recheck(inspector, login_as, cant
         "checked_on": date.today().isoformat(), "inspectors": [{"name": "x"}],
         "results": [{"finding_id": 1, "rectified": True}]})
     assert r.status_code == 404
+
+
+def test_a_report_sent_again_with_its_id_is_stored_once(inspector, login_as, canteen,
+                                                         new_inspection):
+    order_id = issue(inspector, canteen, new_inspection)["rectification_order"]["id"]
+    school = login_as("school", school=canteen.school)
+    report = {"id": str(uuid4()), "text": "已更换消毒柜。"}
+    first = school.post(f"{ORDERS}/{order_id}/reports", json=report)
+    again = school.post(f"{ORDERS}/{order_id}/reports", json=report)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json() == again.get_json()
+    assert len(again.get_json()["reports"]) == 1
+    changed = school.post(f"{ORDERS}/{order_id}/reports", json={**report, "text": "另一份报告"})
+    assert changed.status_code == 409 and changed.get_json()["reason"] == "report_id_conflict"
+    missing_id = school.post(f"{ORDERS}/{order_id}/reports", json={"text": "已整改"})
+    assert missing_id.status_code == 422 and "id" in missing_id.get_json()["errors"]
+
+
+def test_an_order_without_open_findings_is_closed_by_a_recheck_with_no_results(
+        inspector, canteen, new_inspection):
+    deadline = today_cst().isoformat()
+    doc = new_inspection(canteen, when=datetime.now().astimezone() - timedelta(days=3),
+                         handling="rectify", rectification_order={"number": "无问题1",
+                                                                  "deadline": deadline})
+    body = inspector.post("/api/v1/inspections", json=doc).get_json()
+    assert body["findings"] == []
+    order_id = body["rectification_order"]["id"]
+    r = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={
+        "checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}], "results": []})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["status"] == "closed"
+
+
+def test_a_recheck_judges_the_findings_still_open(inspector, canteen, new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order_id = body["rectification_order"]["id"]
+    first, second = (f["id"] for f in body["findings"])
+    recheck = {"checked_on": today_cst().isoformat(), "inspectors": [{"name": "张三"}]}
+    partial = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={**recheck, "results": [
+        {"finding_id": first, "rectified": True}, {"finding_id": second, "rectified": False}]})
+    assert partial.get_json()["status"] == "open"
+    done = inspector.post(f"{ORDERS}/{order_id}/rechecks", json={
+        **recheck, "results": [{"finding_id": second, "rectified": True}]})
+    assert done.status_code == 201 and done.get_json()["status"] == "closed"
+
+
+def test_a_correction_cannot_carry_an_order_with_a_report_to_another_schools_canteen(
+        inspector, login_as, canteen, make_unit, make_school, new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order_id = body["rectification_order"]["id"]
+    school = login_as("school", school=canteen.school)
+    assert school.post(f"{ORDERS}/{order_id}/reports",
+                       json={"id": str(uuid4()), "text": "已整改完毕。"}).status_code == 201
+    other_canteen = make_unit("canteen", "510104", school=make_school(name="另一所小学"))
+    other_school = login_as("school", school=other_canteen.school)
+    doc = {**new_inspection(canteen, answers={"6.1": "no", "9.2": "no"}, handling="rectify",
+                            rectification_order={"number": "锦市监责改〔2026〕7号",
+                                                 "deadline": body["rectification_order"]["deadline"]}),
+           "id": body["id"], "started_at": body["started_at"], "unit_id": other_canteen.id,
+           "reason": "录错单位", "base_revision": 1}
+    r = inspector.put(f"/api/v1/inspections/{body['id']}", json=doc)
+    assert r.status_code == 409 and "unit_id" in r.get_json()["errors"], r.get_json()
+    assert other_school.get(f"{ORDERS}/{order_id}").status_code == 404
+    assert school.get(f"{ORDERS}/{order_id}").get_json()["reports"][0]["text"] == "已整改完毕。"
+
+
+def test_a_correction_may_move_an_order_without_reports_or_rechecks_to_the_right_unit(
+        inspector, canteen, make_unit, new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    right = make_unit("canteen", "510104")
+    doc = {**new_inspection(canteen, answers={"6.1": "no", "9.2": "no"}, handling="rectify",
+                            rectification_order={"number": "锦市监责改〔2026〕7号",
+                                                 "deadline": body["rectification_order"]["deadline"]}),
+           "id": body["id"], "started_at": body["started_at"], "unit_id": right.id,
+           "reason": "录错单位", "base_revision": 1}
+    r = inspector.put(f"/api/v1/inspections/{body['id']}", json=doc)
+    assert r.status_code == 200, r.get_json()
+    order = inspector.get(f"{ORDERS}/{body['rectification_order']['id']}").get_json()
+    assert order["unit"]["id"] == right.id

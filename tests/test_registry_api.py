@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from foodsafety.extensions import db
-from foodsafety.registry.models import School, Unit
+from foodsafety.registry.models import School, SupplyLink, Unit
 from tests.conftest import licence_for
 
 
@@ -133,3 +133,68 @@ def test_school_account_sees_only_itself_and_its_suppliers(login_as, make_school
     units = {u["id"] for u in api.get("/api/v1/units").get_json()["items"]}
     assert units == {canteen.id, supplier.id}
     assert db.session.scalar(select(func.count()).select_from(School)) == 2
+
+
+def test_a_school_outside_the_admins_subtree_is_answered_like_a_missing_one_when_linking(
+        login_as, make_unit, make_school):
+    """Else the answer (201 with the school's name) would reveal every school by id, link a
+    supplier to another county's school it cannot see, and count it in that county's B2."""
+    county_admin = login_as("admin", "510104")
+    supplier = make_unit("supplier", "510104")
+    elsewhere = make_school("自流井区某小学", "510302")
+    assert county_admin.get(f"/api/v1/schools/{elsewhere.id}").status_code == 404
+    answers = [county_admin.post("/api/v1/supply-links", json={
+        "supplier_id": supplier.id, "school_id": school_id, "starts_on": "2026-09-01"})
+        for school_id in (elsewhere.id, elsewhere.id + 1000)]
+    assert [r.status_code for r in answers] == [422, 422]
+    assert answers[0].get_json()["errors"] == answers[1].get_json()["errors"] == {
+        "school_id": ["学校不存在或不在您的管辖范围内。"]}
+    assert "自流井区某小学" not in answers[0].get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SupplyLink)) == 0
+    # The city's administrator, above both sides, may link them.
+    r = login_as("admin", "510000").post("/api/v1/supply-links", json={
+        "supplier_id": supplier.id, "school_id": elsewhere.id, "starts_on": "2026-09-01"})
+    assert r.status_code == 201
+
+
+def test_reopening_a_supply_link_cannot_make_it_overlap_a_later_one(admin, make_unit,
+                                                                    make_school):
+    supplier, school = make_unit("supplier", "510104"), make_school(jurisdiction="510104")
+    link = {"supplier_id": supplier.id, "school_id": school.id}
+    first = admin.post("/api/v1/supply-links", json={**link, "starts_on": "2026-01-01",
+                                                     "ends_on": "2026-06-30"}).get_json()
+    assert admin.post("/api/v1/supply-links", json={**link, "starts_on": "2026-09-01"}
+                      ).status_code == 201
+    for ends_on in (None, "2026-09-01", "2027-01-01"):
+        r = admin.patch(f"/api/v1/supply-links/{first['id']}", json={"ends_on": ends_on})
+        assert r.status_code == 422, (ends_on, r.get_json())
+        assert "ends_on" in r.get_json()["errors"]
+    r = admin.patch(f"/api/v1/supply-links/{first['id']}", json={"ends_on": "2026-08-31"})
+    assert r.status_code == 200 and r.get_json()["ends_on"] == "2026-08-31"
+
+
+INVISIBLE = ["\u200b", "\u200d", "\u2060", "\u00ad", "\u034f", "\u200e", "\u061c", "\u3164",
+             "\ufeff"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_a_school_name_with_invisible_characters_is_the_same_school(admin, mark):
+    body = {"name": "锦江区实验小学", "stage": "primary", "jurisdiction_code": "510104"}
+    assert admin.post("/api/v1/schools", json=body).status_code == 201
+    look_alike = admin.post("/api/v1/schools", json={**body, "name": f"锦江区{mark}实验小学"})
+    assert look_alike.status_code == 422 and "name" in look_alike.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(School)) == 1
+
+
+def test_names_are_stored_normalised(admin, make_school):
+    r = admin.post("/api/v1/schools", json={
+        "name": "锦江区\u200b第三\u00ad小学\u3000（东区）", "stage": "primary",
+        "jurisdiction_code": "510104"})
+    assert r.status_code == 201 and r.get_json()["name"] == "锦江区第三小学 (东区)"
+    school_id = r.get_json()["id"]
+    unit = admin.post("/api/v1/units", json=canteen_body(
+        school_id, name="锦江区第三小学\u2060食堂\u200d", licence_no=None))
+    assert unit.status_code == 201 and unit.get_json()["name"] == "锦江区第三小学食堂"
+    renamed = admin.patch(f"/api/v1/units/{unit.get_json()['id']}",
+                          json={"name": "\u034f\u200e"})
+    assert renamed.status_code == 422 and "name" in renamed.get_json()["errors"]

@@ -207,7 +207,8 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda s: f"/api/v1/inspections/{s.inspection['id']}", EVERYONE),
     ("PUT", "/api/v1/inspections/<string:uuid>"): Route(
         lambda s: f"/api/v1/inspections/{s.inspection['id']}", {"inspector"},
-        body=lambda s: {**inspection_doc(s.canteen), "id": s.inspection["id"], "reason": "更正"}),
+        body=lambda s: {**inspection_doc(s.canteen), "id": s.inspection["id"], "reason": "更正",
+                        "base_revision": 1}),
     ("DELETE", "/api/v1/inspections/<string:uuid>"): Route(
         lambda s: f"/api/v1/inspections/{s.inspection['id']}", {"inspector"}, ok=204,
         body=lambda s: {"reason": "误录"}),
@@ -224,7 +225,7 @@ MATRIX: dict[tuple[str, str], Route] = {
                         "results": [{"finding_id": s.finding_id, "rectified": True}]}),
     ("POST", "/api/v1/rectification-orders/<int:order_id>/reports"): Route(
         lambda s: f"/api/v1/rectification-orders/{s.order_id}/reports", {"school"}, ok=201,
-        body=lambda s: {"text": "已整改"}),
+        body=lambda s: {"id": str(uuid.uuid4()), "text": "已整改"}),
     ("GET", "/api/v1/cases"): Route(lambda s: "/api/v1/cases", STAFF, scoped=False),
     ("POST", "/api/v1/cases"): Route(
         lambda s: "/api/v1/cases", {"inspector"}, ok=201, out_of_scope=422,

@@ -200,9 +200,10 @@ class Inspections:
             if day < today:
                 school = next(s for s in demo.schools if s.id == unit.school_id)
                 problems = "；".join(f.description for f in inspection.findings[:3])
-                data = self.report_schema.load({"text": rng.choice(REPORT_TEXTS).format(
-                    problems=problems)})
-                report = submit_report(school_account(demo, school), order.id, data)
+                data = self.report_schema.load({
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-report:{order.id}")),
+                    "text": rng.choice(REPORT_TEXTS).format(problems=problems)})
+                report, _ = submit_report(school_account(demo, school), order.id, data)
                 report.submitted_at = cst_instant(day, rng.randint(9, 17), rng.randint(0, 59))
                 reported_on = day
                 demo.counts["reports"] += 1

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodsafety.extensions import db
@@ -22,10 +32,12 @@ class EnforcementCase(db.Model):
     __tablename__ = "enforcement_cases"
     __table_args__ = (
         CheckConstraint("fine_yuan >= 0 AND confiscated_yuan >= 0", name="money_not_negative"),
+        # Each issuing jurisdiction numbers its own cases (like rectification orders).
+        UniqueConstraint("jurisdiction_code", "case_no"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    case_no: Mapped[str] = mapped_column(String(64))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))

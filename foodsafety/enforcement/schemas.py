@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Money, Text
+from foodsafety.fields import Id, Money, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.periods import PERIOD_PATTERN
 
 
 class CaseCreateSchema(Schema):
     case_no = Text(required=True, max_length=64)
-    unit_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_id = Id(required=True)
     inspection_id = fields.UUID(load_default=None, allow_none=True)
     filed_on = fields.Date(required=True)
     summary = Text(max_length=4000, multiline=True, load_default=None, allow_none=True)
@@ -36,9 +37,9 @@ class CaseUpdateSchema(Schema):
 
 
 class CaseQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    unit_id = fields.Integer(validate=validate.Range(min=1))
-    period = fields.String(validate=validate.Regexp(r"^20\d\d(-H[12])?$"))
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    unit_id = Id(strict=False)
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN))
 
 
 class CaseOutSchema(Schema):

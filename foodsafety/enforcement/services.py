@@ -8,12 +8,12 @@ from sqlalchemy import Select, select
 
 from foodsafety.accounts.models import User
 from foodsafety.enforcement.models import EnforcementCase
-from foodsafety.errors import invalid, not_found
+from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.scope import in_subtree, record_read_clause, unit_write_clause
+from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
 from foodsafety.timeutil import iso_cst, today_cst, utcnow
 
 STAGE_FIELDS = ("summary", "decided_on", "fine_yuan", "confiscated_yuan", "licence_revoked_on",
@@ -47,7 +47,11 @@ def _validate(case: EnforcementCase, unit: Unit) -> None:
 
 
 def create_case(user: User, data: dict) -> EnforcementCase:
-    """File a case (立案) on a unit in the inspector's jurisdiction."""
+    """File a case (立案) on a unit in the inspector's jurisdiction.
+
+    Case numbers are unique within the issuing jurisdiction (the unit's county when filed), as
+    each county's bureau numbers its own cases; two counties may both have 案 2026-001.
+    """
     unit = db.session.scalar(select(Unit).where(Unit.id == data["unit_id"],
                                                 unit_write_clause(user)))
     if unit is None:
@@ -60,6 +64,7 @@ def create_case(user: User, data: dict) -> EnforcementCase:
         if inspection_id is None:
             raise invalid({"inspection_id": ["该单位没有这次检查记录。"]})
     if db.session.scalar(select(EnforcementCase.id).where(
+            EnforcementCase.jurisdiction_code == unit.jurisdiction_code,
             EnforcementCase.case_no == data["case_no"])):
         raise invalid({"case_no": ["案件编号已存在。"]})
     case = EnforcementCase(
@@ -92,26 +97,23 @@ def update_case(user: User, case_id: int, data: dict) -> EnforcementCase:
 
 
 def get_case(user: User, case_id: int, *, for_write: bool = False) -> EnforcementCase:
-    clause = (in_subtree(user.jurisdiction_code, EnforcementCase.jurisdiction_code)
+    clause = (unit_within(user.jurisdiction_code, EnforcementCase.unit_id)
               if for_write and user.role.value == "inspector" else
-              record_read_clause(user, EnforcementCase.jurisdiction_code, EnforcementCase.unit_id))
+              record_read_clause(user, EnforcementCase.unit_id))
     case = db.session.scalar(select(EnforcementCase).where(EnforcementCase.id == case_id, clause))
     if case is None:
         raise not_found()
     if for_write and user.role.value != "inspector":
-        from foodsafety.errors import ApiError
-
         raise ApiError(403)
     return case
 
 
 def list_cases(user: User, args: dict) -> Select:
     query = (select(EnforcementCase)
-             .where(record_read_clause(user, EnforcementCase.jurisdiction_code,
-                                       EnforcementCase.unit_id))
+             .where(record_read_clause(user, EnforcementCase.unit_id))
              .order_by(EnforcementCase.filed_on.desc(), EnforcementCase.id.desc()))
     if code := args.get("jurisdiction"):
-        query = query.where(in_subtree(code, EnforcementCase.jurisdiction_code))
+        query = query.where(unit_within(code, EnforcementCase.unit_id))
     if unit_id := args.get("unit_id"):
         query = query.where(EnforcementCase.unit_id == unit_id)
     if period := args.get("period"):

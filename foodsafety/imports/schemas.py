@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from foodsafety.fields import Text
+from foodsafety.fields import Name, Text
 from foodsafety.registry.schemas import CODE, SchoolInSchema, SupplyLinkInSchema, UnitInSchema
 
 
@@ -22,7 +22,7 @@ class UnitRowSchema(UnitInSchema):
     class Meta:
         exclude = ("school_id",)
 
-    school_name = Text(max_length=128, load_default=None, allow_none=True)
+    school_name = Name(max_length=128, load_default=None, allow_none=True)  # compared as stored
     school_uscc = Text(max_length=18, load_default=None, allow_none=True)
 
 
@@ -33,7 +33,7 @@ class LinkRowSchema(SupplyLinkInSchema):
         exclude = ("supplier_id", "school_id")
 
     supplier_licence_no = Text(required=True, max_length=16)
-    school_name = Text(required=True, max_length=128)
+    school_name = Name(required=True, max_length=128)  # compared as stored
     school_jurisdiction_code = fields.String(required=True, validate=CODE)
 
 

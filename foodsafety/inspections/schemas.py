@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from foodsafety.fields import Bool, Text
+from foodsafety.fields import Bool, Id, Instant, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.periods import PERIOD_PATTERN
 from forms.definitions import CATEGORIES
 
 ANSWERS = ("yes", "no", "na")
@@ -59,10 +60,10 @@ class InspectionSubmissionSchema(Schema):
     """What the phone sends: one document, identified by a client-generated UUID."""
 
     id = fields.UUID(required=True)
-    unit_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_id = Id(required=True)
     form_id = Text(required=True, max_length=32)
     form_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    started_at = fields.AwareDateTime(required=True)
+    started_at = Instant(required=True)
     inspectors = fields.List(fields.Nested(InspectorSchema), required=True,
                              validate=validate.Length(min=1, max=10))
     answers = fields.List(fields.Nested(AnswerSchema), required=True,
@@ -84,9 +85,17 @@ class InspectionSubmissionSchema(Schema):
 
 
 class InspectionCorrectionSchema(InspectionSubmissionSchema):
-    """A correction: the whole document again, plus why it changed."""
+    """A correction: the whole document again, why it changed, and the revision it corrects.
+
+    `base_revision` is the revision the inspector read before editing (ODK Central's
+    `deprecatedID` rule): if someone corrected the record since, the correction is refused (409)
+    instead of silently undoing theirs.
+    """
 
     reason = Text(required=True, max_length=500, multiline=True)
+    base_revision = fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(min=1, max=2**31 - 1),
+                                   metadata={"description": "所更正的版本号（读取记录时的 revision）"})
 
 
 class DeletionSchema(Schema):
@@ -94,9 +103,9 @@ class DeletionSchema(Schema):
 
 
 class InspectionQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    unit_id = fields.Integer(validate=validate.Range(min=1))
-    period = fields.String(validate=validate.Regexp(r"^20\d\d(-H[12])?$"))
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    unit_id = Id(strict=False)
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN))
     result = fields.String(validate=validate.OneOf(RESULTS))
     date_from = fields.Date()
     date_to = fields.Date()

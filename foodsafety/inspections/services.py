@@ -34,8 +34,9 @@ from foodsafety.inspections.models import (
 )
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit
-from foodsafety.scope import in_subtree, record_read_clause, unit_write_clause
+from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
 from foodsafety.timeutil import cst_date, iso_cst, to_utc_naive, utcnow
+from foodsafety.transactions import lock_row, savepoint
 from forms import FormDefinition, evaluate, forms
 
 EARLIEST = date(2020, 1, 1)
@@ -58,6 +59,7 @@ def canonical(data: dict) -> dict:
     doc = json.loads(json.dumps(data, default=_jsonable))
     doc["answers"] = sorted(doc["answers"], key=lambda a: a["item"])
     doc.pop("reason", None)
+    doc.pop("base_revision", None)
     return doc
 
 
@@ -140,11 +142,16 @@ def _warnings(data: dict, inspected_on: date) -> list[dict]:
 
 def _apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: dict,
            answers: dict[str, str], inspected_on: date) -> None:
-    """Set the derived state of `inspection` from a validated document (answers, findings, counts)."""
+    """Set the derived state of `inspection` from a validated document (answers, findings, counts).
+
+    `jurisdiction_code` is the county where the inspection was made: set when it is recorded
+    (or corrected onto another unit), kept when the unit later moves and is corrected there.
+    """
     evaluation = evaluate(definition, answers)
     observed = data["observed"]
+    if inspection.unit_id != unit.id:
+        inspection.jurisdiction_code = unit.jurisdiction_code
     inspection.unit_id = unit.id
-    inspection.jurisdiction_code = unit.jurisdiction_code
     inspection.unit_kind = unit.kind.value
     inspection.form_id = definition.id
     inspection.form_version = definition.version
@@ -213,7 +220,7 @@ def _visible(user: User, existing: Inspection) -> Inspection:
     """A known id of a record the user may not see is a conflict, and shows nothing of it."""
     readable = db.session.scalar(select(Inspection.id).where(
         Inspection.id == existing.id,
-        record_read_clause(user, Inspection.jurisdiction_code, Inspection.unit_id)))
+        record_read_clause(user, Inspection.unit_id)))
     if readable is None:
         raise ApiError(409, "该检查编号（id）已被使用，请重新生成。", reason="inspection_id_conflict")
     return existing
@@ -251,16 +258,16 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool, list[di
     _apply(inspection, unit, definition, data, answers, inspected_on)
     inspection.revisions.append(InspectionRevision(
         revision=1, body=doc, body_hash=digest, created_by_id=user.id, changes=None))
-    db.session.add(inspection)
     try:
-        db.session.flush()
-        _sync_order(inspection, data)
-        db.session.flush()
+        with savepoint():  # a lost race undoes this insert only, never the caller's work
+            db.session.add(inspection)
+            db.session.flush()
+            _sync_order(inspection, data)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         existing = _find(uuid)
-        if existing is None:  # lost a race on something else (an order number): let it retry
-            raise ApiError(409, "数据同时被修改，请重试。", reason="concurrent_write") from None
+        if existing is None:
+            raise  # lost a race on something else (an order number): 409 naming the field
         return _replay(_visible(user, existing), digest), False, []
     return inspection, True, warnings
 
@@ -282,17 +289,50 @@ def _diff(old: Any, new: Any, path: str = "") -> list[dict]:
     return [] if old == new else [{"field": path, "from": old, "to": new}]
 
 
+def _stale(inspection: Inspection) -> ApiError:
+    current = inspection.revision
+    return ApiError(409, f"该检查记录已被更正为第 {current} 版，您的更正基于旧版本；请刷新后在最新版本上重新更正。",
+                    errors={"base_revision": [f"当前版本为第 {current} 版。"]}, reason="stale_revision",
+                    extra={"current_revision": current})
+
+
+def _check_unit_change(inspection: Inspection, unit: Unit) -> None:
+    """A correction may not carry an inspection (and its order's history) to another unit once
+    the order has a report or a re-inspection: that history belongs to the first unit."""
+    from foodsafety.rectification.services import order_for_inspection
+
+    if unit.id == inspection.unit_id:
+        return
+    order = order_for_inspection(inspection.id)
+    if order is not None and (order.reports or order.rechecks):
+        raise ApiError(409, "该检查的责令改正通知书已有整改报告或复查记录，不能更正到其他单位；"
+                            "如确属录错单位，请删除本记录后为正确的单位重新记录。",
+                       errors={"unit_id": ["已有整改报告或复查记录，不能更换单位。"]},
+                       reason="order_has_history")
+
+
 def correct_inspection(user: User, uuid: str, data: dict) -> tuple[Inspection, list[dict]]:
-    """Record a correction as a new revision; the earlier revisions stay readable."""
+    """Record a correction as a new revision; the earlier revisions stay readable.
+
+    The correction names the revision it was based on: if another correction landed since, it
+    is refused (409 with the current revision) rather than silently undoing that one; a retry of
+    the correction that is already the latest revision is answered with the record.
+    """
     inspection = get_inspection(user, uuid, for_write=True)
     if data["id"] and str(data["id"]) != uuid:
         raise invalid({"id": ["与地址中的检查编号不一致。"]})
+    # Held until commit: concurrent corrections of one inspection are decided one at a time.
+    inspection = lock_row(Inspection, inspection.id)
     doc = canonical(data)
     digest = body_hash(doc)
     latest = inspection.revisions[-1]
-    if digest == latest.body_hash:
+    if digest == latest.body_hash and data["base_revision"] in (latest.revision,
+                                                                latest.revision - 1):
         return inspection, []  # nothing changed: a retried correction
+    if data["base_revision"] != inspection.revision:
+        raise _stale(inspection)
     unit = _writable_unit(user, data["unit_id"])
+    _check_unit_change(inspection, unit)
     definition, answers, inspected_on = _check_document(unit, data)
     warnings = _warnings(data, inspected_on)
     _apply(inspection, unit, definition, data, answers, inspected_on)
@@ -301,13 +341,9 @@ def correct_inspection(user: User, uuid: str, data: dict) -> tuple[Inspection, l
     inspection.revisions.append(InspectionRevision(
         revision=inspection.revision, body=doc, body_hash=digest, created_by_id=user.id,
         reason=data["reason"], changes=_diff(latest.body, doc)))
-    try:
-        db.session.flush()
-        _sync_order(inspection, data)
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise ApiError(409, "数据同时被修改，请重试。", reason="concurrent_write") from None
+    db.session.flush()
+    _sync_order(inspection, data)
+    db.session.flush()
     return inspection, warnings
 
 
@@ -327,9 +363,8 @@ def get_inspection(user: User, uuid: str, *, for_write: bool = False) -> Inspect
         uuid = str(UUID(uuid))
     except ValueError:
         raise not_found() from None
-    clause = (in_subtree(user.jurisdiction_code, Inspection.jurisdiction_code)
-              if for_write else
-              record_read_clause(user, Inspection.jurisdiction_code, Inspection.unit_id))
+    clause = (unit_within(user.jurisdiction_code, Inspection.unit_id) if for_write else
+              record_read_clause(user, Inspection.unit_id))
     inspection = db.session.scalar(
         select(Inspection).where(Inspection.uuid == uuid, Inspection.deleted_at.is_(None), clause)
     )
@@ -345,12 +380,12 @@ def list_inspections(user: User, args: dict) -> Select:
     query = (
         select(Inspection)
         .where(Inspection.deleted_at.is_(None),
-               record_read_clause(user, Inspection.jurisdiction_code, Inspection.unit_id))
+               record_read_clause(user, Inspection.unit_id))
         .options(selectinload(Inspection.unit), selectinload(Inspection.findings))
         .order_by(Inspection.started_at.desc(), Inspection.id.desc())
     )
     if code := args.get("jurisdiction"):
-        query = query.where(in_subtree(code, Inspection.jurisdiction_code))
+        query = query.where(unit_within(code, Inspection.unit_id))
     if unit_id := args.get("unit_id"):
         query = query.where(Inspection.unit_id == unit_id)
     if result := args.get("result"):

@@ -216,7 +216,7 @@ def visible_clause(user: User) -> ColumnElement[bool]:
     arrived = exists().where(Inspection.uuid == Photo.inspection_uuid,
                              Inspection.deleted_at.is_(None))
     early = true() if user.role == Role.INSPECTOR else Photo.created_by_id == user.id
-    return and_(record_read_clause(user, Photo.jurisdiction_code, Photo.unit_id),
+    return and_(record_read_clause(user, Photo.unit_id),
                 or_(arrived, early))
 
 
@@ -269,7 +269,7 @@ def inspection_photos(user: User, uuid: str) -> list[Photo]:
     readable = inspection is not None and db.session.scalar(
         select(Inspection.id).where(
             Inspection.id == inspection.id,
-            record_read_clause(user, Inspection.jurisdiction_code, Inspection.unit_id)))
+            record_read_clause(user, Inspection.unit_id)))
     if inspection is not None:
         query = query.where(Photo.unit_id == inspection.unit_id)
     photos = list(db.session.scalars(query))

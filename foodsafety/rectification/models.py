@@ -50,6 +50,8 @@ class RectificationOrder(db.Model):
         _enum(OrderStatus, "order_status"), default=OrderStatus.OPEN
     )
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # Bumped by every re-inspection and report: a write based on an older version lost a race.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     inspection: Mapped[Inspection] = relationship()
@@ -89,6 +91,7 @@ class RectificationReport(db.Model):
     __tablename__ = "rectification_reports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)  # UUID made by the school's page
     order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list] = mapped_column(JSON, default=list)

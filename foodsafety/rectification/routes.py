@@ -59,8 +59,10 @@ class OrderReports(MethodView):
     @login_required(Role.SCHOOL)
     @blp.arguments(ReportSchema)
     @blp.response(201, OrderOutSchema)
+    @blp.alt_response(200, schema=OrderOutSchema, description="同一报告编号、同一内容的重复提交")
     def post(self, data, order_id):
-        """A school reports how it rectified (text and photos); the inspector sees it at 复查."""
-        report = services.submit_report(current_user(), order_id, data)
+        """A school reports how it rectified (text and photos); the inspector sees it at 复查.
+        A repeat of the same report id and content is answered with the order (200)."""
+        report, created = services.submit_report(current_user(), order_id, data)
         db.session.commit()
-        return services.order_detail(report.order)
+        return services.order_detail(report.order), 201 if created else 200

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Bool, Text
+from foodsafety.fields import Bool, Id, Text
 from foodsafety.inspections.schemas import InspectorSchema
 from foodsafety.pagination import PageArgsSchema, page_schema
 
 
 class OrderQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     status = fields.String(validate=validate.OneOf(("open", "reported", "closed")))
-    unit_id = fields.Integer(validate=validate.Range(min=1))
+    unit_id = Id(strict=False)
     overdue = fields.Boolean()
 
 
 class RecheckResultSchema(Schema):
-    finding_id = fields.Integer(required=True, strict=True)
+    finding_id = Id(required=True)
     rectified = Bool(required=True)
     note = Text(max_length=1000, multiline=True, load_default=None, allow_none=True)
 
@@ -27,11 +27,13 @@ class RecheckSchema(Schema):
     inspectors = fields.List(fields.Nested(InspectorSchema), required=True,
                              validate=validate.Length(min=1, max=10))
     results = fields.List(fields.Nested(RecheckResultSchema), required=True,
-                          validate=validate.Length(min=1, max=200))
+                          validate=validate.Length(max=200))
     note = Text(max_length=2000, multiline=True, load_default=None, allow_none=True)
 
 
 class ReportSchema(Schema):
+    id = fields.UUID(required=True, metadata={
+        "description": "客户端生成的报告编号：重复提交（如连点、重试）只保存一次，并得到同样的答复"})
     text = Text(required=True, max_length=4000, multiline=True)
     photo_ids = fields.List(fields.UUID(), load_default=list,  # uploaded first: POST /photos
                             validate=validate.Length(max=20))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
@@ -17,8 +18,9 @@ from foodsafety.rectification.models import (
     RectificationOrder,
     RectificationReport,
 )
-from foodsafety.scope import in_subtree, record_read_clause
+from foodsafety.scope import record_read_clause, unit_within
 from foodsafety.timeutil import iso_cst, today_cst
+from foodsafety.transactions import savepoint
 
 STATUS_LABELS = {"open": "待整改", "reported": "已报告整改，待复查", "closed": "复查合格，已销号"}
 
@@ -27,7 +29,7 @@ def sync_order_from_inspection(inspection: Inspection, order: dict | None) -> No
     """Create, update or withdraw the order that an inspection (or its correction) states."""
     current = order_for_inspection(inspection.id)
     if order is None:
-        if current is not None and not current.rechecks:
+        if current is not None and not current.rechecks and not current.reports:
             db.session.delete(current)
         return
     clash = db.session.scalar(select(RectificationOrder.id).where(
@@ -40,11 +42,27 @@ def sync_order_from_inspection(inspection: Inspection, order: dict | None) -> No
     if current is None:
         current = RectificationOrder(inspection_id=inspection.id, status=OrderStatus.OPEN)
         db.session.add(current)
+    else:
+        _claim(current)  # a re-inspection based on the order as it was must not land after this
     current.number = order["number"]
     current.deadline = order["deadline"]
     current.unit_id = inspection.unit_id
     current.jurisdiction_code = inspection.jurisdiction_code
     current.issued_on = inspection.inspected_on
+
+
+def _claim(order: RectificationOrder, **values) -> None:
+    """Compare-and-set the order's version (and set `values`): the write of whoever read it
+    first lands, a concurrent one based on the same version gets 409 (both databases: the second
+    UPDATE waits for the first to commit, then matches no row)."""
+    changed = db.session.execute(
+        update(RectificationOrder)
+        .where(RectificationOrder.id == order.id, RectificationOrder.version == order.version)
+        .values(version=RectificationOrder.version + 1, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(order, ["version", *values])
+    if changed != 1:
+        raise ApiError(409, "该整改通知刚被他人复查或更新，请刷新后再试。", reason="order_changed")
 
 
 def order_for_inspection(inspection_id: int) -> RectificationOrder | None:
@@ -79,7 +97,7 @@ def order_detail(order: RectificationOrder) -> dict:
         "findings": [{"id": f.id, "item": f.item_code, "category": f.category.value,
                       "description": f.description, "rectified": f.rectified}
                      for f in inspection.findings],
-        "reports": [{"id": r.id, "text": r.text, "photo_ids": r.photo_ids,
+        "reports": [{"id": r.client_id, "text": r.text, "photo_ids": r.photo_ids,
                      "submitted_at": iso_cst(r.submitted_at)} for r in order.reports],
         "rechecks": [{"id": c.id, "checked_on": c.checked_on.isoformat(),
                       "all_rectified": c.all_rectified, "results": c.results, "note": c.note}
@@ -93,8 +111,7 @@ def _live_orders(user: User) -> Select:
         select(RectificationOrder)
         .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
         .where(Inspection.deleted_at.is_(None),
-               record_read_clause(user, RectificationOrder.jurisdiction_code,
-                                  RectificationOrder.unit_id))
+               record_read_clause(user, RectificationOrder.unit_id))
     )
 
 
@@ -102,7 +119,7 @@ def list_orders(user: User, args: dict) -> Select:
     """Orders in the user's scope, filtered by jurisdiction, status, unit or overdue."""
     query = _live_orders(user).order_by(RectificationOrder.deadline, RectificationOrder.id)
     if code := args.get("jurisdiction"):
-        query = query.where(in_subtree(code, RectificationOrder.jurisdiction_code))
+        query = query.where(unit_within(code, RectificationOrder.unit_id))
     if status := args.get("status"):
         query = query.where(RectificationOrder.status == OrderStatus(status))
     if unit_id := args.get("unit_id"):
@@ -121,7 +138,12 @@ def get_order(user: User, order_id: int) -> RectificationOrder:
 
 
 def record_recheck(user: User, order_id: int, data: dict) -> Recheck:
-    """A re-inspection: every finding of the order marked rectified or not; all → order closed."""
+    """A re-inspection: every open finding marked rectified or not; all rectified → closed.
+
+    An order with no open findings (none at all, or all rectified already) is closed by a
+    re-inspection with no results. Of concurrent re-inspections of one order only the first
+    counts; the others get 409 and see its outcome when they reload.
+    """
     order = get_order(user, order_id)
     if user.role != Role.INSPECTOR:
         raise ApiError(403)
@@ -140,41 +162,73 @@ def record_recheck(user: User, order_id: int, data: dict) -> Recheck:
         elif result["finding_id"] in seen:
             errors.setdefault("results", {})[index] = {"finding_id": ["重复。"]}
         seen.add(result["finding_id"])
-    missing = set(findings) - seen
+    missing = {fid for fid, f in findings.items() if f.rectified is not True} - seen
     if missing and "results" not in errors:
         errors["results"] = [f"以下问题未给出复查结论：{', '.join(map(str, sorted(missing)))}。"]
     if errors:
         raise invalid(errors)
+    outcome = {fid: f.rectified is True for fid, f in findings.items()}
+    outcome.update({r["finding_id"]: r["rectified"] for r in data["results"]})
+    all_done = all(outcome.values())
+    _claim(order, status=OrderStatus.CLOSED if all_done else OrderStatus.OPEN,
+           closed_on=data["checked_on"] if all_done else None)
     for result in data["results"]:
         finding: Finding = findings[result["finding_id"]]
         finding.rectified = result["rectified"]
         finding.rectified_checked_on = data["checked_on"]
-    all_done = all(r["rectified"] for r in data["results"])
     recheck = Recheck(order_id=order.id, checked_on=data["checked_on"],
                       inspectors=[dict(i) for i in data["inspectors"]],
                       results=[dict(r) for r in data["results"]], all_rectified=all_done,
                       note=data.get("note"), created_by_id=user.id)
     db.session.add(recheck)
-    if all_done:
-        order.status = OrderStatus.CLOSED
-        order.closed_on = data["checked_on"]
-    else:
-        order.status = OrderStatus.OPEN
     db.session.flush()
     return recheck
 
 
-def submit_report(user: User, order_id: int, data: dict) -> RectificationReport:
-    """A school reports its rectification; the order then waits for the re-inspection."""
+def _find_report(client_id: str) -> RectificationReport | None:
+    return db.session.scalar(
+        select(RectificationReport).where(RectificationReport.client_id == client_id))
+
+
+def _replay_report(user: User, report: RectificationReport, order_id: int, text: str,
+                   photo_ids: list[str]) -> RectificationReport:
+    """A report id sent again: the same report (a double tap, a retry) → the stored one."""
+    if report.order_id != order_id or report.submitted_by_id != user.id:
+        raise ApiError(409, "该整改报告编号（id）已被使用，请重新生成。", reason="report_id_conflict")
+    if report.text != text or list(report.photo_ids or []) != photo_ids:
+        raise ApiError(409, "该整改报告编号（id）已提交过不同的内容。", reason="report_id_conflict")
+    return report
+
+
+def submit_report(user: User, order_id: int, data: dict) -> tuple[RectificationReport, bool]:
+    """A school reports its rectification; the order then waits for the re-inspection.
+
+    Idempotent by the report's client-generated id: a repeat (double tap, retry, even a
+    concurrent one) stores nothing more and is answered with the stored report.
+    Returns (report, created).
+    """
+    client_id = str(data["id"])
+    existing = _find_report(client_id)
+    if existing is not None:
+        ids = [str(i) for i in data.get("photo_ids") or []]
+        return _replay_report(user, existing, order_id, data["text"], ids), False
     order = get_order(user, order_id)
     if user.role != Role.SCHOOL:
         raise ApiError(403)
     if order.status == OrderStatus.CLOSED:
         raise ApiError(409, "该整改通知已复查合格并销号。", reason="order_closed")
     photo_ids = check_report_photos(user, order, data.get("photo_ids") or [])
-    report = RectificationReport(order_id=order.id, text=data["text"], photo_ids=photo_ids,
-                                 submitted_by_id=user.id)
-    db.session.add(report)
-    order.status = OrderStatus.REPORTED
+    try:
+        with savepoint():  # a concurrent twin undoes this insert only
+            report = RectificationReport(client_id=client_id, order_id=order.id, text=data["text"],
+                                         photo_ids=photo_ids, submitted_by_id=user.id)
+            db.session.add(report)
+            db.session.flush()
+    except IntegrityError:
+        existing = _find_report(client_id)
+        if existing is None:
+            raise
+        return _replay_report(user, existing, order_id, data["text"], photo_ids), False
+    _claim(order, status=OrderStatus.REPORTED)
     db.session.flush()
-    return report
+    return report, True

@@ -13,7 +13,7 @@ PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
-LICENCE_RE = re.compile(r"JY(\d{14})")
+LICENCE_RE = re.compile(r"JY([0-9]{14})")
 BUSINESS_TYPES = {"1": "食品销售", "2": "餐饮服务", "3": "单位食堂"}
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from foodsafety.fields import Bool, Text
+from foodsafety.fields import Bool, Id, Name, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
 
 STAGES = ("kindergarten", "primary", "secondary", "vocational", "other")
 KINDS = ("canteen", "supplier", "periphery", "unlicensed")
-CODE = validate.Regexp(r"^\d{6}$", error="行政区划代码应为 6 位数字。")
+CODE = validate.Regexp(r"^[0-9]{6}$", error="行政区划代码应为 6 位数字。")
 
 
 class SchoolInSchema(Schema):
-    name = Text(required=True, max_length=128)
+    name = Name(required=True, max_length=128)
     stage = fields.String(required=True, validate=validate.OneOf(STAGES))
     jurisdiction_code = fields.String(required=True, validate=CODE)
     uscc = Text(max_length=18, load_default=None, allow_none=True)
@@ -21,7 +21,7 @@ class SchoolInSchema(Schema):
 
 
 class SchoolPatchSchema(Schema):
-    name = Text(max_length=128)
+    name = Name(max_length=128)
     stage = fields.String(validate=validate.OneOf(STAGES))
     uscc = Text(max_length=18, allow_none=True)
     address = Text(max_length=256, allow_none=True)
@@ -29,9 +29,9 @@ class SchoolPatchSchema(Schema):
 
 class UnitInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    name = Text(required=True, max_length=128)
+    name = Name(required=True, max_length=128)
     jurisdiction_code = fields.String(required=True, validate=CODE)
-    school_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    school_id = Id(load_default=None, allow_none=True)
     operation_mode = fields.String(validate=validate.OneOf(("self_run", "contracted")),
                                    load_default=None, allow_none=True)
     address = Text(max_length=256, load_default=None, allow_none=True)
@@ -62,8 +62,8 @@ class UnitPatchSchema(UnitInSchema):
 
 
 class SupplyLinkInSchema(Schema):
-    supplier_id = fields.Integer(required=True, strict=True)
-    school_id = fields.Integer(required=True, strict=True)
+    supplier_id = Id(required=True)
+    school_id = Id(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
 
@@ -81,7 +81,7 @@ class RegistryQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=CODE)
     q = Text(max_length=64)
     kind = fields.String(validate=validate.OneOf(KINDS))
-    school_id = fields.Integer()
+    school_id = Id(strict=False)
 
 
 class WarningOutSchema(Schema):

@@ -28,6 +28,7 @@ from foodsafety.registry.models import (
 )
 from foodsafety.scope import code_within, in_subtree, unit_read_clause
 from foodsafety.timeutil import today_cst
+from foodsafety.transactions import lock_row
 from forms import forms
 
 STAGE_LABELS = {"kindergarten": "幼儿园", "primary": "小学", "secondary": "中学",
@@ -393,25 +394,40 @@ def list_links(user: User, args: dict) -> Select:
     return query
 
 
+def _school_in_scope(user: User, school_id: int) -> School | None:
+    return db.session.scalar(select(School).where(
+        School.id == school_id, in_subtree(user.jurisdiction_code, School.jurisdiction_code)))
+
+
+def _overlapping_link(supplier_id: int, school_id: int, starts_on: date, ends_on: date | None,
+                      other_than: int | None = None) -> int | None:
+    query = select(SupplyLink.id).where(
+        SupplyLink.supplier_id == supplier_id, SupplyLink.school_id == school_id,
+        or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= starts_on),
+        *([SupplyLink.starts_on <= ends_on] if ends_on else []))
+    if other_than:
+        query = query.where(SupplyLink.id != other_than)
+    return db.session.scalar(query.limit(1))
+
+
 def create_link(user: User, data: dict) -> SupplyLink:
-    """Link a supplier to a school it supplies; either may lie in the admin's subtree."""
+    """Link a supplier to a school it supplies: both must lie in the admin's subtree (a school
+    outside it is answered exactly like a missing one). Periods of one pair never overlap."""
     if user.role != Role.ADMIN:
         raise ApiError(403)
-    supplier = db.session.get(Unit, data["supplier_id"])
-    school = db.session.get(School, data["school_id"])
+    # Hold the supplier row until commit: two admins linking it at once cannot both pass the
+    # overlap check (PostgreSQL: row lock; SQLite: the write lock).
+    supplier = lock_row(Unit, data["supplier_id"])
+    school = _school_in_scope(user, data["school_id"])
     errors = {}
     if supplier is None or supplier.kind != UnitKind.SUPPLIER or not code_within(
             user.jurisdiction_code, supplier.jurisdiction_code):
         errors["supplier_id"] = ["供餐单位不存在或不在您的管辖范围内。"]
     if school is None:
-        errors["school_id"] = ["学校不存在。"]
+        errors["school_id"] = ["学校不存在或不在您的管辖范围内。"]
     if errors:
         raise invalid(errors)
-    overlap = db.session.scalar(select(SupplyLink.id).where(
-        SupplyLink.supplier_id == supplier.id, SupplyLink.school_id == school.id,
-        or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= data["starts_on"]),
-        *([SupplyLink.starts_on <= data["ends_on"]] if data.get("ends_on") else [])))
-    if overlap:
+    if _overlapping_link(supplier.id, school.id, data["starts_on"], data.get("ends_on")):
         raise invalid({"starts_on": ["该供餐关系与已有记录的期间重叠。"]})
     link = SupplyLink(supplier_id=supplier.id, school_id=school.id, starts_on=data["starts_on"],
                       ends_on=data.get("ends_on"))
@@ -421,6 +437,7 @@ def create_link(user: User, data: dict) -> SupplyLink:
 
 
 def end_link(user: User, link_id: int, ends_on) -> SupplyLink:
+    """End a link, or reopen it (later end or none) as long as it overlaps no other period."""
     if user.role != Role.ADMIN:
         raise ApiError(403)
     link = db.session.scalar(select(SupplyLink).where(SupplyLink.id == link_id,
@@ -429,6 +446,10 @@ def end_link(user: User, link_id: int, ends_on) -> SupplyLink:
         raise not_found()
     if ends_on and ends_on < link.starts_on:
         raise invalid({"ends_on": ["结束日期不能早于开始日期。"]})
+    lock_row(Unit, link.supplier_id)
+    if _overlapping_link(link.supplier_id, link.school_id, link.starts_on, ends_on,
+                         other_than=link.id):
+        raise invalid({"ends_on": ["该供餐关系与已有记录的期间重叠。"]})
     link.ends_on = ends_on
     db.session.flush()
     return link

@@ -80,6 +80,10 @@ function orderCard(order) {
   });
   const problems = h('div', {role: 'alert'});
   const button = h('button', {class: 'btn block', type: 'submit'}, '提交整改报告');
+  // One id per report, made once: a double tap or a retry after a lost answer sends the same
+  // id, and the server stores the report once and answers it again.
+  const reportId = uuid4();
+  const photoIds = new Map();  // file → its id, kept across retries like the report's
   const form = h('form', {class: 'report-form', novalidate: true},
     h('label', {for: `report-${order.id}`}, '整改情况'), text,
     h('label', {class: 'btn secondary file-btn'}, '＋ 添加整改照片', files), chosen,
@@ -89,7 +93,7 @@ function orderCard(order) {
     button.disabled = true;
     problems.replaceChildren();
     try {
-      const outcome = await sendReport(order, text.value, [...files.files]);
+      const outcome = await sendReport(order, {reportId, photoIds}, text.value, [...files.files]);
       if (outcome.ok) return route();
       problems.append(...errorList(outcome.messages));
     } catch (error) {
@@ -115,11 +119,12 @@ function orderCard(order) {
 }
 
 // Photos first (each with its own id, so a retry stores nothing twice), then the report itself.
-async function sendReport(order, text, files) {
+async function sendReport(order, {reportId, photoIds}, text, files) {
   if (!text.trim()) return {ok: false, messages: ['请填写整改情况。']};
   const ids = [];
   for (const file of files) {
-    const id = uuid4();
+    if (!photoIds.has(file)) photoIds.set(file, uuid4());
+    const id = photoIds.get(file);
     const form = new FormData();
     form.append('file', file, file.name || `${id}.jpg`);
     form.append('id', id);
@@ -131,7 +136,7 @@ async function sendReport(order, text, files) {
     ids.push(id);
   }
   const answer = await request(`/api/v1/rectification-orders/${order.id}/reports`, {
-    method: 'POST', json: {text: text.trim(), photo_ids: ids},
+    method: 'POST', json: {id: reportId, text: text.trim(), photo_ids: ids},
   });
   if (answer.ok) return {ok: true};
   const fields = Object.values(answer.data?.errors || {}).flatMap((v) => (Array.isArray(v) ? v : Object.values(v).flat()));
