@@ -87,6 +87,8 @@ def _post_huge_ids(admin, inspector, world, new_inspection, value) -> None:
          ("unit_id",)),
         (inspector, "/api/v1/cases", {"case_no": "X-1", "unit_id": value,
                                       "filed_on": "2026-03-01"}, ("unit_id",)),
+        (admin, "/api/v1/users", {"username": "school.huge", "display_name": "学校", "role": "school",
+                                  "password": "Strong#Pass2026", "school_id": value}, ("school_id",)),
     ]
     for client, url, body, fields in calls:
         r = client.post(url, json=body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Bool, Text
+from foodsafety.fields import Bool, Id, Name, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
 
 ROLES = ("inspector", "bureau", "school", "admin", "auditor")
@@ -76,17 +76,17 @@ class UserCreateSchema(Schema):
     username = Text(required=True, max_length=64,
                     validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$",
                                              error="用户名只能包含字母、数字、下划线、点和连字符（3–64 位）。"))
-    display_name = Text(required=True, max_length=64)
+    display_name = Name(required=True, max_length=64)
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     jurisdiction_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    school_id = fields.Integer(strict=True, allow_none=True)
+    school_id = Id(allow_none=True)
     phone = Text(max_length=20, allow_none=True,
                  validate=validate.Regexp(r"^[0-9+\-]{5,20}$", error="电话号码格式不正确。"))
 
 
 class UserUpdateSchema(Schema):
-    display_name = Text(max_length=64)
+    display_name = Name(max_length=64)
     active = Bool()
     phone = Text(max_length=20, allow_none=True,
                  validate=validate.Regexp(r"^[0-9+\-]{5,20}$", error="电话号码格式不正确。"))
