@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodsafety.extensions import db
@@ -22,6 +32,7 @@ class EnforcementCase(db.Model):
     __tablename__ = "enforcement_cases"
     __table_args__ = (
         CheckConstraint("fine_yuan >= 0 AND confiscated_yuan >= 0", name="money_not_negative"),
+        Index("ix_enforcement_cases_filed_id", "filed_on", "id"),  # the list's order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
