@@ -13,6 +13,7 @@ from config import BASE_DIR, Config, DevelopmentConfig, TestConfig
 from foodsafety import i18n  # noqa: F401  (installs the Chinese validation messages)
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
+from foodsafety.limits import leases as limits
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -40,6 +41,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     register_error_handlers(app)
     _register_request_hooks(app)
+    limits.init_app(app)
     from foodsafety.audit.hooks import register as register_audit
 
     register_audit(app)
