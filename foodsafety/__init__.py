@@ -14,6 +14,7 @@ from foodsafety import i18n  # noqa: F401  (installs the Chinese validation mess
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
 from foodsafety.limits import leases as limits
+from foodsafety.statistics import versions
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "test": TestConfig}
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -42,6 +43,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     _register_request_hooks(app)
     limits.init_app(app)
+    versions.init_app(app)
     from foodsafety.audit.hooks import register as register_audit
 
     register_audit(app)

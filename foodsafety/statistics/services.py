@@ -133,7 +133,8 @@ def _cached(what: str, code: str, period: Period, cutoff: date, compute: Callabl
 
     Not cached inside a transaction that has itself changed tracked data: its own uncommitted
     writes are not in the stamp yet."""
-    if not current_app.config["STATS_CACHE_ENTRIES"] or versions.has_pending_writes(db.session):
+    if (not current_app.config["STATS_CACHE_ENTRIES"] or not versions.enabled()
+            or versions.has_pending_writes(db.session)):
         return compute()
     key = (what, code, period.key, cutoff, versions.stamp(db.session, cutoff))
     return table_cache().get_or_compute(key, compute)

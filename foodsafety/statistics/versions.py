@@ -23,6 +23,7 @@ import itertools
 import random
 from datetime import date
 
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, func, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
@@ -99,6 +100,17 @@ RULES = {Inspection: _inspection, Finding: _finding, RectificationOrder: _order,
 TRACKED_TABLES = {model.__tablename__ for model in RULES}
 
 
+def init_app(app: Flask) -> None:
+    """Count writes in this application's sessions (its schema has `stats_data_versions`)."""
+    app.extensions["stats_data_versions"] = True
+
+
+def enabled() -> bool:
+    """Whether this session belongs to an application that counts writes (a bare app, a script
+    or a database without the table does not, and then nothing is cached either)."""
+    return has_app_context() and current_app.extensions.get("stats_data_versions", False)
+
+
 def _pending(session: Session) -> set[str]:
     return session.info.setdefault(PENDING, set())
 
@@ -106,6 +118,8 @@ def _pending(session: Session) -> set[str]:
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context) -> None:
     """Note the buckets of what this flush wrote (`new`/`dirty`/`deleted` still show it here)."""
+    if not enabled():
+        return
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         rule = RULES.get(type(obj))
         if rule is None or (obj in session.dirty and not session.is_modified(obj)):
@@ -116,7 +130,7 @@ def _collect(session: Session, _context) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _collect_bulk(state) -> None:
     """A bulk INSERT/UPDATE/DELETE statement on a tracked table: count it as a registry change."""
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and enabled():
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in TRACKED_TABLES:
             _pending(state.session).add(REGISTRY)
@@ -125,6 +139,8 @@ def _collect_bulk(state) -> None:
 @event.listens_for(Session, "before_commit")
 def _bump_on_commit(session: Session) -> None:
     """Count this transaction's writes in the same transaction, right before it commits."""
+    if not enabled():
+        return
     if session.new or session.dirty or session.deleted:
         session.flush()
     buckets = session.info.pop(PENDING, None)
