@@ -135,7 +135,7 @@ def _read_cursor(token: str, key: list[tuple[ColumnElement, bool]], signature: s
         values = [_decode_value(column, value) for (column, _), value in zip(key, data["v"],
                                                                              strict=True)]
         forward, page = bool(data["f"]), int(data["p"])
-    except (BadData, KeyError, TypeError, ValueError):
+    except (BadData, KeyError, TypeError, ValueError, NotImplementedError):
         raise invalid({"cursor": [BAD_CURSOR]}) from None
     return values, forward, max(page, 1)
 
