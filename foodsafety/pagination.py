@@ -21,7 +21,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from marshmallow import Schema, fields, validate
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -54,8 +54,9 @@ def _sort_key(query: Select) -> list[tuple[ColumnElement, bool]]:
 
 
 def _keyset_capable(key: list[tuple[ColumnElement, bool]]) -> bool:
-    """Cursors need a sort key ending with a primary key and no nullable column in it."""
-    if not key:
+    """Cursors need a sort key of plain non-null columns, all one direction (one row-value
+    comparison, one index range), ending with a primary key."""
+    if not key or len({descending for _, descending in key}) != 1:
         return False
     columns = [column for column, _ in key]
     if not all(hasattr(c, "nullable") and hasattr(c, "primary_key") for c in columns):
@@ -70,20 +71,13 @@ def _signature(key: list[tuple[ColumnElement, bool]]) -> str:
 
 
 def _after(key: list[tuple[ColumnElement, bool]], values: list, forward: bool) -> ColumnElement:
-    """Rows strictly after `values` in the key's order (or strictly before, `forward=False`)."""
-    def beyond(column, descending, value):
-        return column < value if descending == forward else column > value
-
-    directions = {descending for _, descending in key}
-    if len(directions) == 1:  # a row-value comparison: one index range on both databases
-        columns = tuple_(*(column for column, _ in key))
-        return beyond(columns, directions.pop(), tuple_(*(literal(v, c.type) for (c, _), v
-                                                            in zip(key, values, strict=True))))
-    terms = []
-    for i, (column, descending) in enumerate(key):
-        equal = [c == v for (c, _), v in zip(key[:i], values[:i], strict=True)]
-        terms.append(and_(*equal, beyond(column, descending, values[i])))
-    return or_(*terms)
+    """Rows strictly after `values` in the key's order (strictly before with `forward=False`):
+    `(started_at, id) < (:a, :b)`, a row-value comparison both databases answer from the index."""
+    columns = tuple_(*(column for column, _ in key))
+    bound = tuple_(*(literal(value, column.type) for (column, _), value in zip(key, values,
+                                                                               strict=True)))
+    descending = key[0][1]
+    return columns < bound if descending == forward else columns > bound
 
 
 # --- cursors --------------------------------------------------------------------------------
@@ -135,7 +129,7 @@ def _read_cursor(token: str, key: list[tuple[ColumnElement, bool]], signature: s
         values = [_decode_value(column, value) for (column, _), value in zip(key, data["v"],
                                                                              strict=True)]
         forward, page = bool(data["f"]), int(data["p"])
-    except (BadData, KeyError, TypeError, ValueError, NotImplementedError):
+    except (BadData, KeyError, TypeError, ValueError, ArithmeticError, NotImplementedError):
         raise invalid({"cursor": [BAD_CURSOR]}) from None
     return values, forward, max(page, 1)
 
