@@ -63,6 +63,21 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     PAGE_SIZE_MAX = 200
+    # Lists: page numbers reach this many rows deep (then the cursor goes on); counts stop here.
+    LIST_MAX_OFFSET = _env_int("LIST_MAX_OFFSET", 10_000)
+    LIST_COUNT_CAP = _env_int("LIST_COUNT_CAP", 10_000)
+    # Expensive requests (statistics, snapshot builds, workbook downloads) one account may have
+    # running at once across all workers; more are answered 429. A slot a killed worker never
+    # gave back frees itself after REQUEST_LEASE_SECONDS.
+    EXPENSIVE_REQUESTS_PER_ACCOUNT = _env_int("EXPENSIVE_REQUESTS_PER_ACCOUNT", 2)
+    REQUEST_LEASE_SECONDS = _env_int("REQUEST_LEASE_SECONDS", 120)
+    REQUEST_LEASE_RETRY_AFTER = _env_int("REQUEST_LEASE_RETRY_AFTER", 5)
+    # Statistics: computed tables kept per web worker (0 = no cache), keyed by data version.
+    STATS_CACHE_ENTRIES = _env_int("STATS_CACHE_ENTRIES", 256)
+    # Statistics snapshots users may build per jurisdiction, period and China day (each is a
+    # full, immutable copy kept for ever; scheduled builds are not counted).
+    SNAPSHOT_DRAFTS_PER_DAY = _env_int("SNAPSHOT_DRAFTS_PER_DAY", 10)
+    SNAPSHOT_FINALS_PER_DAY = _env_int("SNAPSHOT_FINALS_PER_DAY", 3)
     SCHEDULER_TIMEZONE = "Asia/Shanghai"
     # Scheduled jobs (`flask scheduler run`, see foodsafety/scheduler/jobs.py): due dates as MM-DD.
     SCHEDULE_H1_DRAFT = os.environ.get("SCHEDULE_H1_DRAFT", "07-01")  # half-year draft

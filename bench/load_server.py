@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = REPO / ".venv" / "bin"
+# The project's virtualenv, or (a git worktree has none of its own) the running interpreter's.
+VENV_BIN = REPO / ".venv" / "bin" if (REPO / ".venv").exists() else Path(sys.executable).parent
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 COUNTY = "510104"
 DIVISIONS = [("510000", "四川省"), ("510100", "成都市"), ("510104", "锦江区")]

@@ -16,6 +16,8 @@ from foodsafety import i18n  # noqa: F401  (installs the Chinese validation mess
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
 from foodsafety.fields import ID_MAX
+from foodsafety.limits import leases as limits
+from foodsafety.statistics import versions
 
 
 class IdConverter(IntegerConverter):
@@ -57,6 +59,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     register_error_handlers(app)
     _register_request_hooks(app)
+    limits.init_app(app)
+    versions.init_app(app)
     from foodsafety.audit.hooks import register as register_audit
 
     register_audit(app)

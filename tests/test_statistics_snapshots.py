@@ -163,3 +163,26 @@ def test_a_scheduled_final_run_refuses_the_nodes_that_break_an_error_rule(county
     stored, refused = services.build_snapshots("510100", "2026-H1", kind="final")
     assert stored == [] and set(refused) == {"510100", "510104", "510105"}
     assert any("A2" in message for message in refused["510104"])
+
+
+def test_builds_on_request_are_bounded_per_jurisdiction_period_and_day(county, app, login_as,
+                                                                       monkeypatch):
+    _, inspector = county
+    monkeypatch.setitem(app.config, "SNAPSHOT_DRAFTS_PER_DAY", 2)
+    monkeypatch.setitem(app.config, "SNAPSHOT_FINALS_PER_DAY", 1)
+    url = "/api/v1/statistics/510104/2026-H1/snapshots"
+    assert [inspector.post(url, json={}).status_code for _ in range(2)] == [201, 201]
+    for who in (inspector, login_as("inspector", "510104")):  # the bound is the node's, not a user's
+        r = who.post(url, json={})
+        assert r.status_code == 429
+        body = r.get_json()
+        assert body["reason"] == "snapshot_quota" and "已达每日上限（2 份）" in body["message"]
+        assert 0 < int(r.headers["Retry-After"]) <= 24 * 3600
+    assert [inspector.post(url, json={"kind": "final"}).status_code for _ in range(2)] == [201, 429]
+    assert inspector.post("/api/v1/statistics/510104/2026/snapshots", json={}).status_code == 201
+    city = login_as("inspector", "510100")
+    assert city.post("/api/v1/statistics/510100/2026-H1/snapshots", json={}).status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(StatsSnapshot).where(
+        StatsSnapshot.jurisdiction_code == "510104", StatsSnapshot.period_key == "2026-H1")) == 3
+    scheduled = services.build_snapshot("510104", "2026-H1")  # scheduled runs are not bounded
+    assert scheduled.version == 4

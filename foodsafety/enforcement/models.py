@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -34,6 +35,7 @@ class EnforcementCase(db.Model):
         CheckConstraint("fine_yuan >= 0 AND confiscated_yuan >= 0", name="money_not_negative"),
         # Each issuing jurisdiction numbers its own cases (like rectification orders).
         UniqueConstraint("jurisdiction_code", "case_no"),
+        Index("ix_enforcement_cases_filed_id", "filed_on", "id"),  # the list's order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,9 @@ class Inspection(db.Model):
     __table_args__ = (
         Index("ix_inspections_unit_date", "unit_id", "inspected_on"),
         Index("ix_inspections_jurisdiction_date", "jurisdiction_code", "inspected_on"),
+        # The list's order (newest first): pages and cursors are index ranges.
+        Index("ix_inspections_live_started", "started_at", "id",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -37,6 +37,7 @@ class RectificationOrder(db.Model):
     __table_args__ = (
         UniqueConstraint("jurisdiction_code", "number"),
         Index("ix_orders_jurisdiction_status_deadline", "jurisdiction_code", "status", "deadline"),
+        Index("ix_orders_deadline_id", "deadline", "id"),  # the list's order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

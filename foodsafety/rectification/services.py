@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
@@ -117,7 +118,11 @@ def _live_orders(user: User) -> Select:
 
 def list_orders(user: User, args: dict) -> Select:
     """Orders in the user's scope, filtered by jurisdiction, status, unit or overdue."""
-    query = _live_orders(user).order_by(RectificationOrder.deadline, RectificationOrder.id)
+    query = (_live_orders(user)
+             .options(selectinload(RectificationOrder.inspection).selectinload(Inspection.findings),
+                      selectinload(RectificationOrder.unit), selectinload(RectificationOrder.reports),
+                      selectinload(RectificationOrder.rechecks))  # a page in 5 queries, not 5 per order
+             .order_by(RectificationOrder.deadline, RectificationOrder.id))
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, RectificationOrder.unit_id))
     if status := args.get("status"):

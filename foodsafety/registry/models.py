@@ -125,6 +125,7 @@ class Unit(db.Model):
             "(kind = 'canteen') = (school_id IS NOT NULL)", name="canteen_has_school"
         ),
         Index("ix_units_kind_jurisdiction", "kind", "jurisdiction_code"),
+        Index("ix_units_jurisdiction_name_id", "jurisdiction_code", "name", "id"),  # the list's order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,11 +7,13 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     event,
@@ -61,6 +63,26 @@ class StatsSnapshot(db.Model):
 
     def __repr__(self) -> str:
         return f"<StatsSnapshot {self.jurisdiction_code} {self.period_key} v{self.version}>"
+
+
+class StatsDataVersion(db.Model):
+    """Committed writes to what the tables read, counted per bucket and shard (see `versions`).
+
+    A bucket is the half-year of a record's date (`2026-H1`) or `registry` for undated inputs;
+    the shard, one of a few rows per bucket picked at random, keeps concurrent writers apart.
+    Ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL): a table emptied
+    and filled again never shows a stamp it showed before."""
+
+    __tablename__ = "stats_data_versions"
+    __table_args__ = (UniqueConstraint("bucket", "shard"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(8))
+    shard: Mapped[int] = mapped_column(SmallInteger)
+    changes: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<StatsDataVersion {self.bucket}#{self.shard} {self.changes}>"
 
 
 @event.listens_for(StatsSnapshot, "before_update")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
+from foodsafety.limits.leases import expensive
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.statistics import services
@@ -88,6 +89,7 @@ def _selection(user) -> tuple[Jurisdiction, Period, date]:
 
 
 @bp.get("/stats/")
+@expensive
 def page():
     """The statistics page of the logged-in bureau, inspector or administrator."""
     user = _user()
@@ -121,6 +123,7 @@ def trend_halves(period: Period, today: date) -> list[Period]:
 
 
 @bp.get("/stats/chart.svg")
+@expensive
 def chart():
     """The trend of the three sections over the last half-years, as an SVG image."""
     user = _user()

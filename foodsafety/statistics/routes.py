@@ -12,6 +12,7 @@ from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
+from foodsafety.limits.leases import expensive
 from foodsafety.pagination import paginate
 from foodsafety.statistics import services
 from foodsafety.statistics.schemas import (
@@ -54,6 +55,7 @@ class SnapshotById(MethodView):
 @blp.route("/snapshots/<int:snapshot_id>/workbook.xlsx")
 class SnapshotWorkbook(MethodView):
     @login_required()
+    @expensive
     @blp.doc(responses={"200": {"description": "Excel 工作簿",
                                 "content": {XLSX: {"schema": {"type": "string",
                                                               "format": "binary"}}}}})
@@ -70,6 +72,7 @@ class SnapshotWorkbook(MethodView):
 @blp.route("/<string:code>/<string:period>")
 class LiveTable(MethodView):
     @login_required()
+    @expensive
     @blp.arguments(CutoffArgsSchema, location="query")
     @blp.response(200, TableOutSchema)
     def get(self, args, code, period):
@@ -84,6 +87,7 @@ class LiveTable(MethodView):
 @blp.route("/<string:code>/<string:period>/breakdown")
 class Breakdown(MethodView):
     @login_required()
+    @expensive
     @blp.arguments(CutoffArgsSchema, location="query")
     @blp.response(200, BreakdownOutSchema)
     def get(self, args, code, period):
@@ -97,6 +101,7 @@ class Breakdown(MethodView):
 @blp.route("/<string:code>/<string:period>/coverage")
 class Coverage(MethodView):
     @login_required()
+    @expensive
     @blp.arguments(CoverageArgsSchema, location="query")
     @blp.response(200, CoveragePageSchema)
     def get(self, args, code, period):
@@ -113,6 +118,7 @@ class Coverage(MethodView):
 @blp.route("/<string:code>/<string:period>/snapshots")
 class BuildSnapshot(MethodView):
     @login_required()
+    @expensive
     @blp.arguments(SnapshotCreateSchema)
     @blp.response(201, SnapshotOutSchema)
     def post(self, data, code, period):
@@ -122,6 +128,7 @@ class BuildSnapshot(MethodView):
         services.readable_jurisdiction(user, code)
         if user.role not in (Role.INSPECTOR, Role.ADMIN):
             raise ApiError(403, "只有市场监管执法人员或管理员可以生成统计快照。")
+        services.check_build_quota(code, period, data["kind"])
         snapshot = services.build_snapshot(code, period, data["cutoff"], kind=data["kind"],
                                            built_by=user)
         result = services.snapshot_dict(snapshot)

@@ -10,11 +10,13 @@ Public interface (also used by the scheduler and the Excel export):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -25,7 +27,8 @@ from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.scope import code_within, in_subtree
-from foodsafety.statistics import queries
+from foodsafety.statistics import queries, versions
+from foodsafety.statistics.cache import table_cache
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
 from foodsafety.statistics.models import SnapshotKind, StatsSnapshot
 from foodsafety.statistics.results import (
@@ -35,9 +38,10 @@ from foodsafety.statistics.results import (
     exact_from_json,
     rows_json,
 )
-from foodsafety.timeutil import iso_cst, today_cst, utcnow
+from foodsafety.timeutil import CST, iso_cst, today_cst, utcnow
 
 Column = tuple[str, str, TableResult]
+T = TypeVar("T")
 KIND_LABELS = {"draft": "草稿", "final": "定稿"}
 CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
 UNINSPECTED_LIMIT = 10_000
@@ -124,10 +128,23 @@ def _children(code: str) -> list[Jurisdiction]:
         select(Jurisdiction).where(Jurisdiction.parent_code == code).order_by(Jurisdiction.code)))
 
 
+def _cached(what: str, code: str, period: Period, cutoff: date, compute: Callable[[], T]) -> T:
+    """`compute()`, or its result from the cache while no write has touched what it reads.
+
+    Not cached inside a transaction that has itself changed tracked data: its own uncommitted
+    writes are not in the stamp yet."""
+    if (not current_app.config["STATS_CACHE_ENTRIES"] or not versions.enabled()
+            or versions.has_pending_writes(db.session)):
+        return compute()
+    key = (what, code, period.key, cutoff, versions.stamp(db.session, cutoff))
+    return table_cache().get_or_compute(key, compute)
+
+
 def compute_table(jurisdiction_code: str, period: Period, cutoff: date) -> TableResult:
     """The table of one jurisdiction (its whole subtree) for `period` as of `cutoff`."""
     scope = queries.Scope(jurisdiction_code, lambda ancestor: ancestor == jurisdiction_code)
-    return _aggregate(scope, [jurisdiction_code], period, cutoff)[jurisdiction_code]
+    return _cached("table", jurisdiction_code, period, cutoff, lambda: _aggregate(
+        scope, [jurisdiction_code], period, cutoff)[jurisdiction_code])
 
 
 def compute_all(root_code: str, period: Period, cutoff: date) -> dict[str, TableResult]:
@@ -142,12 +159,15 @@ def compute_all(root_code: str, period: Period, cutoff: date) -> dict[str, Table
 def breakdown(jurisdiction_code: str, period: Period, cutoff: date
               ) -> tuple[list[Column], TableResult]:
     """One column per direct child plus the total (whose B2 is a distinct count, not a sum)."""
-    children = _children(jurisdiction_code)
-    codes = [jurisdiction_code, *(child.code for child in children)]
-    tables = _aggregate(queries.Scope(jurisdiction_code, lambda ancestor: ancestor.in_(codes)),
-                        codes, period, cutoff)
-    columns = [(child.code, child.name, tables[child.code]) for child in children]
-    return columns, tables[jurisdiction_code]
+    def compute() -> tuple[list[Column], TableResult]:
+        children = _children(jurisdiction_code)
+        codes = [jurisdiction_code, *(child.code for child in children)]
+        tables = _aggregate(queries.Scope(jurisdiction_code, lambda ancestor: ancestor.in_(codes)),
+                            codes, period, cutoff)
+        columns = [(child.code, child.name, tables[child.code]) for child in children]
+        return columns, tables[jurisdiction_code]
+
+    return _cached("breakdown", jurisdiction_code, period, cutoff, compute)
 
 
 # --- access and arguments ---------------------------------------------------------------------
@@ -234,12 +254,15 @@ def breakdown_page(jurisdiction: Jurisdiction, period: Period, columns: list[Col
 
 def coverage_counts(code: str, period: Period, cutoff: date) -> list[dict]:
     """Units in scope, inspected and not inspected in the period, per kind (one query)."""
-    result = TableResult(code, period.key, cutoff)
-    scope = queries.Scope(code, lambda ancestor: ancestor == code)
-    for row in db.session.execute(queries.coverage_query(scope, period, cutoff)).mappings():
-        result.coverage[_kind(row["kind"])] = {
-            "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
-    return coverage_json(result.finish().coverage)
+    def compute() -> list[dict]:
+        result = TableResult(code, period.key, cutoff)
+        scope = queries.Scope(code, lambda ancestor: ancestor == code)
+        for row in db.session.execute(queries.coverage_query(scope, period, cutoff)).mappings():
+            result.coverage[_kind(row["kind"])] = {
+                "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
+        return coverage_json(result.finish().coverage)
+
+    return _cached("coverage", code, period, cutoff, compute)
 
 
 def uninspected_units(code: str, period: Period, cutoff: date, kind: str | None = None) -> Select:
@@ -295,6 +318,30 @@ def _store(total: TableResult, columns: list[Column], period: Period, kind: str,
         raise ApiError(409, "同时有其他人在生成该报表的快照，请重试。",
                        reason="concurrent_snapshot") from None
     return snapshot
+
+
+def check_build_quota(code: str, period_key: str, kind: str) -> None:
+    """429 once a jurisdiction and period has had its day's share of snapshots built on request.
+
+    Every snapshot is an immutable full copy (figures, breakdown, up to 10,000 uninspected
+    units) that may be cited by its id, so none is ever deleted; what is bounded instead is how
+    many users may build per jurisdiction, period and China day (`SNAPSHOT_DRAFTS_PER_DAY`,
+    `SNAPSHOT_FINALS_PER_DAY`). Scheduled builds (no `built_by`) are not counted."""
+    _check_kind(kind)
+    limit = current_app.config["SNAPSHOT_FINALS_PER_DAY" if kind == "final" else
+                               "SNAPSHOT_DRAFTS_PER_DAY"]
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.astimezone(CST).date(), time(), CST)
+    built = db.session.scalar(select(func.count()).select_from(StatsSnapshot).where(
+        StatsSnapshot.jurisdiction_code == code, StatsSnapshot.period_key == period_key,
+        StatsSnapshot.kind == SnapshotKind(kind), StatsSnapshot.built_by_id.is_not(None),
+        StatsSnapshot.built_at >= midnight.astimezone(UTC).replace(tzinfo=None)))
+    if built >= limit:
+        wait = midnight + timedelta(days=1) - now
+        raise ApiError(429, f"该区划本期统计表今天已生成 {built} 份{KIND_LABELS[kind]}快照，已达每日上限"
+                            f"（{limit} 份）。请使用已生成的快照，或明天再生成。",
+                       reason="snapshot_quota",
+                       headers={"Retry-After": str(int(wait.total_seconds()) + 1)})
 
 
 def _check_kind(kind: str) -> None:

@@ -34,10 +34,13 @@ async function refreshForms() {
 
 async function refreshUnits(user) {
   const units = [];
-  for (let page = 1; ; page += 1) {
-    const data = await fetchJson(`/api/v1/units?per_page=${PAGE}&page=${page}`);
+  // Follow the cursor: page numbers stop some way in, and `total` is only counted so far.
+  let path = `/api/v1/units?per_page=${PAGE}`;
+  while (path) {
+    const data = await fetchJson(path);
     units.push(...data.items);
-    if (!data.items.length || units.length >= data.total) break;
+    path = data.next_cursor && data.items.length
+      ? `/api/v1/units?per_page=${PAGE}&cursor=${encodeURIComponent(data.next_cursor)}` : null;
   }
   await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
   // Units inspected lately in the jurisdiction come right after the inspector's own recent ones.

@@ -1,0 +1,1 @@
+"""Per-account limits on expensive requests (statistics, snapshot builds, workbook downloads)."""
