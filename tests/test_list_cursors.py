@@ -55,10 +55,10 @@ def _units(login_as, make_unit, new_inspection):
 
 
 def _audit(login_as, make_unit, new_inspection):
-    admin = login_as("admin", "510100")
+    inspector = login_as("inspector", "510104")
     for i in range(RECORDS):
-        record(f"test.list{i}", user=admin.user)
-    return admin, "/api/v1/audit?event=test.list"
+        record(f"test.list{i}", user=inspector.user)
+    return login_as("auditor", "510100"), "/api/v1/audit?event=test.list"
 
 
 LISTS = {"inspections": _inspections, "orders": _orders, "cases": _cases, "units": _units,
