@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from copy import copy
 from datetime import datetime
 from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from foodsafety.imports.reader import MAX_SHEET_ROWS, READ_COLUMNS, Problem
@@ -18,6 +19,7 @@ from foodsafety.imports.template import ERROR_HEADER, SHEETS_BY_TITLE
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 ERROR_FONT = Font(color="9C0006")
 ERROR_HEADER_FONT = Font(bold=True, color="9C0006")
+ERROR_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 OTHER_PROBLEMS_SHEET = "其他错误"
 
 
@@ -78,7 +80,8 @@ def _copy_sheet(worksheet, target, problems: dict[int, list[Problem]]) -> None:
         if name and index != error_at:
             columns.setdefault(name, index)
     target.column_dimensions[get_column_letter(error_at + 1)].width = 60
-    target.append(_annotated(target, header, error_at, columns, problems.get(1, ()), ERROR_HEADER))
+    styles = _Styles(target)
+    target.append(_annotated(styles, header, error_at, columns, problems.get(1, ()), header=True))
     blank = 0
     for number, values in enumerate(rows, start=2):
         found = problems.get(number, ())
@@ -88,49 +91,74 @@ def _copy_sheet(worksheet, target, problems: dict[int, list[Problem]]) -> None:
         for _ in range(blank):
             target.append(())
         blank = 0
-        target.append(_annotated(target, values, error_at, columns, found))
+        target.append(_annotated(styles, values, error_at, columns, found))
 
 
-def _annotated(target, values: tuple, error_at: int, columns: dict[str, int],
-               found, error_header: str | None = None) -> list:
+class _Styles:
+    """Styled cells made cheaply: each copies the style of a prototype made once per sheet
+    (setting a font or fill on every cell would look the style up in the workbook each time)."""
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self.plain = WriteOnlyCell(target)
+        self.date = self._prototype(number_format="yyyy-mm-dd")
+        self.bad = self._prototype(fill=ERROR_FILL)
+        self.bad_date = self._prototype(fill=ERROR_FILL, number_format="yyyy-mm-dd")
+        self.error = self._prototype(font=ERROR_FONT, alignment=ERROR_ALIGNMENT)
+        self.error_header = self._prototype(font=ERROR_HEADER_FONT)
+
+    def _prototype(self, **style) -> Cell:
+        cell = WriteOnlyCell(self.target)
+        for name, value in style.items():
+            setattr(cell, name, value)
+        return cell
+
+    def cell(self, value, like: Cell) -> Cell:
+        cell = WriteOnlyCell(self.target, value=value)
+        cell._style = copy(like._style)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text stays text: never a formula or an error code
+        return cell
+
+    def value(self, value, bad: bool = False):
+        """A value as written: dates keep a date format; text that Excel would take for a formula
+        or an error code is written as text; a bad cell is filled."""
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if not bad and not (value.startswith("=") or value in ERROR_CODES):
+                return value
+        date = isinstance(value, datetime) and value.time() == datetime.min.time()
+        if bad:
+            return self.cell(value, self.bad_date if date else self.bad)
+        if date or isinstance(value, str):
+            return self.cell(value, self.date if date else self.plain)
+        return value
+
+
+def _annotated(styles: _Styles, values: tuple, error_at: int, columns: dict[str, int], found,
+               header: bool = False) -> list:
     """One output row: the values, the 错误 cell at `error_at`, the bad cells filled."""
-    row = [_cell(target, value) for value in values[:READ_COLUMNS]]
+    bad = {columns.get(problem.column) for problem in found} - {None, error_at}
+    row = [styles.value(value, index in bad) for index, value in enumerate(values[:READ_COLUMNS])]
     row += [None] * (error_at + 1 - len(row))
-    text = error_header or "；".join(f"{p.column}：{p.message}" if p.column else p.message
-                                    for p in found)
-    error = WriteOnlyCell(target, value=text or None)
-    error.font = ERROR_HEADER_FONT if error_header else ERROR_FONT
-    row[error_at] = error
-    for problem in found:
-        index = columns.get(problem.column)
-        if index is not None and index != error_at:
-            cell = row[index]
-            if not isinstance(cell, Cell):
-                cell = row[index] = _cell(target, cell, force=True)
-            cell.fill = ERROR_FILL
+    for index in bad:
+        if index >= len(values):
+            row[index] = styles.value(None, bad=True)
+    if header:
+        row[error_at] = styles.cell(ERROR_HEADER, styles.error_header)
+    elif found:
+        row[error_at] = styles.cell("；".join(f"{p.column}：{p.message}" if p.column else p.message
+                                             for p in found), styles.error)
+    else:
+        row[error_at] = None
     return row
 
 
-def _cell(target, value, force: bool = False):
-    """A value as written: text is kept as text (never a formula or an error code), dates keep
-    a date format; other values are written as they are."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if force or value.startswith("=") or value in ERROR_CODES:
-            cell = WriteOnlyCell(target, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
-        cell = WriteOnlyCell(target, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return WriteOnlyCell(target, value=value) if force else value
-
-
 def _other_problems(target, problems: list[Problem]) -> None:
+    """The problems no copied sheet has a place for, one a row."""
+    styles = _Styles(target)
     target.column_dimensions["D"].width = 60
-    target.append(["工作表", "行", "列", ERROR_HEADER])
+    target.append(["工作表", "行", "列", styles.cell(ERROR_HEADER, styles.error_header)])
     for problem in problems:
-        target.append([_cell(target, problem.sheet, force=True), problem.row,
-                       problem.column, problem.message])
+        target.append([styles.value(problem.sheet), problem.row, styles.value(problem.column),
+                       styles.value(problem.message)])

@@ -39,8 +39,8 @@ _last = threading.local()
 
 
 def last_costs() -> dict | None:
-    """CPU seconds and peak RSS (MB) of the child that processed this thread's last photo: its
-    whole life, from fork to exit (for benchmarks and logs)."""
+    """What the child that processed this thread's last photo cost over its life (fork to exit):
+    CPU seconds, peak RSS and its growth over the RSS it had when the photo arrived, in MB."""
     return getattr(_last, "costs", None)
 
 
@@ -148,22 +148,22 @@ class Sandbox:
         return PhotoRejected(422, FAILED)
 
 
-def _vm_size() -> int:
-    """This process's address space in bytes (VmSize)."""
+def _status_bytes(field: str) -> int:
+    """A size of this process from /proc/self/status (VmSize: address space, VmRSS: resident)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmSize in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def _limit_self(limits: Limits) -> None:
     """Cap this child: no core files, CPU time from now, address space from its current size."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = math.ceil(usage.ru_utime + usage.ru_stime) + limits.cpu_seconds
+    cpu = math.ceil(usage.ru_utime + usage.ru_stime + limits.cpu_seconds)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))  # SIGXCPU, then SIGKILL
-    memory = _vm_size() + limits.memory_bytes
+    memory = _status_bytes("VmSize") + limits.memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
@@ -174,6 +174,7 @@ def _serve_one(conn: Connection) -> None:
     except EOFError:
         return  # a spare whose web worker went away
     _limit_self(limits)
+    start_rss = _status_bytes("VmRSS")
     try:
         outcome: object = process(data, **options)
     except PhotoRejected as rejected:
@@ -184,7 +185,8 @@ def _serve_one(conn: Connection) -> None:
         outcome = RuntimeError(f"photo processing failed in the child: {exc!r}")
     del data
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    costs = {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+    costs = {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+             "peak_growth_mb": usage.ru_maxrss / 1024 - start_rss / 2**20}
     try:
         conn.send((outcome, costs))
     except MemoryError:
