@@ -33,7 +33,7 @@ class Config:
     # PNG and WebP are decoded in full (JPEG at a reduced scale): a lower pixel cap for them.
     PHOTO_MAX_FULL_DECODE_PIXELS = _env_int("PHOTO_MAX_FULL_DECODE_PIXELS", 16_000_000)
     PHOTO_JPEG_MAX_SCANS = _env_int("PHOTO_JPEG_MAX_SCANS", 32)  # a camera's progressive JPEG: ~10
-    # Each photo is processed in a child process with these limits (foodsafety/photos/sandbox.py);
+    # Each photo is processed in a child process under these limits (foodsafety/photos/sandbox.py);
     # at most PHOTO_DECODE_SLOTS at once per web worker, others wait up to the queue time (then 503).
     PHOTO_DECODE_CPU_SECONDS = _env_int("PHOTO_DECODE_CPU_SECONDS", 5)
     PHOTO_DECODE_MEMORY_MB = _env_int("PHOTO_DECODE_MEMORY_MB", 512)

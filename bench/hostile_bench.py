@@ -10,10 +10,11 @@ peak memory belongs to that one run:
   after   the app's path now: photos through foodsafety.photos.sandbox (a bounded child, the
           default limits of config.Config), workbooks through read_workbook / annotate
 
-CPU: seconds of the measuring process, plus, after, those of the photo's child process (its
-whole life). Memory: growth of the peak RSS over the RSS before the run (Linux VmHWM, reset
-through /proc/self/clear_refs); after, for photos, the web worker's growth and the child's
-growth are shown apart (the child's memory goes back to the system when it exits). A `before`
+CPU: seconds of the measuring process, plus, after, those the photo took in its child process
+(from the forkserver's reaped-children time when the child was stopped at a limit). Memory:
+growth of the peak RSS over the RSS before the run (Linux VmHWM, reset through
+/proc/self/clear_refs); after, for photos, the web worker's growth and the child's growth are
+shown apart (the child gives its memory back when it exits or is recycled). A `before`
 run still going after --before-timeout seconds is stopped and shown as "> N".
 """
 
@@ -211,7 +212,7 @@ def child(case: str, mode: str, path: str) -> dict:
     limits = sandbox.Limits(Config.PHOTO_DECODE_CPU_SECONDS, Config.PHOTO_DECODE_MEMORY_MB * 2**20,
                             Config.PHOTO_DECODE_WALL_SECONDS)
     if mode == "after" and kind == "photo":
-        sandbox.sandbox(Config.PHOTO_DECODE_SLOTS)._refill()  # a web worker has its spare ready
+        sandbox.sandbox(Config.PHOTO_DECODE_SLOTS).prepare()  # a web worker has a child ready
         time.sleep(2)
 
     def run() -> str:
@@ -244,9 +245,9 @@ def child(case: str, mode: str, path: str) -> dict:
     result = {"outcome": outcome, "wall": time.perf_counter() - start,
               "cpu": time.process_time() - cpu, "growth_mb": _status_mb("VmHWM") - rss}
     if mode == "after" and kind == "photo":
-        time.sleep(0.2)  # the forkserver reaps the child
-        result["child_cpu"] = forkserver_children_cpu() - children
-        costs = sandbox.last_costs()  # none from a child stopped at a limit
+        costs = sandbox.last_costs()  # none from a child stopped at a limit: the forkserver's
+        time.sleep(0.2)               # reaped-children time has its CPU then
+        result["child_cpu"] = costs["job_cpu_seconds"] if costs else forkserver_children_cpu() - children
         result["child_growth_mb"] = costs["peak_growth_mb"] if costs else None
     return result
 

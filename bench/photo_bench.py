@@ -7,9 +7,9 @@ and capture time) and a 20000×20000 one-colour PNG bomb, then measures, each in
 subprocess so that peak memory belongs to one thing only:
 
   pipeline          foodsafety.photos.processing.process (draft decode, orient, strip, 2048 + 320 px)
-  sandboxed         the same through foodsafety.photos.sandbox, as uploads run it: in a fresh
-                    child process with the default limits (CPU: the web worker's plus the child's
-                    whole life; memory: the worker's growth, the child's shown beside it)
+  sandboxed         the same through foodsafety.photos.sandbox, as uploads run it: in a child
+                    process with the default limits (CPU: the web worker's plus the child's for
+                    the photo; memory: the worker's growth, the child's shown beside it)
   pipeline-nodraft  the same with JPEG draft decoding switched off (what draft mode buys)
   baseline          plain Image.open(...).save(...) of the same JPEG (full decode + full encode)
   bomb              process() on the 20000×20000 PNG (must be refused before decoding)
@@ -124,7 +124,7 @@ def child(mode: str, path: str, runs: int) -> dict:
 
         limits = sandbox.Limits(Config.PHOTO_DECODE_CPU_SECONDS, Config.PHOTO_DECODE_MEMORY_MB * 2**20,
                                 Config.PHOTO_DECODE_WALL_SECONDS)
-        sandbox.sandbox(Config.PHOTO_DECODE_SLOTS)._refill()  # a web worker has its spare ready
+        sandbox.sandbox(Config.PHOTO_DECODE_SLOTS).prepare()  # a web worker has a child ready
         time.sleep(2)
 
         def once():
@@ -158,7 +158,7 @@ def child(mode: str, path: str, runs: int) -> dict:
     times = [elapsed for elapsed, _, _, _ in runs_done]
     cpu_times = [cpu for _, cpu, _, _ in runs_done]
     if child_costs:
-        cpu_times = [cpu + costs["cpu_seconds"] for cpu, costs in zip(cpu_times, child_costs, strict=True)]
+        cpu_times = [cpu + costs["job_cpu_seconds"] for cpu, costs in zip(cpu_times, child_costs, strict=True)]
     tracemalloc.start()
     once()
     _, py_peak = tracemalloc.get_traced_memory()
@@ -219,7 +219,7 @@ def main() -> None:
     pipe, base, nodraft, refused = (results[m] for m in ("pipeline", "baseline",
                                                           "pipeline-nodraft", "bomb"))
     boxed = results["sandboxed"]
-    print(f"  （子进程的峰值内存增长 {boxed['child_growth_mb']:.1f} MB，随子进程退出归还）")
+    print(f"  （子进程的峰值内存增长 {boxed['child_growth_mb']:.1f} MB，子进程回收时归还）")
     print("\n比值：")
     print(f"  子进程 / 进程内：墙钟 {boxed['median_ms'] / pipe['median_ms']:.2f}"
           f"（CPU {boxed['cpu_median_ms'] / pipe['cpu_median_ms']:.2f}），"
