@@ -10,6 +10,9 @@ peak memory belongs to that one run:
   after   the app's path now: photos through foodsafety.photos.sandbox (a bounded child, the
           default limits of config.Config), workbooks through read_workbook / annotate
 
+For annotated=true both sides measure the response to a rejected import without its planning
+(database) step: the import's reading of the file, then the error copy.
+
 CPU: seconds of the measuring process, plus, after, those the photo took in its child process
 (from the forkserver's reaped-children time when the child was stopped at a limit). Memory:
 growth of the peak RSS over the RSS before the run (Linux VmHWM, reset through
@@ -234,7 +237,11 @@ def child(case: str, mode: str, path: str) -> dict:
             except reader.UnreadableWorkbook as refused:
                 return f"{refused.status} {refused.message}"
             return f"读完：{parsed.total} 行数据"
-        out = (reference.annotate_before if mode == "before" else report.annotate)(data, problems)
+        if mode == "before":  # the response to annotated=true: the import's reading, then the copy
+            reference.read_before(data)
+            out = reference.annotate_before(data, problems)
+        else:
+            out = report.annotate(data, problems, reader.read_workbook(data, keep_values=True))
         return f"标注副本 {len(out) / 1e6:.1f} MB"
 
     Path("/proc/self/clear_refs").write_text("5")

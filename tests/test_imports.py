@@ -473,8 +473,9 @@ def test_a_rejected_file_comes_back_annotated_within_the_template_width(login_as
     """A stray empty cell at column XFD neither moves the 错误 column there nor makes the copy
     fail; text that looks like a formula stays text; problems of an unknown sheet are listed."""
     wb = load_workbook(BytesIO(workbook(schools=[
-        school_row(学段="大学", 地址="=HYPERLINK(\"http://x\",\"点我\")")])))
+        school_row(学段="大学", 地址="=HYPERLINK(\"http://x\",\"点我\")")], links=[link_row()])))
     wb.create_sheet("Sheet1")
+    wb["供餐关系"]["F1"] = "备注"  # an unknown column: the sheet is not read, but copied
     buffer = BytesIO()
     wb.save(buffer)
     data = rewrite_sheet(buffer.getvalue(), "学校",
@@ -492,7 +493,11 @@ def test_a_rejected_file_comes_back_annotated_within_the_template_width(login_as
     assert schools["B3"].value == "大学" and schools["B3"].fill.fgColor.rgb.endswith("FFC7CE")
     assert schools["E3"].value == "=HYPERLINK(\"http://x\",\"点我\")" and schools["E3"].data_type == "s"
     assert [[c.value for c in row] for row in annotated["其他错误"].iter_rows(min_row=2)] == [
+        ["供餐关系", 1, "备注", "未知的列“备注”，请使用系统提供的导入模板。"],
         ["Sheet1", None, None, "未知的工作表“Sheet1”，工作表名称应为 “学校”、“单位”、“供餐关系”。"]]
+    links = annotated["供餐关系"]
+    assert links["G1"].value == "错误" and links["F1"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert [c.value for c in links[3]][:4] == [SUPPLIER_LICENCE, "锦江区第一小学", "510104", "2026-03-01"]
 
 
 def test_an_upload_without_a_file_is_a_validation_error(login_as):

@@ -87,9 +87,20 @@ class Row:
 
 
 @dataclass
+class SheetValues:
+    """A known sheet's cells as read, for the annotated copy of a rejected workbook: its header
+    and its rows with anything in them, by row number (at most READ_COLUMNS values each)."""
+
+    title: str
+    header: tuple
+    rows: list[tuple[int, tuple]] = field(default_factory=list)
+
+
+@dataclass
 class ParsedWorkbook:
     rows: dict[str, list[Row]]  # sheet key -> data rows
     problems: list[Problem]
+    values: list[SheetValues] | None = None  # kept when asked (`read_workbook(keep_values=True)`)
 
     @property
     def total(self) -> int:
@@ -209,15 +220,18 @@ def _census(stream, budget: int) -> int:
     return elements
 
 
-def read_workbook(data: bytes) -> ParsedWorkbook:
-    """Parse every known sheet into rows; header and cell problems are collected, not raised."""
+def read_workbook(data: bytes, keep_values: bool = False) -> ParsedWorkbook:
+    """Parse every known sheet into rows; header and cell problems are collected, not raised.
+    With `keep_values`, the cells as read are kept too (`ParsedWorkbook.values`), so that the
+    annotated copy of a rejected workbook needs no second reading."""
     check_archive(data)
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         log.info("unreadable workbook: %r", exc)
         raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
-    parsed = ParsedWorkbook(rows={s.key: [] for s in SHEETS}, problems=[])
+    parsed = ParsedWorkbook(rows={s.key: [] for s in SHEETS}, problems=[],
+                            values=[] if keep_values else None)
     try:
         for worksheet in workbook.worksheets:
             title = worksheet.title.strip()
@@ -245,8 +259,12 @@ def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
     rows = worksheet.iter_rows(values_only=True, max_col=READ_COLUMNS, max_row=MAX_SHEET_ROWS)
     header = next(rows, None) or ()
     positions = _header_positions(sheet, header, parsed.problems)
-    if positions is None:
-        return
+    copy = None
+    if parsed.values is not None:
+        copy = SheetValues(sheet.title, _trimmed(header))
+        parsed.values.append(copy)
+    elif positions is None:
+        return  # the headers are wrong: no row is read
     out = parsed.rows[sheet.key]
     example = sheet.example[sheet.marker]
     for number, values in enumerate(rows, start=2):
@@ -256,6 +274,10 @@ def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
             parsed.problems.append(Problem(sheet.title, number, None,
                                            f"每个工作表最多 {MAX_ROWS_PER_SHEET} 行数据，请分批导入。"))
             return
+        if copy is not None:
+            copy.rows.append((number, _trimmed(values)))
+        if positions is None:
+            continue  # only kept for the annotated copy
         row = Row(number, {})
         for column, index in positions:
             value = values[index] if index < len(values) else None
@@ -263,6 +285,14 @@ def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
         if row.data.get(sheet.marker) == example:
             continue  # the template's example row
         out.append(row)
+
+
+def _trimmed(values: tuple) -> tuple:
+    """The values without the empty cells at the end of the row."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return values[:end]
 
 
 def _header_positions(sheet: Sheet, header: tuple, problems: list[Problem]

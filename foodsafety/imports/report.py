@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from copy import copy
 from datetime import datetime
 from io import BytesIO
@@ -13,7 +14,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from foodsafety.imports.reader import MAX_SHEET_ROWS, READ_COLUMNS, Problem
+from foodsafety.imports.reader import MAX_SHEET_ROWS, READ_COLUMNS, ParsedWorkbook, Problem
 from foodsafety.imports.template import ERROR_HEADER, SHEETS_BY_TITLE
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -38,27 +39,38 @@ def text_report(problems: list[Problem], title: str) -> str:
     return "\n".join([title, *(f"  {describe(p)}" for p in problems)])
 
 
-def annotate(data: bytes, problems: list[Problem]) -> bytes:
+def annotate(data: bytes, problems: list[Problem], parsed: ParsedWorkbook | None = None) -> bytes:
     """A copy of a rejected workbook's data sheets with a 错误 column and the bad cells marked.
 
-    Streamed in bounded memory and time: the upload (which has passed `read_workbook`'s checks)
-    is read read-only within the reader's bounds (`READ_COLUMNS`, `MAX_SHEET_ROWS`), and the copy
-    is written write-only, row by row: the cells' values (text stays text), not their formats.
-    Problems with no place in a copied sheet (an unknown sheet) are listed on a last sheet.
+    Bounded memory and time: the cells come from `parsed` when it kept them
+    (`read_workbook(keep_values=True)`), else from streaming the upload (which has passed
+    `read_workbook`'s checks) read-only within the reader's bounds; the copy is written
+    write-only, row by row: the cells' values (text stays text), not their formats. Problems
+    with no row in a copied sheet (headers, an unknown sheet) are listed on a last sheet.
     """
     located: dict[str, dict[int, list[Problem]]] = defaultdict(lambda: defaultdict(list))
     for problem in problems:
         located[problem.sheet][problem.row or 1].append(problem)
-    source = load_workbook(BytesIO(data), read_only=True, data_only=True)
     out = Workbook(write_only=True)
-    try:
-        for worksheet in source.worksheets:
-            title = worksheet.title.strip()
-            if title in SHEETS_BY_TITLE:
-                _copy_sheet(worksheet, out.create_sheet(title), located.pop(title, {}))
-    finally:
-        source.close()
-    leftover = [p for rows in located.values() for found in rows.values() for p in found]
+    leftover: list[Problem] = []
+    if parsed is not None and parsed.values is not None:
+        for sheet in parsed.values:
+            leftover += _copy_sheet(out.create_sheet(sheet.title), sheet.header, sheet.rows,
+                                    located.pop(sheet.title, {}))
+    else:
+        source = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        try:
+            for worksheet in source.worksheets:
+                title = worksheet.title.strip()
+                if title not in SHEETS_BY_TITLE:
+                    continue
+                rows = worksheet.iter_rows(values_only=True, max_col=READ_COLUMNS, max_row=MAX_SHEET_ROWS)
+                header = next(rows, None) or ()
+                leftover += _copy_sheet(out.create_sheet(title), header, enumerate(rows, start=2),
+                                        located.pop(title, {}))
+        finally:
+            source.close()
+    leftover += [p for rows in located.values() for found in rows.values() for p in found]
     if leftover or not out.worksheets:
         _other_problems(out.create_sheet(OTHER_PROBLEMS_SHEET), leftover)
     buffer = BytesIO()
@@ -66,10 +78,10 @@ def annotate(data: bytes, problems: list[Problem]) -> bytes:
     return buffer.getvalue()
 
 
-def _copy_sheet(worksheet, target, problems: dict[int, list[Problem]]) -> None:
-    """Copy one sheet's values with its problems: a 错误 cell per row, the bad cells filled."""
-    rows = worksheet.iter_rows(values_only=True, max_col=READ_COLUMNS, max_row=MAX_SHEET_ROWS)
-    header = next(rows, None) or ()
+def _copy_sheet(target, header: tuple, numbered_rows: Iterable[tuple[int, tuple]],
+                problems: dict[int, list[Problem]]) -> list[Problem]:
+    """Copy one sheet's rows (by number; blank rows may be left out) with their problems: a 错误
+    cell per row, the bad cells filled. Returns the problems of rows that were not there."""
     names = [str(v).strip() if v is not None else "" for v in header]
     if ERROR_HEADER in names:
         error_at = names.index(ERROR_HEADER)
@@ -81,17 +93,19 @@ def _copy_sheet(worksheet, target, problems: dict[int, list[Problem]]) -> None:
             columns.setdefault(name, index)
     target.column_dimensions[get_column_letter(error_at + 1)].width = 60
     styles = _Styles(target)
-    target.append(_annotated(styles, header, error_at, columns, problems.get(1, ()), header=True))
-    blank = 0
-    for number, values in enumerate(rows, start=2):
-        found = problems.get(number, ())
+    pending = dict(problems)
+    header_problems = pending.pop(1, [])  # filled here, their text listed on the last sheet
+    target.append(_annotated(styles, header, error_at, columns, header_problems, header=True))
+    written = 1
+    for number, values in numbered_rows:
+        found = pending.pop(number, ())
         if not found and all(value is None for value in values):
-            blank += 1  # written only if a row with something follows
-            continue
-        for _ in range(blank):
+            continue  # a blank row: written only if a row with something follows
+        for _ in range(written + 1, number):
             target.append(())
-        blank = 0
         target.append(_annotated(styles, values, error_at, columns, found))
+        written = number
+    return header_problems + [p for found in pending.values() for p in found]
 
 
 class _Styles:
