@@ -180,7 +180,7 @@ def _census(stream, budget: int) -> int:
             worksheet = local == "worksheet"
             if not worksheet and local != "sst":
                 limit = min(MAX_OTHER_PART_ELEMENTS, budget)
-        elif local == "row" and worksheet:
+        elif local == "row":  # in any part: openpyxl reads rows by name, whatever the root
             rows += 1
             row_depth, row_cells, row_elements = depth, 0, 0
             try:
