@@ -30,6 +30,20 @@ class Config:
     # One photo's upload bytes (413 above) and decoded pixels (422 above: no decompression bombs).
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
     PHOTO_MAX_PIXELS = _env_int("PHOTO_MAX_PIXELS", 40_000_000)
+    # PNG and WebP are decoded in full (JPEG at a reduced scale): a lower pixel cap for them.
+    PHOTO_MAX_FULL_DECODE_PIXELS = _env_int("PHOTO_MAX_FULL_DECODE_PIXELS", 16_000_000)
+    PHOTO_JPEG_MAX_SCANS = _env_int("PHOTO_JPEG_MAX_SCANS", 32)  # a camera's progressive JPEG: ~10
+    # Each photo is processed in a child process under these limits (foodsafety/photos/sandbox.py);
+    # at most PHOTO_DECODE_SLOTS at once per web worker, others wait up to the queue time (then 503).
+    PHOTO_DECODE_CPU_SECONDS = _env_int("PHOTO_DECODE_CPU_SECONDS", 5)
+    PHOTO_DECODE_MEMORY_MB = _env_int("PHOTO_DECODE_MEMORY_MB", 512)
+    PHOTO_DECODE_WALL_SECONDS = _env_int("PHOTO_DECODE_WALL_SECONDS", 30)
+    PHOTO_DECODE_SLOTS = _env_int("PHOTO_DECODE_SLOTS", 2)
+    PHOTO_DECODE_QUEUE_SECONDS = _env_int("PHOTO_DECODE_QUEUE_SECONDS", 30)
+    # New photos one account may upload per China-time day (429 beyond, the outbox retries later).
+    PHOTO_DAILY_LIMIT = _env_int("PHOTO_DAILY_LIMIT", 500)
+    # Photos whose inspection has not arrived after this many days are removed by the daily sweep.
+    PHOTO_ORPHAN_DAYS = _env_int("PHOTO_ORPHAN_DAYS", 30)
     # JSON bodies are far smaller than photos; anything larger is refused with 413.
     MAX_JSON_BYTES = _env_int("MAX_JSON_BYTES", 1024 * 1024)
     JSON_AS_ASCII = False

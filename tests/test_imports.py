@@ -415,6 +415,91 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(login_as, monkeypatch):
     assert "解压后过大" in r.get_json()["message"]
 
 
+def rewrite_sheet(data: bytes, title: str, edit) -> bytes:
+    """The workbook with the XML of sheet `title` passed through `edit` (text in, text out)."""
+    order = load_workbook(BytesIO(data), read_only=True).sheetnames
+    member = f"xl/worksheets/sheet{order.index(title) + 1}.xml"
+    rebuilt = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, \
+            zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            target.writestr(item, edit(content.decode()) if item.filename == member else content)
+    return rebuilt.getvalue()
+
+
+def appended_rows(xml: str, rows: str) -> str:
+    return xml.replace("</sheetData>", rows + "</sheetData>")
+
+
+def test_rows_beyond_the_sheet_limit_refuse_the_file_even_when_blank(login_as):
+    """Every row counts toward the limit, blank or not: rows holding nothing but an empty cell at
+    column XFD, and a row numbered far below the last one, are refused, not read."""
+    api = login_as("admin", "510104")
+    data = workbook(schools=[school_row()])
+    blank = "".join(f'<row r="{n}"><c r="XFD{n}"/></row>' for n in range(4, 60_004))
+    far_down = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>远处</t></is></c></row>'
+    for extra in (blank, far_down):
+        r = upload(api, rewrite_sheet(data, "学校", lambda xml, extra=extra: appended_rows(xml, extra)))
+        assert r.status_code == 413, r.get_json()
+        assert r.get_json()["message"] == ("工作表的行数过多（含空行，每个工作表最多 51000 行），"
+                                           "请删除多余的空行或分批导入。")
+    assert registered() == (0, 0, 0)
+    assert reader.MAX_SHEET_ROWS == reader.MAX_ROWS_PER_SHEET + 1_000
+
+
+def test_rows_or_sheets_with_more_cells_or_elements_than_a_workbook_needs_are_refused(login_as):
+    """openpyxl takes every child of a row for a cell and keeps a sheet's other elements until
+    the sheet is done: a tiny file of a few million empty elements would take seconds and a
+    gigabyte. Such structure is counted (nothing is built) and refused first."""
+    api = login_as("admin", "510104")
+    data = workbook(schools=[school_row()])
+    wide_row = '<row r="4">' + "<c/>" * 3_000 + "</row>"
+    not_cells = '<row r="4">' + "<x/>" * 3_000 + "</row>"
+    junk = "<x/>" * 250_000
+    for edit, message in (
+            (lambda xml: appended_rows(xml, wide_row), "每行最多 1024 个"),
+            (lambda xml: appended_rows(xml, not_cells), "每行最多 1024 个"),
+            (lambda xml: xml.replace("<sheetData>", junk + "<sheetData>"), "工作簿内容过多")):
+        hostile = rewrite_sheet(data, "学校", edit)
+        assert len(hostile) < 100_000
+        r = upload(api, hostile)
+        assert r.status_code == 413, r.get_json()
+        assert message in r.get_json()["message"]
+    assert registered() == (0, 0, 0)
+
+
+def test_a_rejected_file_comes_back_annotated_within_the_template_width(login_as):
+    """A stray empty cell at column XFD neither moves the 错误 column there nor makes the copy
+    fail; text that looks like a formula stays text; problems of an unknown sheet are listed."""
+    wb = load_workbook(BytesIO(workbook(schools=[
+        school_row(学段="大学", 地址="=HYPERLINK(\"http://x\",\"点我\")")], links=[link_row()])))
+    wb.create_sheet("Sheet1")
+    wb["供餐关系"]["F1"] = "备注"  # an unknown column: the sheet is not read, but copied
+    buffer = BytesIO()
+    wb.save(buffer)
+    data = rewrite_sheet(buffer.getvalue(), "学校",
+                         lambda xml: appended_rows(xml, '<row r="4"><c r="XFD4"/></row>'))
+    r = upload(login_as("admin", "510104"), data, annotated=True)
+    assert r.status_code == 422
+    assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    annotated = load_workbook(BytesIO(r.data))
+    schools = annotated["学校"]
+    assert schools.max_column == 6  # not XFE, past Excel's last column
+    assert [c.value for c in schools[1]] == ["学校名称", "学段", "行政区划代码", "统一社会信用代码",
+                                             "地址", "错误"]
+    assert annotated.sheetnames == ["学校", "单位", "供餐关系", "其他错误"]
+    assert schools["F3"].value.startswith("学段：取值应为以下之一")
+    assert schools["B3"].value == "大学" and schools["B3"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert schools["E3"].value == "=HYPERLINK(\"http://x\",\"点我\")" and schools["E3"].data_type == "s"
+    assert [[c.value for c in row] for row in annotated["其他错误"].iter_rows(min_row=2)] == [
+        ["供餐关系", 1, "备注", "未知的列“备注”，请使用系统提供的导入模板。"],
+        ["Sheet1", None, None, "未知的工作表“Sheet1”，工作表名称应为 “学校”、“单位”、“供餐关系”。"]]
+    links = annotated["供餐关系"]
+    assert links["G1"].value == "错误" and links["F1"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert [c.value for c in links[3]][:4] == [SUPPLIER_LICENCE, "锦江区第一小学", "510104", "2026-03-01"]
+
+
 def test_an_upload_without_a_file_is_a_validation_error(login_as):
     r = login_as("admin", "510104").post("/api/v1/imports", json={})
     assert r.status_code == 422

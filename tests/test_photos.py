@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import time
 import zlib
@@ -14,14 +15,17 @@ from uuid import uuid4
 
 import pytest
 from PIL import ExifTags, Image, ImageCms
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from foodsafety.extensions import db
 from foodsafety.photos import services, storage
 from foodsafety.photos.models import Photo
 from foodsafety.photos.sweep import sweep_orphan_files
-from foodsafety.timeutil import today_cst
+from foodsafety.scheduler.jobs import JOBS_BY_NAME
+from foodsafety.scheduler.models import JobRun, RunStatus
+from foodsafety.scheduler.runner import tick
+from foodsafety.timeutil import CST, today_cst, utcnow
 
 PHOTOS = "/api/v1/photos"
 INSPECTIONS = "/api/v1/inspections"
@@ -79,6 +83,45 @@ def bomb_png(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(parts))
             + _chunk(b"IEND", b""))
+
+
+@cache
+def blank_png(width: int, height: int) -> bytes:
+    """A valid fully transparent 8-bit RGBA PNG of width × height, made row block by row block:
+    small to send, 4 bytes a pixel to decode."""
+    row = b"\0" * (1 + 4 * width)
+    packer = zlib.compressobj(9)
+    parts = [packer.compress(row * 100) for _ in range(height // 100)]
+    parts += [packer.compress(row * (height % 100)), packer.flush()]
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(parts))
+            + _chunk(b"IEND", b""))
+
+
+def progressive(size=(320, 240), mode="L") -> bytes:
+    image = Image.effect_noise(size, 60).convert(mode)
+    return encoded_with(image, "JPEG", progressive=True, quality=90)
+
+
+def encoded_with(image: Image.Image, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+@cache
+def scan_bomb(side: int, repeats: int) -> bytes:
+    """A grey progressive JPEG whose last (tiny, refinement) scan is repeated `repeats` times:
+    every repeat walks all the image's blocks again. Pillow's file has no thumbnail, so its last
+    SOS marker is the last scan's."""
+    data = encoded_with(Image.new("L", (side, side), 128), "JPEG", progressive=True, quality=90)
+    last = data.rindex(b"\xff\xda")
+    return data[:-2] + data[last:-2] * repeats + data[-2:]
+
+
+def with_segment(data: bytes, marker: int, payload: bytes) -> bytes:
+    """`data` (a JPEG) with an application segment inserted right after SOI."""
+    return data[:2] + bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload + data[2:]
 
 
 # --- calling the API ------------------------------------------------------------------------
@@ -296,6 +339,85 @@ def test_the_bombs_are_real_pngs_of_a_few_kilobytes():
         Image.open(io.BytesIO(huge))
     large = Image.open(io.BytesIO(bomb_png(8000, 6000)))  # …but not this one: ours does
     assert large.format == "PNG" and large.size == (8000, 6000)
+
+
+def test_a_progressive_jpeg_with_thousands_of_scans_is_refused_before_decoding(app, inspector,
+                                                                              canteen):
+    bomb = scan_bomb(512, 3000)
+    assert len(bomb) < 300_000 and Image.open(io.BytesIO(bomb)).size == (512, 512)
+    r = upload(inspector, canteen, bomb)
+    assert r.status_code == 422, r.get_json()
+    assert "扫描段过多（3006 段，最多允许 32 段）" in r.get_json()["message"]
+    assert r.get_json()["errors"]["file"] == [r.get_json()["message"]]
+    assert photo_rows() == 0 and stored_files(app) == []
+    # Scans are counted by walking the segments: a camera's progressive JPEG (10 scans) passes,
+    # and SOS bytes inside another segment (a thumbnail, maker notes) are not scans.
+    assert upload(inspector, canteen, progressive(mode="RGB")).status_code == 201
+    padded = with_segment(progressive(), 0xE9, b"\xff\xda\x00\x08" * 500)
+    assert upload(inspector, canteen, padded).status_code == 201
+
+
+def test_a_decode_that_runs_out_of_cpu_time_is_stopped_and_refused(app, inspector, canteen,
+                                                                    monkeypatch):
+    """Whatever makes a decode slow (here: scans, with their limit lifted), it stops at the CPU
+    limit: Pillow releases the GIL while decoding, so no worker timeout would fire."""
+    monkeypatch.setitem(app.config, "PHOTO_JPEG_MAX_SCANS", 100_000)
+    monkeypatch.setitem(app.config, "PHOTO_DECODE_CPU_SECONDS", 1)
+    r = upload(inspector, canteen, scan_bomb(2048, 1500))  # about 5 CPU seconds to decode
+    assert r.status_code == 422, r.get_json()
+    assert "照片处理超时" in r.get_json()["message"]
+    assert photo_rows() == 0 and stored_files(app) == []
+    assert upload(inspector, canteen, jpeg()).status_code == 201  # the next photo is fine
+
+
+def test_a_decode_that_needs_more_memory_than_allowed_is_refused(app, inspector, canteen,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_DECODE_MEMORY_MB", 32)
+    r = upload(inspector, canteen, blank_png(4000, 4000), filename="screen.png")  # 64 MB decoded
+    assert r.status_code == 422, r.get_json()
+    assert "内存过多" in r.get_json()["message"]
+    assert photo_rows() == 0 and stored_files(app) == []
+    monkeypatch.undo()
+    assert upload(inspector, canteen, blank_png(4000, 4000), filename="screen.png").status_code == 201
+
+
+def _peak_rss_growth(action) -> float:
+    """MB by which this process's peak RSS rose above its RSS while `action` ran (Linux)."""
+    def status(field: str) -> int:
+        with open("/proc/self/status") as lines:
+            return next(int(line.split()[1]) for line in lines if line.startswith(field + ":"))
+
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # reset the peak to the current RSS
+    except OSError:
+        pytest.skip("needs Linux /proc/self/clear_refs")
+    before = status("VmRSS")
+    action()
+    return (status("VmHWM") - before) / 1024
+
+
+def test_a_photo_is_decoded_outside_the_web_worker_whose_memory_stays_flat(app, inspector, canteen):
+    """A 16-megapixel transparent PNG takes over 128 MB to decode and flatten; the web worker
+    that answers the upload never holds it (nor keeps it afterwards)."""
+    data = blank_png(4000, 4000)
+    answers = []
+    growth = _peak_rss_growth(lambda: answers.append(upload(inspector, canteen, data,
+                                                              filename="screen.png")))
+    assert answers[0].status_code == 201, answers[0].get_json()
+    assert answers[0].get_json()["source"] == {"format": "PNG", "width": 4000, "height": 4000,
+                                               "bytes": len(data)}
+    assert growth < 64, f"the web worker's peak memory grew by {growth:.0f} MB"
+
+
+def test_png_and_webp_are_refused_above_the_full_decode_pixel_limit(app, inspector, canteen):
+    """PNG and WebP cannot be decoded at a reduced scale: 16 megapixels at most (JPEG: 40)."""
+    r = upload(inspector, canteen, blank_png(5000, 4000), filename="screen.png")
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["message"].startswith("照片像素过多（5000×4000），PNG 或 WebP 格式最多允许 1600 万像素")
+    assert photo_rows() == 0 and stored_files(app) == []
+    big_jpeg = jpeg(size=(5000, 4000))
+    assert upload(inspector, canteen, big_jpeg).status_code == 201
 
 
 @pytest.mark.parametrize("filename", ["../../../etc/cron.d/evil.jpg", "/etc/passwd",
@@ -534,3 +656,87 @@ def test_sweep_removes_only_old_files_no_record_refers_to(app, inspector, cantee
     assert sweep_orphan_files(root, timedelta(hours=1)) == 3
     assert storage.has_files(root, kept) and storage.has_files(root, fresh)
     assert not storage.path_for(root, orphan, "image").exists() and not stale.exists()
+
+
+# --- bounded growth: a daily limit per account, photos whose inspection never arrives --------
+
+def test_an_account_uploads_at_most_the_daily_limit_of_new_photos(app, inspector, canteen, login_as,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_DAILY_LIMIT", 2)
+    first_id = str(uuid4())
+    first = upload(inspector, canteen, jpeg(), photo_id=first_id)
+    assert first.status_code == 201
+    assert upload(inspector, canteen, jpeg(color=(1, 2, 3))).status_code == 201
+    r = upload(inspector, canteen, jpeg(color=(4, 5, 6)))
+    assert r.status_code == 429, r.get_json()  # the phone's outbox keeps it and retries later
+    assert r.get_json()["message"] == "今天上传的照片已达上限（每个账户每天 2 张），请明天再上传。"
+    assert 60 <= int(r.headers["Retry-After"]) <= 24 * 3600
+    assert photo_rows() == 2 and len(stored_files(app)) == 4
+    # Sending a stored photo again is no new photo; another account has its own limit.
+    again = upload(inspector, canteen, jpeg(), photo_id=first_id,
+                   inspection_id=first.get_json()["inspection_id"])
+    assert again.status_code == 200
+    assert upload(login_as("inspector", "510104"), canteen, jpeg(color=(7, 8, 9))).status_code == 201
+    # Yesterday's uploads (China time) do not count today.
+    db.session.execute(update(Photo).where(Photo.created_by_id == inspector.user.id)
+                       .values(created_at=Photo.created_at - timedelta(days=1)))
+    db.session.commit()
+    assert upload(inspector, canteen, jpeg(color=(4, 5, 6))).status_code == 201
+
+
+def _age(client_id: str, days: int) -> None:
+    db.session.execute(update(Photo).where(Photo.client_id == client_id)
+                       .values(created_at=utcnow() - timedelta(days=days)))
+    db.session.commit()
+
+
+def _sweep_by_job(app) -> dict:
+    tick(datetime.now(CST), jobs=(JOBS_BY_NAME["photo_sweep"],))
+    db.session.expire_all()
+    run = db.session.scalar(select(JobRun).where(JobRun.job == "photo_sweep"))
+    assert run.status == RunStatus.SUCCEEDED
+    return run.result
+
+
+def _sweep_by_command(app) -> dict:
+    result = app.test_cli_runner().invoke(args=["photos", "sweep"])
+    assert result.exit_code == 0, result.output
+    rows, files = (int(n) for n in re.findall(r"(\d+) (?:张|个)", result.output))
+    return {"rows_removed": rows, "removed": files}
+
+
+@pytest.mark.parametrize("sweep", [_sweep_by_job, _sweep_by_command], ids=["daily-job", "command"])
+def test_photos_whose_inspection_never_arrived_are_removed_with_their_files_after_30_days(
+        app, inspector, canteen, new_inspection, sweep):
+    arrived, deleted = new_inspection(canteen), new_inspection(canteen)
+    for doc in (arrived, deleted):
+        assert inspector.post(INSPECTIONS, json=doc).status_code == 201
+    shared = jpeg(noise=True, size=(120, 90))
+    photos = {
+        "never arrived, 31 days": upload(inspector, canteen, jpeg(color=(9, 1, 1))),
+        "never arrived, same picture as a kept one": upload(inspector, canteen, shared),
+        "never arrived, 29 days": upload(inspector, canteen, jpeg(color=(9, 2, 2))),
+        "arrived, 40 days": upload(inspector, canteen, shared, inspection_id=arrived["id"]),
+        "deleted inspection, 40 days": upload(inspector, canteen, jpeg(color=(9, 3, 3)),
+                                              inspection_id=deleted["id"]),
+    }
+    assert all(r.status_code == 201 for r in photos.values())
+    photos = {name: r.get_json() for name, r in photos.items()}
+    assert inspector.delete(f"{INSPECTIONS}/{deleted['id']}", json={"reason": "误录"}).status_code == 204
+    for name, days in (("never arrived, 31 days", 31), ("never arrived, same picture as a kept one", 31),
+                       ("never arrived, 29 days", 29), ("arrived, 40 days", 40),
+                       ("deleted inspection, 40 days", 40)):
+        _age(photos[name]["id"], days)
+    for path in stored_files(app):  # the files are as old as their rows
+        os.utime(path, (time.time() - 40 * 86400,) * 2)
+
+    assert sweep(app) == {"rows_removed": 2, "removed": 2}
+    kept = set(db.session.scalars(select(Photo.client_id)))
+    assert kept == {photos[name]["id"] for name in ("never arrived, 29 days", "arrived, 40 days",
+                                                    "deleted inspection, 40 days")}
+    root = app.config["PHOTO_DIR"]
+    gone = photos["never arrived, 31 days"]["sha256"]
+    assert not storage.path_for(root, gone, "image").exists()
+    assert storage.has_files(root, photos["arrived, 40 days"]["sha256"])  # the shared picture
+    assert len(stored_files(app)) == 6
+    assert inspector.get(photos["arrived, 40 days"]["image_url"]).status_code == 200

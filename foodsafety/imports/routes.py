@@ -12,6 +12,7 @@ from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.extensions import db
 from foodsafety.imports import services
+from foodsafety.imports.reader import read_workbook
 from foodsafety.imports.report import annotate
 from foodsafety.imports.schemas import ImportArgsSchema, ImportFileSchema, ImportResultOutSchema
 from foodsafety.imports.template import TEMPLATE_FILENAME, build_template
@@ -51,14 +52,15 @@ class Imports(MethodView):
     def post(self, args, files):
         """Import a filled template within your jurisdiction: every row lands, or none does."""
         data = files["file"].read()
+        parsed = read_workbook(data, keep_values=args["annotated"])  # the copy needs no rereading
         try:
-            result = services.import_workbook(data, current_user().jurisdiction_code,
-                                              dry_run=args["dry_run"])
+            result = services.import_parsed(parsed, current_user().jurisdiction_code,
+                                            dry_run=args["dry_run"])
         except services.ImportRejected as rejected:
             if not args["annotated"]:
                 raise
             db.session.rollback()
-            return xlsx_attachment(annotate(data, rejected.problems), REPORT_FILENAME,
+            return xlsx_attachment(annotate(data, rejected.problems, parsed), REPORT_FILENAME,
                                    "import-errors.xlsx", status=422)
         if not args["dry_run"]:
             db.session.commit()

@@ -23,6 +23,7 @@ class Photo(db.Model):
     __table_args__ = (
         Index("ix_photos_inspection_uuid", "inspection_uuid"),
         Index("ix_photos_sha256", "sha256"),
+        Index("ix_photos_created_by_created_at", "created_by_id", "created_at"),  # the daily limit
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

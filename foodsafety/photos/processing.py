@@ -13,12 +13,19 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
+from foodsafety.photos.jpeg import count_scans
 from foodsafety.timeutil import CST
 
 # What the phone may send. MPO is how Pillow names a JPEG carrying extra (depth, HDR) frames.
 OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 MAX_PIXELS = 40_000_000  # well below Pillow's own bomb limit (about 89 million)
+# PNG and WebP cannot be decoded at a reduced scale as JPEG can: the full image is held (4 bytes
+# a pixel, plus a copy while flattening), so they get a lower cap than JPEG.
+MAX_FULL_DECODE_PIXELS = 16_000_000
+# A camera's progressive JPEG has about 10 scans (libjpeg's default script: 10 for colour, 6 for
+# grey); each scan walks every block of its components, whatever its size in the file.
+MAX_JPEG_SCANS = 32
 MAX_SIDE = 2048
 THUMB_SIDE = 320
 # JPEG draft decoding may stop at a DCT scale that leaves the long side up to 10 % under
@@ -31,6 +38,7 @@ WHITE = (255, 255, 255)
 UNSUPPORTED = "仅支持 JPEG、PNG 或 WebP 格式的照片。"
 DAMAGED = "照片文件已损坏或不完整，请重新拍摄或上传。"
 EMPTY = "照片文件为空。"
+TOO_MUCH_MEMORY = "照片解码所需内存过多，请降低拍摄分辨率或压缩后重新上传。"
 
 
 class PhotoRejected(Exception):
@@ -40,6 +48,9 @@ class PhotoRejected(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+    def __reduce__(self):  # it crosses from the processing child to the web worker
+        return type(self), (self.status, self.message)
 
 
 @dataclass(frozen=True)
@@ -64,15 +75,33 @@ def too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> str
             "请降低拍摄分辨率后重新上传。")
 
 
-def process(data: bytes, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE,
-            thumb_side: int = THUMB_SIDE) -> ProcessedPhoto:
-    """Validate, decode (bounded), orient, strip, convert to sRGB, resize and encode a photo."""
+def too_many_full_pixels(max_pixels: int, size: tuple[int, int]) -> str:
+    """The refusal of a PNG or WebP with more pixels than we decode in full."""
+    return (f"照片像素过多（{size[0]}×{size[1]}），PNG 或 WebP 格式最多允许 {max_pixels // 10_000} 万像素，"
+            "请改用 JPEG 或降低分辨率后重新上传。")
+
+
+def too_many_scans(scans: int, max_scans: int) -> str:
+    """The refusal of a progressive JPEG with more scans than any camera writes."""
+    return (f"照片的 JPEG 扫描段过多（{scans} 段，最多允许 {max_scans} 段），文件可能异常，"
+            "请重新拍摄或另存为普通 JPEG 后上传。")
+
+
+def process(data: bytes, *, max_pixels: int = MAX_PIXELS,
+            max_full_decode_pixels: int = MAX_FULL_DECODE_PIXELS, max_jpeg_scans: int = MAX_JPEG_SCANS,
+            max_side: int = MAX_SIDE, thumb_side: int = THUMB_SIDE) -> ProcessedPhoto:
+    """Validate, decode (bounded), orient, strip, convert to sRGB, resize and encode a photo.
+
+    Runs in the caller's process: the web app calls it through `sandbox.process_photo`, which
+    bounds the time and memory of the decode.
+    """
     if not data:
         raise PhotoRejected(422, EMPTY)
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice its limit; here that is an error too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = _open(data, max_pixels)
+        _check_decode_cost(image, data, max_full_decode_pixels, max_jpeg_scans)
         source_format = "JPEG" if image.format == "MPO" else image.format
         source_size = image.size
         captured_at, offset_known = capture_time(image)
@@ -87,8 +116,9 @@ def process(data: bytes, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SI
             image = _to_srgb(image, icc)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(422, too_many_pixels(max_pixels, source_size)) from None
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
-                MemoryError) as exc:
+        except MemoryError:
+            raise PhotoRejected(422, TOO_MUCH_MEMORY) from None
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
             # Truncated or malformed data: the decoders say so in many ways.
             raise PhotoRejected(422, DAMAGED) from exc
     image.info = {}  # EXIF (with GPS), XMP, ICC, comments: nothing of the original is written
@@ -122,6 +152,18 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     return image
 
 
+def _check_decode_cost(image: Image.Image, data: bytes, max_full_decode_pixels: int,
+                       max_jpeg_scans: int) -> None:
+    """Refuse what would cost far more to decode than a photo: too many JPEG scans, or a PNG
+    or WebP too large to hold in full."""
+    if image.format in ("JPEG", "MPO"):
+        scans = count_scans(data)
+        if scans > max_jpeg_scans:
+            raise PhotoRejected(422, too_many_scans(scans, max_jpeg_scans))
+    elif image.width * image.height > max_full_decode_pixels:
+        raise PhotoRejected(422, too_many_full_pixels(max_full_decode_pixels, image.size))
+
+
 def _draft_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     """The smallest decode size draft mode may pick for a photo that will be fitted to max_side."""
     scale = max_side / max(size) * DRAFT_TOLERANCE
@@ -135,9 +177,10 @@ def _flatten(image: Image.Image) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         return image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
     if "A" in image.mode or "a" in image.mode or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, WHITE + (255,))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, WHITE)
+        flat.paste(rgba, (0, 0), rgba)  # blended by its alpha onto white: one copy, not four
+        return flat
     return image.convert("L" if image.mode == "1" else "RGB")
 
 

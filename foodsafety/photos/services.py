@@ -7,12 +7,12 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
 from flask import current_app, url_for
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -22,11 +22,12 @@ from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection, InspectionRevision
 from foodsafety.photos import storage
 from foodsafety.photos.models import Photo
-from foodsafety.photos.processing import PhotoRejected, ProcessedPhoto, process
+from foodsafety.photos.processing import PhotoRejected, ProcessedPhoto
+from foodsafety.photos.sandbox import BUSY, DecodeBusy, Limits, process_photo
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Unit, UnitKind
 from foodsafety.scope import record_read_clause, unit_write_clause
-from foodsafety.timeutil import CST, iso_cst, to_utc_naive
+from foodsafety.timeutil import CST, iso_cst, to_utc_naive, today_cst
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "image/jpeg"
@@ -159,6 +160,7 @@ def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
     if existing is not None:
         return _replay(user, existing, sha256, data), False
     unit = _target_unit(user, data)
+    _check_daily_limit(user)
 
     guard.lock(sha256)
     photo = Photo(client_id=client_id, inspection_uuid=str(data["inspection_id"]),
@@ -168,11 +170,7 @@ def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
     if twin is not None and storage.has_files(guard.root, sha256):
         _copy_derived(photo, twin)
     else:
-        try:
-            processed = process(raw, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
-        except PhotoRejected as rejected:
-            raise ApiError(rejected.status, rejected.message,
-                           errors={"file": [rejected.message]}) from None
+        processed = _process(raw)
         guard.write(processed)
         _set_derived(photo, processed)
     db.session.add(photo)
@@ -186,6 +184,38 @@ def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
             raise ApiError(409, "数据同时被修改，请重试。", reason="concurrent_write") from None
         return _replay(user, existing, sha256, data), False
     return photo, True
+
+
+def _check_daily_limit(user: User) -> None:
+    """Refuse (429, retried later by the outbox) a new photo beyond the account's daily limit."""
+    limit = current_app.config["PHOTO_DAILY_LIMIT"]
+    today = datetime.combine(today_cst(), time.min, tzinfo=CST)
+    uploaded = db.session.scalar(select(func.count()).select_from(Photo).where(
+        Photo.created_by_id == user.id, Photo.created_at >= to_utc_naive(today)))
+    if uploaded >= limit:
+        tomorrow = today + timedelta(days=1)
+        wait = max(60, int((tomorrow - datetime.now(CST)).total_seconds()))
+        raise ApiError(429, f"今天上传的照片已达上限（每个账户每天 {limit} 张），请明天再上传。",
+                       reason="photo_daily_limit", headers={"Retry-After": str(wait)})
+
+
+def _process(raw: bytes) -> ProcessedPhoto:
+    """The upload processed in a bounded child process; refusals become API errors."""
+    config = current_app.config
+    options = {"max_pixels": config["PHOTO_MAX_PIXELS"],
+               "max_full_decode_pixels": config["PHOTO_MAX_FULL_DECODE_PIXELS"],
+               "max_jpeg_scans": config["PHOTO_JPEG_MAX_SCANS"]}
+    limits = Limits(cpu_seconds=config["PHOTO_DECODE_CPU_SECONDS"],
+                    memory_bytes=config["PHOTO_DECODE_MEMORY_MB"] * 1024 * 1024,
+                    wall_seconds=config["PHOTO_DECODE_WALL_SECONDS"])
+    try:
+        return process_photo(raw, options=options, limits=limits, slots=config["PHOTO_DECODE_SLOTS"],
+                             queue_seconds=config["PHOTO_DECODE_QUEUE_SECONDS"])
+    except PhotoRejected as rejected:
+        raise ApiError(rejected.status, rejected.message,
+                       errors={"file": [rejected.message]}) from None
+    except DecodeBusy:
+        raise ApiError(503, BUSY, reason="photo_processing_busy", headers={"Retry-After": "5"}) from None
 
 
 def _set_derived(photo: Photo, processed: ProcessedPhoto) -> None:

@@ -24,6 +24,11 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 LOCK_STRIPES = 256  # one lock file per first byte of the hash
 
 
+def is_digest(name: str) -> bool:
+    """Whether `name` is a SHA-256 hex digest, i.e. may name a photo's files."""
+    return bool(_DIGEST.match(name))
+
+
 def path_for(root: Path, sha256: str, kind: str) -> Path:
     """Where the `kind` ("image" or "thumbnail") of a photo lives."""
     if not _DIGEST.match(sha256):

@@ -36,7 +36,7 @@ JOBS: tuple[Job, ...] = (
         superseded_by="year_final"),
     Job("year_final", "全年统计表定稿", "snapshots", "year", "SCHEDULE_YEAR_FINAL", "year", "final"),
     Job("overdue_orders", "逾期未整改通知书日统计", "overdue_orders", "day"),
-    Job("photo_sweep", "清理无记录引用的照片文件", "photo_sweep", "day"),
+    Job("photo_sweep", "清理检查记录未到达的照片和无记录引用的照片文件", "photo_sweep", "day"),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

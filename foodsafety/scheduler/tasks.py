@@ -128,17 +128,31 @@ class Task:
     summary: Callable[[Occurrence, dict[str, dict]], dict]
 
 
-def sweep_photo_files(_occ: Occurrence, _item: str) -> dict:
-    """Remove photo files an interrupted upload left without a row."""
+PHOTO_SWEEP_STEPS = ["rows", "files"]  # rows are committed before their files go
+
+
+def sweep_photos(_occ: Occurrence, item: str) -> dict:
+    """One step of the photo sweep: the rows of photos whose inspection never arrived, then
+    the files no row refers to (theirs, and those an interrupted upload left)."""
+    from datetime import timedelta
+
     from flask import current_app
 
-    from foodsafety.photos.sweep import sweep_orphan_files
+    from foodsafety.photos.sweep import remove_photos_without_inspection, sweep_orphan_files
 
+    if item == "rows":
+        days = current_app.config["PHOTO_ORPHAN_DAYS"]
+        return {"removed": remove_photos_without_inspection(timedelta(days=days))}
     return {"removed": sweep_orphan_files(current_app.config["PHOTO_DIR"])}
+
+
+def summarize_photo_sweep(_occ: Occurrence, done: dict[str, dict]) -> dict:
+    """What the sweep removed: rows of photos whose inspection never arrived, and files."""
+    return {"rows_removed": done["rows"]["removed"], "removed": done["files"]["removed"]}
 
 
 TASKS: dict[str, Task] = {
     "snapshots": Task(lambda occ: all_nodes(), build_one_snapshot, summarize_snapshots),
     "overdue_orders": Task(lambda occ: ["all"], count_overdue_orders, lambda occ, done: done["all"]),
-    "photo_sweep": Task(lambda occ: ["all"], sweep_photo_files, lambda occ, done: done["all"]),
+    "photo_sweep": Task(lambda occ: PHOTO_SWEEP_STEPS, sweep_photos, summarize_photo_sweep),
 }
