@@ -11,13 +11,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, DevelopmentConfig, TestConfig
-from foodsafety import fields as _fields  # noqa: F401  (makes every number in the API ASCII)
-from foodsafety import i18n  # noqa: F401  (installs the Chinese validation messages)
+from foodsafety import fields, i18n, transactions
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
-from foodsafety.fields import ID_MAX
 from foodsafety.limits import leases as limits
 from foodsafety.statistics import versions
+
+# marshmallow fixes a field's messages when the field is built (at class definition): these run
+# before any schema module is imported (Python imports this package first).
+i18n.install()  # Chinese validation messages
+fields.install()  # every number in the API is ASCII
 
 
 class IdConverter(IntegerConverter):
@@ -27,7 +30,7 @@ class IdConverter(IntegerConverter):
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, fixed_digits: int = 0, min: int = 1, max: int = ID_MAX,  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int = 1, max: int = fields.ID_MAX,  # noqa: A002
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed=False)
 
@@ -40,7 +43,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     """Build the application: config, extensions, blueprints, error handlers and CLI."""
     if config_class is None:
         config_class = CONFIGS.get(Config.ENV_NAME, Config)
-    app = Flask(__name__, instance_path=str(overrides.get("INSTANCE_DIR", config_class.INSTANCE_DIR)))
+    app = transactions.TransactionalFlask(
+        __name__, instance_path=str(overrides.get("INSTANCE_DIR", config_class.INSTANCE_DIR)))
     app.config.from_object(config_class)
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
@@ -54,6 +58,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)
+    transactions.install(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
@@ -96,8 +101,10 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _check_json_body(app: Flask) -> None:
-    """API writes take JSON (415 otherwise) of bounded size (413), except multipart uploads."""
-    if request.endpoint in MULTIPART_ENDPOINTS and request.mimetype == "multipart/form-data":
+    """API writes take JSON (415 otherwise) of bounded size (413), except a view's multipart upload
+    (a view class says so with `multipart = True`)."""
+    view_class = getattr(app.view_functions.get(request.endpoint), "view_class", None)
+    if getattr(view_class, "multipart", False) and request.mimetype == "multipart/form-data":
         return
     if not request.content_length and "Transfer-Encoding" not in request.headers:
         return  # no body at all: a view that needs one answers 422 for its missing fields
@@ -114,10 +121,6 @@ def _check_json_body(app: Flask) -> None:
     except (ValueError, RecursionError):
         raise ApiError(400, "请求体不是有效的 JSON。", reason="invalid_json") from None
     request._cached_data = data  # noqa: SLF001  (where get_data/get_json look first)
-
-
-# Endpoints (filled in by their blueprints) that accept multipart uploads.
-MULTIPART_ENDPOINTS: set[str] = {"imports.Imports", "photos.Photos"}
 
 
 def _register_blueprints(app: Flask) -> None:

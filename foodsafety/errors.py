@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from foodsafety import transactions
 from foodsafety.extensions import db
 
 log = logging.getLogger("foodsafety")
@@ -152,7 +153,7 @@ def error_response(status: int, message: str, errors: Any = None, reason: str | 
 
 def _rollback() -> None:
     try:
-        db.session.rollback()
+        transactions.rollback()
     except Exception:  # pragma: no cover - the connection itself may be gone
         log.exception("rollback failed")
 

@@ -170,6 +170,3 @@ def install() -> None:
         fields.Integer._validated = _ascii_integer(fields.Integer._validated)
         validate.Regexp.__init__ = _ascii_regexp(validate.Regexp.__init__)
         fields.Integer._ascii_only = True
-
-
-install()

@@ -52,6 +52,3 @@ def install() -> None:
     validate.Regexp.default_message = "格式不正确。"
     validate.Equal.default_message = "取值应为 {other}。"
     validate.NoneOf.default_message = "取值无效。"
-
-
-install()

@@ -109,11 +109,10 @@ def load_current_user() -> None:
     g.auth_session = session
     g.auth_from_cookie = from_cookie
     if now - session.last_seen_at > timedelta(seconds=60):
-        # Touch at most once a minute: the idle timeout needs no finer grain.
-        db.session.execute(
-            update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now)
-        )
-        db.session.commit()
+        # Touch at most once a minute (the idle timeout needs no finer grain), when the request
+        # ends: the transaction boundary runs it (foodsafety/transactions.py).
+        g.session_touch = lambda: db.session.execute(
+            update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now))
 
 
 def current_user() -> User:

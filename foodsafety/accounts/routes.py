@@ -30,7 +30,6 @@ from foodsafety.accounts.schemas import (
     UserQueryArgsSchema,
     UserUpdateSchema,
 )
-from foodsafety.extensions import db
 from foodsafety.pagination import PageArgsSchema, page_schema, paginate
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="登录与账户管理")
@@ -59,7 +58,6 @@ class Login(MethodView):
     def post(self, data):
         """Log in with the password: a session, or, where a second factor applies, the next step."""
         body = services.login(data["username"], data["password"], _client_ip())
-        db.session.commit()
         return _with_cookie(body)
 
 
@@ -71,7 +69,6 @@ class LoginEnrolment(MethodView):
     def post(self, data):
         """During login: a new TOTP secret and its QR code, for an account not yet enrolled."""
         body = services.start_enrolment(data["challenge"])
-        db.session.commit()
         return body
 
 
@@ -84,7 +81,6 @@ class LoginTwoFactor(MethodView):
         """During login: the authenticator code (or a recovery code) opens the session."""
         body = services.complete_two_factor(data["challenge"], data.get("code"),
                                             data.get("recovery_code"), _client_ip())
-        db.session.commit()
         return _with_cookie(body)
 
 
@@ -95,7 +91,6 @@ class Logout(MethodView):
     def post(self):
         """End this session at once; its token and cookie stop working."""
         services.logout(g.auth_session)
-        db.session.commit()
         response = make_response("", 204)
         response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
         return response
@@ -119,7 +114,6 @@ class Password(MethodView):
         """Change your password (throttled like logins); your other sessions end."""
         services.change_password(current_user(), g.auth_session, data["current_password"],
                                  data["new_password"], _client_ip())
-        db.session.commit()
 
 
 @blp.route("/auth/two-factor")
@@ -139,7 +133,6 @@ class RecoveryCodes(MethodView):
     def post(self, data):
         """New one-time recovery codes for a current authenticator code; the old ones stop working."""
         codes = services.regenerate_recovery_codes(current_user(), data["code"])
-        db.session.commit()
         return {"recovery_codes": codes}
 
 
@@ -159,7 +152,6 @@ class Users(MethodView):
     def post(self, data):
         """Create a user within your jurisdiction (auditors too)."""
         user = services.create_user(current_user(), data)
-        db.session.commit()
         return services.user_dict(user)
 
 
@@ -178,7 +170,6 @@ class UserById(MethodView):
         """Rename, deactivate, reset the password or the authenticator (the last three end all
         sessions). Not for admins and auditors at your own level or above."""
         user = services.update_user(current_user(), user_id, data)
-        db.session.commit()
         return services.user_dict(user)
 
 
@@ -197,7 +188,6 @@ class UserSessions(MethodView):
     def delete(self, user_id):
         """End every session of a user you manage."""
         services.end_managed_sessions(current_user(), user_id)
-        db.session.commit()
 
 
 @blp.route("/users/<int:user_id>/sessions/<int:session_id>")
@@ -207,7 +197,6 @@ class UserSession(MethodView):
     def delete(self, user_id, session_id):
         """End one session of a user you manage."""
         services.end_managed_sessions(current_user(), user_id, session_id)
-        db.session.commit()
 
 
 @blp.route("/two-factor-policies")
@@ -226,7 +215,6 @@ class Policy(MethodView):
     def put(self, code, role):
         """Require two-factor login of `role` throughout jurisdiction `code`'s subtree."""
         policy, _ = services.set_policy(current_user(), code, role)
-        db.session.commit()
         return next(p for p in services.policy_rows(current_user())
                     if (p["jurisdiction_code"], p["role"]) == (policy.jurisdiction_code, role))
 
@@ -235,4 +223,3 @@ class Policy(MethodView):
     def delete(self, code, role):
         """Switch the policy off (only one set within your subtree)."""
         services.remove_policy(current_user(), code, role)
-        db.session.commit()

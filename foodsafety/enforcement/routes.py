@@ -15,7 +15,6 @@ from foodsafety.enforcement.schemas import (
     CaseQueryArgsSchema,
     CaseUpdateSchema,
 )
-from foodsafety.extensions import db
 from foodsafety.pagination import paginate
 
 blp = Blueprint("enforcement", __name__, url_prefix="/cases",
@@ -38,7 +37,6 @@ class Cases(MethodView):
     def post(self, data):
         """File a case (立案) on a unit of your jurisdiction."""
         case = services.create_case(current_user(), data)
-        db.session.commit()
         return services.case_detail(case)
 
 
@@ -56,5 +54,4 @@ class CaseById(MethodView):
     def patch(self, data, case_id):
         """Record later stages: decision and amounts, revocation, ban, transfer, criminal filing."""
         case = services.update_case(current_user(), case_id, data)
-        db.session.commit()
         return services.case_detail(case)

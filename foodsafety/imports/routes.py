@@ -8,9 +8,9 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from foodsafety import transactions
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.extensions import db
 from foodsafety.imports import services
 from foodsafety.imports.reader import read_workbook
 from foodsafety.imports.report import annotate
@@ -43,6 +43,8 @@ class ImportTemplate(MethodView):
 
 @blp.route("/imports")
 class Imports(MethodView):
+    multipart = True  # the upload is multipart/form-data, not JSON
+
     @login_required(Role.ADMIN)
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(ImportFileSchema, location="files")
@@ -59,9 +61,8 @@ class Imports(MethodView):
         except services.ImportRejected as rejected:
             if not args["annotated"]:
                 raise
-            db.session.rollback()
             return xlsx_attachment(annotate(data, rejected.problems, parsed), REPORT_FILENAME,
                                    "import-errors.xlsx", status=422)
-        if not args["dry_run"]:
-            db.session.commit()
+        if args["dry_run"]:
+            transactions.rollback_only()  # judged and planned, nothing kept
         return result.as_dict()

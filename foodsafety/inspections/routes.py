@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.extensions import db
 from foodsafety.inspections import services
 from foodsafety.inspections.schemas import (
     DeletionSchema,
@@ -41,7 +40,6 @@ class Inspections(MethodView):
     def post(self, data):
         """Submit an inspection; a retry with the same id and body is answered with the record."""
         inspection, created, warnings = services.submit_inspection(current_user(), data)
-        db.session.commit()
         return services.inspection_detail(inspection, warnings), 201 if created else 200
 
 
@@ -59,7 +57,6 @@ class InspectionById(MethodView):
     def put(self, data, uuid):
         """Correct an inspection: a new revision with a reason; earlier ones are kept."""
         inspection, warnings = services.correct_inspection(current_user(), uuid, data)
-        db.session.commit()
         return services.inspection_detail(inspection, warnings)
 
     @login_required(Role.INSPECTOR)
@@ -68,7 +65,6 @@ class InspectionById(MethodView):
     def delete(self, data, uuid):
         """Delete (soft) with a reason; the id cannot be submitted again."""
         services.delete_inspection(current_user(), uuid, data["reason"])
-        db.session.commit()
 
 
 @blp.route("/<string:uuid>/revisions")

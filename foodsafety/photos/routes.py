@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.extensions import db
 from foodsafety.photos import services
 from foodsafety.photos.schemas import (
     PhotoFileSchema,
@@ -22,6 +21,8 @@ blp = Blueprint("photos", __name__, description="检查照片与整改照片（�
 
 @blp.route("/photos")
 class Photos(MethodView):
+    multipart = True  # the upload is multipart/form-data, not JSON
+
     @login_required(Role.INSPECTOR, Role.SCHOOL)
     @blp.arguments(PhotoUploadSchema, location="form")
     @blp.arguments(PhotoFileSchema, location="files")
@@ -35,9 +36,7 @@ class Photos(MethodView):
         May arrive before or after the inspection itself. Re-sending the same id with the same
         file answers 200 with the stored record; the same id with another file answers 409.
         """
-        with services.upload_transaction() as guard:
-            photo, created = services.upload_photo(current_user(), data, files["file"], guard)
-            db.session.commit()
+        photo, created = services.upload_photo(current_user(), data, files["file"])
         return services.photo_detail(photo), 201 if created else 200
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -16,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from foodsafety import transactions
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
@@ -40,51 +39,40 @@ def photo_dir() -> Path:
 # --- the upload -----------------------------------------------------------------------------
 
 class UploadGuard:
-    """Keeps files and rows consistent for one upload: see `upload_transaction`."""
+    """Keeps files and rows consistent for one upload, up to the request's commit.
 
-    def __init__(self, root: Path, stack: ExitStack) -> None:
+    The content lock is held until the request has ended (`transactions.hold`), so no other
+    upload of the same picture can see its files without its row; the files it wrote are removed
+    again if the request's transaction is rolled back, unless a stored row refers to them.
+    """
+
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.sha256: str | None = None
         self.wrote_files = False
-        self._stack = stack
 
     def lock(self, sha256: str) -> None:
-        """Take the content lock for this upload (held until the transaction block ends)."""
+        """Take the content lock for this upload (held until the request ends)."""
         self.sha256 = sha256
-        self._stack.enter_context(storage.locked(self.root, sha256))
+        transactions.hold(storage.locked(self.root, sha256))
 
     def write(self, processed: ProcessedPhoto) -> None:
         assert self.sha256 is not None, "lock() first"
         storage.write_files(self.root, self.sha256,
                             {"image": processed.image, "thumbnail": processed.thumbnail})
+        if not self.wrote_files:
+            transactions.on_rollback(self.undo)
         self.wrote_files = True
 
     def undo(self) -> None:
         """After a rollback: remove files this upload wrote unless a stored row refers to them."""
-        if not self.wrote_files or self.sha256 is None:
-            return
         try:
             referenced = db.session.scalar(select(exists().where(Photo.sha256 == self.sha256)))
         except Exception:  # the database is gone: an orphan file is safer than a dangling row
             log.exception("cannot check whether photo %s is referenced; files kept", self.sha256)
-            db.session.rollback()
             return
         if not referenced:
             storage.remove_files(self.root, self.sha256)
-
-
-@contextmanager
-def upload_transaction() -> Iterator[UploadGuard]:
-    """Wrap an upload *and its commit*: on any error the session is rolled back and the files
-    written are removed unless a row refers to them; the content lock is held throughout."""
-    with ExitStack() as stack:
-        guard = UploadGuard(photo_dir(), stack)
-        try:
-            yield guard
-        except BaseException:
-            db.session.rollback()
-            guard.undo()
-            raise
 
 
 def _read_upload(upload: FileStorage) -> bytes:
@@ -146,8 +134,7 @@ def _replay(user: User, existing: Photo, sha256: str, data: dict) -> Photo:
     return existing
 
 
-def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
-                 ) -> tuple[Photo, bool]:
+def upload_photo(user: User, data: dict, upload: FileStorage) -> tuple[Photo, bool]:
     """Store a photo (or answer a re-sent one); returns (photo, created).
 
     The files are written before the row and named by the hash of the original bytes: a
@@ -162,6 +149,7 @@ def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
     unit = _target_unit(user, data)
     _check_daily_limit(user)
 
+    guard = UploadGuard(photo_dir())
     guard.lock(sha256)
     photo = Photo(client_id=client_id, inspection_uuid=str(data["inspection_id"]),
                   target=data["target"], unit_id=unit.id, jurisdiction_code=unit.jurisdiction_code,
@@ -173,12 +161,12 @@ def upload_photo(user: User, data: dict, upload: FileStorage, guard: UploadGuard
         processed = _process(raw)
         guard.write(processed)
         _set_derived(photo, processed)
-    db.session.add(photo)
     try:
-        db.session.flush()
+        with transactions.savepoint():
+            db.session.add(photo)
+            db.session.flush()
     except IntegrityError:
         # The same id arrived twice at once: the first one stored wins, this one replays it.
-        db.session.rollback()
         existing = _by_client_id(client_id)
         if existing is None:
             raise ApiError(409, "数据同时被修改，请重试。", reason="concurrent_write") from None

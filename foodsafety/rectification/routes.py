@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.extensions import db
 from foodsafety.pagination import paginate
 from foodsafety.rectification import services
 from foodsafety.rectification.schemas import (
@@ -50,7 +49,6 @@ class OrderRechecks(MethodView):
     def post(self, data, order_id):
         """Record a re-inspection (复查); the order closes when every finding is rectified."""
         recheck = services.record_recheck(current_user(), order_id, data)
-        db.session.commit()
         return services.order_detail(recheck.order)
 
 
@@ -64,5 +62,4 @@ class OrderReports(MethodView):
         """A school reports how it rectified (text and photos); the inspector sees it at 复查.
         A repeat of the same report id and content is answered with the order (200)."""
         report, created = services.submit_report(current_user(), order_id, data)
-        db.session.commit()
         return services.order_detail(report.order), 201 if created else 200

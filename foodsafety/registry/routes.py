@@ -8,7 +8,6 @@ from marshmallow import Schema, fields
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.extensions import db
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
@@ -62,7 +61,6 @@ class Schools(MethodView):
     def post(self, data):
         """Register a school in your jurisdiction."""
         school, warnings = services.create_school(current_user(), data)
-        db.session.commit()
         return services.school_dict(school, warnings)
 
 
@@ -80,7 +78,6 @@ class SchoolById(MethodView):
     def patch(self, data, school_id):
         """Change a school's name, stage, USCC or address."""
         school, warnings = services.update_school(current_user(), school_id, data)
-        db.session.commit()
         return services.school_dict(school, warnings)
 
 
@@ -100,7 +97,6 @@ class Units(MethodView):
     def post(self, data):
         """Register a unit (an inspector may register e.g. an unlicensed operator found on site)."""
         unit, warnings = services.create_unit(current_user(), data)
-        db.session.commit()
         return services.unit_dict(unit, warnings)
 
 
@@ -118,7 +114,6 @@ class UnitById(MethodView):
     def patch(self, data, unit_id):
         """Change a unit's registration (licence, status); its kind is fixed."""
         unit, warnings = services.update_unit(current_user(), unit_id, data)
-        db.session.commit()
         return services.unit_dict(unit, warnings)
 
 
@@ -138,7 +133,6 @@ class SupplyLinks(MethodView):
     def post(self, data):
         """Record that a supplier supplies a school from a date."""
         link = services.create_link(current_user(), data)
-        db.session.commit()
         return services.link_dict(link)
 
 
@@ -150,5 +144,4 @@ class SupplyLinkById(MethodView):
     def patch(self, data, link_id):
         """End (or reopen) a supply link."""
         link = services.end_link(current_user(), link_id, data["ends_on"])
-        db.session.commit()
         return services.link_dict(link)

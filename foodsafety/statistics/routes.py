@@ -11,7 +11,6 @@ from flask_smorest import Blueprint
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
-from foodsafety.extensions import db
 from foodsafety.limits.leases import expensive
 from foodsafety.pagination import paginate
 from foodsafety.statistics import services
@@ -132,5 +131,4 @@ class BuildSnapshot(MethodView):
         snapshot = services.build_snapshot(code, period, data["cutoff"], kind=data["kind"],
                                            built_by=user)
         result = services.snapshot_dict(snapshot)
-        db.session.commit()
         return result

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from foodsafety import transactions
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
@@ -310,11 +311,11 @@ def _store(total: TableResult, columns: list[Column], period: Period, kind: str,
         breakdown=[_column_json(*column) for column in columns], validation=total.issues,
         coverage=total.coverage, uninspected=_uninspected_list(code, period, total.cutoff),
         built_by_id=built_by.id if built_by else None, built_at=utcnow())
-    db.session.add(snapshot)
     try:
-        db.session.flush()
+        with transactions.savepoint():  # a concurrent build of the same version undoes only this
+            db.session.add(snapshot)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ApiError(409, "同时有其他人在生成该报表的快照，请重试。",
                        reason="concurrent_snapshot") from None
     return snapshot
