@@ -42,16 +42,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports.xlsx_safety import footer_text, put_text
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import parse_period
 from foodsafety.statistics.definition import TABLE, Row
 from foodsafety.statistics.results import display_value as official_display
 from foodsafety.timeutil import CST
+from foodsafety.vocabulary import Severity, SnapshotKind, UnitKind
 
 Value = int | Decimal
 GENERATOR = "校园食品安全守护行动数据系统"
-KIND_LABELS = {"draft": "草稿", "final": "定稿"}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+KIND_LABELS = SnapshotKind.labels()
+SEVERITY_LABELS = Severity.labels()
+UNIT_KIND_LABELS = UnitKind.labels()
 SHEET_FORM, SHEET_BREAKDOWN, SHEET_CHECKS = "统计表", "分地区明细", "校验与覆盖"
 TOTAL_LABEL = "合计"
 INTEGER_FORMAT, MONEY_FORMAT = "0", "0.00"

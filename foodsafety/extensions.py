@@ -6,7 +6,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
-from sqlalchemy import MetaData, event
+from sqlalchemy import Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,6 +21,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def term_column(term: type, name: str) -> Enum:
+    """A portable column for a vocabulary (`foodsafety.vocabulary.Term`): stores the member
+    codes (short ASCII), checked by a named CHECK constraint on every database."""
+    return Enum(term, name=name, native_enum=False, create_constraint=True, length=24,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
 
 
 class ErrorSchema(Schema):

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodsafety.extensions import db
-from foodsafety.registry.models import Jurisdiction, School, _enum
+from foodsafety.extensions import db, term_column
+from foodsafety.registry.models import Jurisdiction, School
 from foodsafety.timeutil import utcnow
+from foodsafety.vocabulary import Role
 
-
-class Role(enum.StrEnum):
-    INSPECTOR = "inspector"  # 市场监管执法人员: reads and writes its subtree
-    BUREAU = "bureau"  # 教育局: reads its subtree
-    SCHOOL = "school"  # 学校: reads its own canteens' records
-    ADMIN = "admin"  # 管理员 (system/security): users and registry within its subtree, not the audit log
-    AUDITOR = "auditor"  # 审计员: reads and exports the audit log of its subtree, changes nothing
-
-
-ROLE_LABELS = {
-    Role.INSPECTOR: "市场监管执法人员",
-    Role.BUREAU: "教育局",
-    Role.SCHOOL: "学校",
-    Role.ADMIN: "管理员",
-    Role.AUDITOR: "审计员",
-}
 # Roles that must always log in with a second factor (等保 2.0 third level: administrators).
 TWO_FACTOR_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 # Roles that hold the system's privileged duties; an admin may not take over one at its level or above.
@@ -46,7 +30,7 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    role: Mapped[Role] = mapped_column(term_column(Role, "user_role"))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     phone: Mapped[str | None] = mapped_column(String(20))
@@ -131,7 +115,7 @@ class TwoFactorPolicy(db.Model):
     __tablename__ = "two_factor_policies"
 
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "two_factor_role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(term_column(Role, "two_factor_role"), primary_key=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -6,9 +6,10 @@ from marshmallow import Schema, fields, validate
 
 from foodsafety.fields import Bool, Id, Name, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.vocabulary import Role
 
-ROLES = ("inspector", "bureau", "school", "admin", "auditor")
-POLICY_ROLES = ("inspector", "bureau", "school")
+ROLES = Role.codes()
+POLICY_ROLES = (Role.INSPECTOR.value, Role.BUREAU.value, Role.SCHOOL.value)
 
 
 class LoginSchema(Schema):

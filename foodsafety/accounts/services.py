@@ -12,7 +12,6 @@ from foodsafety.accounts import throttle, two_factor
 from foodsafety.accounts.auth import hash_password, open_session, revoke_sessions, verify_password
 from foodsafety.accounts.models import (
     PRIVILEGED_ROLES,
-    ROLE_LABELS,
     AuthSession,
     Role,
     TwoFactorPolicy,
@@ -160,7 +159,7 @@ def user_dict(user: User) -> dict:
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role.value,
-        "role_label": ROLE_LABELS[user.role],
+        "role_label": user.role.label,
         "jurisdiction_code": user.jurisdiction_code,
         "jurisdiction_name": user.jurisdiction.name,
         "school_id": user.school_id,
@@ -358,7 +357,7 @@ def remove_policy(admin: User, code: str, role: str) -> None:
 
 def policy_rows(admin: User) -> list[dict]:
     return [{"jurisdiction_code": p.jurisdiction_code, "jurisdiction_name": p.jurisdiction.name,
-             "role": p.role.value, "role_label": ROLE_LABELS[p.role],
+             "role": p.role.value, "role_label": p.role.label,
              "editable": code_within(admin.jurisdiction_code, p.jurisdiction_code),
              "created_at": iso_cst(p.created_at)}
             for p in db.session.scalars(two_factor.policies_for(admin))]

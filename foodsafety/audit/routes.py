@@ -19,6 +19,7 @@ from foodsafety.extensions import db
 from foodsafety.fields import Text
 from foodsafety.pagination import PageArgsSchema, page_schema, paginate
 from foodsafety.timeutil import today_cst
+from foodsafety.vocabulary import Outcome
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="审计日志（审计员查询与导出）")
 EXPORT_BATCH = 500
@@ -27,7 +28,7 @@ EXPORT_BATCH = 500
 class AuditFilterSchema(Schema):
     event = Text(max_length=64)
     username = Text(max_length=64)
-    outcome = fields.String(validate=validate.OneOf(("success", "failure", "denied")))
+    outcome = fields.String(validate=validate.OneOf(Outcome.codes()))
     object_id = Text(max_length=64)
     date_from = fields.Date()
     date_to = fields.Date()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from foodsafety.accounts.auth import hash_password
-from foodsafety.accounts.models import ROLE_LABELS, Role, User
+from foodsafety.accounts.models import Role, User
 from foodsafety.accounts.passwords import password_problems
 from foodsafety.demo_data.context import Demo, SchoolPlan
 from foodsafety.demo_data.names import COUNTIES, GIVEN, SURNAMES
@@ -96,6 +96,6 @@ def demo_logins() -> list[dict]:
         where = ""
         if user is not None:
             where = user.school.name if user.school else user.jurisdiction.name
-        rows.append({"role": ROLE_LABELS[login.role], "username": login.username,
+        rows.append({"role": Role(login.role).label, "username": login.username,
                      "password": login.password, "where": where})
     return rows

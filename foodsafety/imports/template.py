@@ -17,16 +17,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from foodsafety.inspections.labels import HACCP_LABELS, MINGCHU_LABELS, UNIT_KIND_LABELS
 from foodsafety.registry.identifiers import iso7064_mod11_10
-from foodsafety.registry.services import STAGE_LABELS
+from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, SchoolStage, UnitKind
 
 TEMPLATE_FILENAME = "登记数据导入模板.xlsx"
 INSTRUCTIONS_SHEET = "说明"
 ERROR_HEADER = "错误"  # the column the annotated copy of a rejected workbook adds
 MAX_TEMPLATE_ROWS = 50_000  # dropdowns and text formats reach this far down
 
-OPERATION_MODE_LABELS = {"self_run": "自营", "contracted": "承包经营"}
 YES_NO_LABELS = {True: "是", False: "否"}
 
 
@@ -99,7 +97,7 @@ SCHOOLS = Sheet(
     columns=(
         Column("学校名称", "name", required=True, max_length=128, width=28,
                note="同一行政区划内的学校名称唯一，重复导入时据此（或统一社会信用代码）识别同一学校。"),
-        Column("学段", "stage", "choice", required=True, choices=STAGE_LABELS, width=10),
+        Column("学段", "stage", "choice", required=True, choices=SchoolStage.labels(), width=10),
         Column("行政区划代码", "jurisdiction_code", "code", required=True, max_length=6,
                note=CODE_NOTE, width=14),
         Column("统一社会信用代码", "uscc", "code", max_length=18, width=22),
@@ -114,7 +112,7 @@ UNITS = Sheet(
     title="单位",
     key="units",
     columns=(
-        Column("单位类型", "kind", "choice", required=True, choices=UNIT_KIND_LABELS, width=22),
+        Column("单位类型", "kind", "choice", required=True, choices=UnitKind.labels(), width=22),
         Column("单位名称", "name", required=True, max_length=128, width=28),
         Column("行政区划代码", "jurisdiction_code", "code", required=True, max_length=6,
                note=CODE_NOTE, width=14),
@@ -122,7 +120,7 @@ UNITS = Sheet(
                note="仅学校食堂填写：所属学校须与食堂在同一行政区划，可在本文件“学校”表中或已登记。"),
         Column("所属学校统一社会信用代码", "school_uscc", "code", max_length=18, width=22,
                note="仅学校食堂填写，可代替学校名称识别所属学校。"),
-        Column("经营方式", "operation_mode", "choice", choices=OPERATION_MODE_LABELS, width=12,
+        Column("经营方式", "operation_mode", "choice", choices=OperationMode.labels(), width=12,
                note="学校食堂必填，其他单位不填。"),
         Column("地址", "address", max_length=256, width=36),
         Column("统一社会信用代码", "uscc", "code", max_length=18, width=22),
@@ -132,11 +130,11 @@ UNITS = Sheet(
         Column("发证日期", "licence_issued_on", "date", width=12, note="填写许可证编号时必填。"),
         Column("有效期至", "licence_expires_on", "date", width=12, note="填写许可证编号时必填。"),
         Column("五常/6T", "wuchang_6t", "bool", choices=YES_NO_LABELS, width=9),
-        Column("HACCP", "haccp", "choice", choices=HACCP_LABELS, width=12,
+        Column("HACCP", "haccp", "choice", choices=HaccpStatus.labels(), width=12,
                note="不填视为未建立。"),
         Column("HACCP证书有效期", "haccp_cert_expires_on", "date", width=16,
                note="HACCP 为“已通过认证”时必填。"),
-        Column("明厨亮灶", "mingchu", "multi", choices=MINGCHU_LABELS, width=22),
+        Column("明厨亮灶", "mingchu", "multi", choices=Mingchu.labels(), width=22),
     ),
     example={"kind": "canteen", "name": "示例：某某区实验小学食堂（导入时忽略本行）",
              "school_name": "示例：某某区实验小学（导入时忽略本行）", "school_uscc": None,

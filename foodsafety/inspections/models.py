@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -21,36 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodsafety.extensions import db
-from foodsafety.registry.models import HaccpStatus, Unit, _enum
+from foodsafety.extensions import db, term_column
+from foodsafety.registry.models import HaccpStatus, Unit
 from foodsafety.timeutil import utcnow
-
-
-class Answer(enum.StrEnum):
-    YES = "yes"  # 是
-    NO = "no"  # 否
-    NA = "na"  # 合理缺项
-
-
-class Result(enum.StrEnum):
-    COMPLIANT = "compliant"  # 符合
-    BASIC = "basic"  # 基本符合
-    NONCOMPLIANT = "noncompliant"  # 不符合
-
-
-class Handling(enum.StrEnum):
-    PASS = "pass"  # 通过
-    RECTIFY = "rectify"  # 书面限期整改
-    STOP = "stop"  # 食品生产经营者立即停止食品生产经营活动
-
-
-class Category(enum.StrEnum):
-    RAW_MATERIAL = "raw_material"
-    PROCESSING = "processing"
-    CLEANING = "cleaning"
-    ENVIRONMENT = "environment"
-    DISTRIBUTION = "distribution"
-    OTHER = "other"
+from foodsafety.vocabulary import Answer, Category, Handling, Result
 
 
 class Inspection(db.Model):
@@ -76,8 +49,8 @@ class Inspection(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
     inspected_on: Mapped[date] = mapped_column(Date)  # CST calendar date of started_at
     inspectors: Mapped[list] = mapped_column(JSON)
-    result: Mapped[Result] = mapped_column(_enum(Result, "inspection_result"))
-    handling: Mapped[Handling] = mapped_column(_enum(Handling, "inspection_handling"))
+    result: Mapped[Result] = mapped_column(term_column(Result, "inspection_result"))
+    handling: Mapped[Handling] = mapped_column(term_column(Handling, "inspection_handling"))
     items_checked: Mapped[int] = mapped_column(SmallInteger)
     key_items_checked: Mapped[int] = mapped_column(SmallInteger)
     key_items_failed: Mapped[int] = mapped_column(SmallInteger)
@@ -85,7 +58,7 @@ class Inspection(db.Model):
     problems_found: Mapped[int] = mapped_column(SmallInteger)
     # Observed status (the statistics' stock rows use the latest of these).
     obs_wuchang_6t: Mapped[bool] = mapped_column(Boolean)
-    obs_haccp: Mapped[HaccpStatus] = mapped_column(_enum(HaccpStatus, "obs_haccp_status"))
+    obs_haccp: Mapped[HaccpStatus] = mapped_column(term_column(HaccpStatus, "obs_haccp_status"))
     obs_haccp_cert_expires_on: Mapped[date | None] = mapped_column(Date)
     obs_mc_transparent: Mapped[bool] = mapped_column(Boolean)
     obs_mc_video: Mapped[bool] = mapped_column(Boolean)
@@ -125,7 +98,7 @@ class InspectionAnswer(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
     item_code: Mapped[str] = mapped_column(String(16))
-    answer: Mapped[Answer] = mapped_column(_enum(Answer, "item_answer"))
+    answer: Mapped[Answer] = mapped_column(term_column(Answer, "item_answer"))
     note: Mapped[str | None] = mapped_column(Text)
 
     inspection: Mapped[Inspection] = relationship(back_populates="answers")
@@ -140,7 +113,7 @@ class Finding(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
     item_code: Mapped[str | None] = mapped_column(String(16))
-    category: Mapped[Category] = mapped_column(_enum(Category, "finding_category"))
+    category: Mapped[Category] = mapped_column(term_column(Category, "finding_category"))
     description: Mapped[str] = mapped_column(Text)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     rectified: Mapped[bool | None] = mapped_column(Boolean)

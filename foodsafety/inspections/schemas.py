@@ -7,13 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from foodsafety.fields import Bool, Id, Instant, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
 from foodsafety.periods import PERIOD_PATTERN
-from forms.definitions import CATEGORIES
-
-ANSWERS = ("yes", "no", "na")
-HACCP = ("none", "established", "certified")
-MINGCHU = ("transparent", "video", "internet")
-HANDLINGS = ("pass", "rectify", "stop")
-RESULTS = ("compliant", "basic", "noncompliant")
+from foodsafety.vocabulary import Answer, Category, HaccpStatus, Handling, Mingchu, Result
 
 
 class InspectorSchema(Schema):
@@ -23,7 +17,7 @@ class InspectorSchema(Schema):
 
 class AnswerSchema(Schema):
     item = Text(required=True, max_length=16)
-    answer = fields.String(required=True, validate=validate.OneOf(ANSWERS))
+    answer = fields.String(required=True, validate=validate.OneOf(Answer.codes()))
     note = Text(max_length=2000, multiline=True, load_default=None, allow_none=True)
     # Ids of the photos the phone uploads (or will upload) for this item (POST /photos).
     photo_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
@@ -31,9 +25,9 @@ class AnswerSchema(Schema):
 
 class ObservedSchema(Schema):
     wuchang_6t = Bool(required=True)
-    haccp = fields.String(required=True, validate=validate.OneOf(HACCP))
+    haccp = fields.String(required=True, validate=validate.OneOf(HaccpStatus.codes()))
     haccp_cert_expires_on = fields.Date(load_default=None, allow_none=True)
-    mingchu = fields.List(fields.String(validate=validate.OneOf(MINGCHU)), required=True,
+    mingchu = fields.List(fields.String(validate=validate.OneOf(Mingchu.codes())), required=True,
                           validate=validate.Length(max=3))
     licence_displayed = Bool(load_default=None, allow_none=True)
 
@@ -46,7 +40,7 @@ class ObservedSchema(Schema):
 
 
 class ExtraFindingSchema(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = fields.String(required=True, validate=validate.OneOf(Category.codes()))
     description = Text(required=True, max_length=2000, multiline=True)
     photo_ids = fields.List(fields.UUID(), validate=validate.Length(max=20))
 
@@ -71,7 +65,7 @@ class InspectionSubmissionSchema(Schema):
     observed = fields.Nested(ObservedSchema, required=True)
     extra_findings = fields.List(fields.Nested(ExtraFindingSchema), load_default=list,
                                  validate=validate.Length(max=50))
-    handling = fields.String(required=True, validate=validate.OneOf(HANDLINGS))
+    handling = fields.String(required=True, validate=validate.OneOf(Handling.codes()))
     rectification_order = fields.Nested(OrderInputSchema, load_default=None, allow_none=True)
     remarks = Text(max_length=4000, multiline=True, load_default=None, allow_none=True)
 
@@ -106,7 +100,7 @@ class InspectionQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     unit_id = Id(strict=False)
     period = fields.String(validate=validate.Regexp(PERIOD_PATTERN))
-    result = fields.String(validate=validate.OneOf(RESULTS))
+    result = fields.String(validate=validate.OneOf(Result.codes()))
     date_from = fields.Date()
     date_to = fields.Date()
 

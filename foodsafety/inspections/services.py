@@ -15,12 +15,6 @@ from sqlalchemy.orm import selectinload
 from foodsafety.accounts.models import User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
-from foodsafety.inspections.labels import (
-    CATEGORY_LABELS,
-    HANDLING_LABELS,
-    RESULT_LABELS,
-    UNIT_KIND_LABELS,
-)
 from foodsafety.inspections.models import (
     Answer,
     Category,
@@ -84,7 +78,7 @@ def _check_document(unit: Unit, data: dict) -> tuple[FormDefinition, dict[str, s
     if definition is None:
         errors["form_id"] = [f"检查表 {data['form_id']} 第 {data['form_version']} 版不存在。"]
     elif definition.unit_kind != unit.kind.value:
-        errors["form_id"] = [f"该检查表不适用于{UNIT_KIND_LABELS[unit.kind.value]}。"]
+        errors["form_id"] = [f"该检查表不适用于{unit.kind.label}。"]
 
     started = data["started_at"]
     inspected_on = cst_date(started)
@@ -408,14 +402,14 @@ def inspection_summary(inspection: Inspection) -> dict:
     return {
         "id": inspection.uuid,
         "unit": {"id": unit.id, "name": unit.name, "kind": unit.kind.value,
-                 "kind_label": UNIT_KIND_LABELS[unit.kind.value]},
+                 "kind_label": unit.kind.label},
         "jurisdiction_code": inspection.jurisdiction_code,
         "started_at": iso_cst(inspection.started_at),
         "inspected_on": inspection.inspected_on.isoformat(),
         "result": inspection.result.value,
-        "result_label": RESULT_LABELS[inspection.result.value],
+        "result_label": inspection.result.label,
         "handling": inspection.handling.value,
-        "handling_label": HANDLING_LABELS[inspection.handling.value],
+        "handling_label": inspection.handling.label,
         "problems_found": inspection.problems_found,
         "revision": inspection.revision,
     }
@@ -451,7 +445,7 @@ def inspection_detail(inspection: Inspection, warnings: list[dict] | None = None
                     for a in inspection.answers],
         "findings": [{
             "id": f.id, "item": f.item_code, "category": f.category.value,
-            "category_label": CATEGORY_LABELS[f.category.value], "description": f.description,
+            "category_label": f.category.label, "description": f.description,
             "is_key": f.is_key, "rectified": f.rectified,
         } for f in inspection.findings],
         "rectification_order": order_summary(order) if order else None,

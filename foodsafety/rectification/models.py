@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -18,16 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodsafety.extensions import db
+from foodsafety.extensions import db, term_column
 from foodsafety.inspections.models import Inspection
-from foodsafety.registry.models import Unit, _enum
+from foodsafety.registry.models import Unit
 from foodsafety.timeutil import utcnow
-
-
-class OrderStatus(enum.StrEnum):
-    OPEN = "open"  # 待整改
-    REPORTED = "reported"  # 已报告整改，待复查
-    CLOSED = "closed"  # 复查合格，已销号
+from foodsafety.vocabulary import OrderStatus
 
 
 class RectificationOrder(db.Model):
@@ -48,7 +42,7 @@ class RectificationOrder(db.Model):
     issued_on: Mapped[date] = mapped_column(Date, index=True)
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[OrderStatus] = mapped_column(
-        _enum(OrderStatus, "order_status"), default=OrderStatus.OPEN
+        term_column(OrderStatus, "order_status"), default=OrderStatus.OPEN
     )
     closed_on: Mapped[date | None] = mapped_column(Date)
     # Bumped by every re-inspection and report: a write based on an older version lost a race.

@@ -7,11 +7,12 @@ from marshmallow import Schema, fields, validate
 from foodsafety.fields import Bool, Id, Text
 from foodsafety.inspections.schemas import InspectorSchema
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.vocabulary import OrderStatus
 
 
 class OrderQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
-    status = fields.String(validate=validate.OneOf(("open", "reported", "closed")))
+    status = fields.String(validate=validate.OneOf(OrderStatus.codes()))
     unit_id = Id(strict=False)
     overdue = fields.Boolean()
 

@@ -23,8 +23,6 @@ from foodsafety.scope import record_read_clause, unit_within
 from foodsafety.timeutil import iso_cst, today_cst
 from foodsafety.transactions import savepoint
 
-STATUS_LABELS = {"open": "待整改", "reported": "已报告整改，待复查", "closed": "复查合格，已销号"}
-
 
 def sync_order_from_inspection(inspection: Inspection, order: dict | None) -> None:
     """Create, update or withdraw the order that an inspection (or its correction) states."""
@@ -82,7 +80,7 @@ def order_summary(order: RectificationOrder) -> dict:
         "issued_on": order.issued_on.isoformat(),
         "deadline": order.deadline.isoformat(),
         "status": order.status.value,
-        "status_label": STATUS_LABELS[order.status.value],
+        "status_label": order.status.label,
         "overdue": is_overdue(order),
         "closed_on": order.closed_on.isoformat() if order.closed_on else None,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -10,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,21 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foodsafety.extensions import db
+from foodsafety.extensions import db, term_column
 from foodsafety.timeutil import utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column storing the member *values* (short ASCII codes)."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=24,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from foodsafety.vocabulary import HaccpStatus, OperationMode, SchoolStage, UnitKind
 
 
 class Jurisdiction(db.Model):
@@ -70,14 +56,6 @@ class JurisdictionClosure(db.Model):
     depth: Mapped[int] = mapped_column(SmallInteger)
 
 
-class SchoolStage(enum.StrEnum):
-    KINDERGARTEN = "kindergarten"
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-    VOCATIONAL = "vocational"
-    OTHER = "other"
-
-
 class School(db.Model):
     """A school or kindergarten; its canteens are units of kind `canteen`."""
 
@@ -86,7 +64,7 @@ class School(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
-    stage: Mapped[SchoolStage] = mapped_column(_enum(SchoolStage, "school_stage"))
+    stage: Mapped[SchoolStage] = mapped_column(term_column(SchoolStage, "school_stage"))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     address: Mapped[str | None] = mapped_column(String(256))
@@ -96,24 +74,6 @@ class School(db.Model):
 
     def __repr__(self) -> str:
         return f"<School {self.id} {self.name}>"
-
-
-class UnitKind(enum.StrEnum):
-    CANTEEN = "canteen"  # 学校食堂
-    SUPPLIER = "supplier"  # 学生集体用餐配送单位
-    PERIPHERY = "periphery"  # 校园周边食品经营者
-    UNLICENSED = "unlicensed"  # 无证经营者
-
-
-class OperationMode(enum.StrEnum):
-    SELF_RUN = "self_run"
-    CONTRACTED = "contracted"
-
-
-class HaccpStatus(enum.StrEnum):
-    NONE = "none"
-    ESTABLISHED = "established"
-    CERTIFIED = "certified"
 
 
 class Unit(db.Model):
@@ -129,12 +89,12 @@ class Unit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    kind: Mapped[UnitKind] = mapped_column(term_column(UnitKind, "unit_kind"))
     name: Mapped[str] = mapped_column(String(128))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     operation_mode: Mapped[OperationMode | None] = mapped_column(
-        _enum(OperationMode, "operation_mode")
+        term_column(OperationMode, "operation_mode")
     )
     address: Mapped[str | None] = mapped_column(String(256))
     uscc: Mapped[str | None] = mapped_column(String(18))
@@ -144,7 +104,7 @@ class Unit(db.Model):
     # Registration-time status; inspections record newer observations.
     wuchang_6t: Mapped[bool] = mapped_column(Boolean, default=False)
     haccp: Mapped[HaccpStatus] = mapped_column(
-        _enum(HaccpStatus, "haccp_status"), default=HaccpStatus.NONE
+        term_column(HaccpStatus, "haccp_status"), default=HaccpStatus.NONE
     )
     haccp_cert_expires_on: Mapped[date | None] = mapped_column(Date)
     mc_transparent: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,15 +6,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from foodsafety.fields import Bool, Id, Name, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, SchoolStage, UnitKind
 
-STAGES = ("kindergarten", "primary", "secondary", "vocational", "other")
-KINDS = ("canteen", "supplier", "periphery", "unlicensed")
 CODE = validate.Regexp(r"^[0-9]{6}$", error="行政区划代码应为 6 位数字。")
 
 
 class SchoolInSchema(Schema):
     name = Name(required=True, max_length=128)
-    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    stage = fields.String(required=True, validate=validate.OneOf(SchoolStage.codes()))
     jurisdiction_code = fields.String(required=True, validate=CODE)
     uscc = Text(max_length=18, load_default=None, allow_none=True)
     address = Text(max_length=256, load_default=None, allow_none=True)
@@ -22,17 +21,17 @@ class SchoolInSchema(Schema):
 
 class SchoolPatchSchema(Schema):
     name = Name(max_length=128)
-    stage = fields.String(validate=validate.OneOf(STAGES))
+    stage = fields.String(validate=validate.OneOf(SchoolStage.codes()))
     uscc = Text(max_length=18, allow_none=True)
     address = Text(max_length=256, allow_none=True)
 
 
 class UnitInSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(UnitKind.codes()))
     name = Name(required=True, max_length=128)
     jurisdiction_code = fields.String(required=True, validate=CODE)
     school_id = Id(load_default=None, allow_none=True)
-    operation_mode = fields.String(validate=validate.OneOf(("self_run", "contracted")),
+    operation_mode = fields.String(validate=validate.OneOf(OperationMode.codes()),
                                    load_default=None, allow_none=True)
     address = Text(max_length=256, load_default=None, allow_none=True)
     uscc = Text(max_length=18, load_default=None, allow_none=True)
@@ -40,11 +39,10 @@ class UnitInSchema(Schema):
     licence_issued_on = fields.Date(load_default=None, allow_none=True)
     licence_expires_on = fields.Date(load_default=None, allow_none=True)
     wuchang_6t = Bool(load_default=False)
-    haccp = fields.String(validate=validate.OneOf(("none", "established", "certified")),
+    haccp = fields.String(validate=validate.OneOf(HaccpStatus.codes()),
                           load_default="none")
     haccp_cert_expires_on = fields.Date(load_default=None, allow_none=True)
-    mingchu = fields.List(fields.String(validate=validate.OneOf(("transparent", "video",
-                                                                  "internet"))),
+    mingchu = fields.List(fields.String(validate=validate.OneOf(Mingchu.codes())),
                           load_default=list, validate=validate.Length(max=3))
 
     @validates_schema
@@ -80,7 +78,7 @@ class SupplyLinkPatchSchema(Schema):
 class RegistryQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=CODE)
     q = Text(max_length=64)
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
     school_id = Id(strict=False)
 
 

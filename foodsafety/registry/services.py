@@ -14,7 +14,6 @@ from sqlalchemy import Select, func, or_, select
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.registry.identifiers import check_licence_no, check_uscc
 from foodsafety.registry.models import (
     HaccpStatus,
@@ -29,10 +28,9 @@ from foodsafety.registry.models import (
 from foodsafety.scope import code_within, in_subtree, unit_read_clause
 from foodsafety.timeutil import today_cst
 from foodsafety.transactions import lock_row
+from foodsafety.vocabulary import LicenceStatus
 from forms import forms
 
-STAGE_LABELS = {"kindergarten": "幼儿园", "primary": "小学", "secondary": "中学",
-                "vocational": "职业学校", "other": "其他"}
 # The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
 LICENCE_TYPES = {"canteen": {"3"}, "supplier": {"2"}, "periphery": {"1", "2"}}
 
@@ -130,7 +128,7 @@ def jurisdiction_children(user: User, code: str | None) -> list[Jurisdiction]:
 
 def school_dict(school: School, warnings: list | None = None) -> dict:
     return {"id": school.id, "name": school.name, "stage": school.stage.value,
-            "stage_label": STAGE_LABELS[school.stage.value],
+            "stage_label": school.stage.label,
             "jurisdiction_code": school.jurisdiction_code,
             "jurisdiction_name": school.jurisdiction.name, "uscc": school.uscc,
             "address": school.address, "warnings": warnings or []}
@@ -210,8 +208,6 @@ def _mingchu(unit: Unit) -> list[str]:
                             ("internet", unit.mc_internet)) if on]
 
 
-LICENCE_STATUS_LABELS = {"valid": "有效", "expired": "已过期", "not_yet_valid": "未生效",
-                         "revoked": "已吊销", "none": "未登记许可证"}
 
 
 def revocations(unit_ids: list[int]) -> dict[int, date]:
@@ -254,7 +250,7 @@ def unit_dict(unit: Unit, warnings: list | None = None, *, revoked_on: date | No
         revoked_on = revocations([unit.id]).get(unit.id)
     status = licence_status(unit, revoked_on, today_cst())
     return {
-        "id": unit.id, "kind": unit.kind.value, "kind_label": UNIT_KIND_LABELS[unit.kind.value],
+        "id": unit.id, "kind": unit.kind.value, "kind_label": unit.kind.label,
         "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
         "jurisdiction_name": unit.jurisdiction.name, "school_id": unit.school_id,
         "school_name": unit.school.name if unit.school else None,
@@ -263,7 +259,7 @@ def unit_dict(unit: Unit, warnings: list | None = None, *, revoked_on: date | No
         "licence_issued_on": _day(unit.licence_issued_on),
         "licence_expires_on": _day(unit.licence_expires_on),
         "licence_revoked_on": _day(revoked_on),
-        "licence_status": status, "licence_status_label": LICENCE_STATUS_LABELS[status],
+        "licence_status": status, "licence_status_label": LicenceStatus(status).label,
         "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
         "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on), "mingchu": _mingchu(unit),
         "form": {"id": definition.id, "version": definition.version} if definition else None,

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foodsafety.extensions import db
-from foodsafety.registry.models import _enum
-
-
-class RunStatus(enum.StrEnum):
-    RUNNING = "running"  # 运行中
-    SUCCEEDED = "succeeded"  # 成功
-    FAILED = "failed"  # 失败（将按退避间隔重试，次数有限）
+from foodsafety.extensions import db, term_column
+from foodsafety.vocabulary import RunStatus
 
 
 class JobRun(db.Model):
@@ -36,7 +29,7 @@ class JobRun(db.Model):
     job: Mapped[str] = mapped_column(String(32))
     period_key: Mapped[str] = mapped_column(String(10))  # 2026-H1, 2026, or the day 2026-07-03
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "job_run_status"))
+    status: Mapped[RunStatus] = mapped_column(term_column(RunStatus, "job_run_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     token: Mapped[str] = mapped_column(String(32))
     worker: Mapped[str] = mapped_column(String(64))  # host:pid of the attempt

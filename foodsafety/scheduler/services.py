@@ -15,8 +15,6 @@ from foodsafety.scheduler.models import JobRun, RunStatus
 from foodsafety.scope import subtree
 from foodsafety.timeutil import iso_cst
 
-STATUS_LABELS = {"running": "运行中", "succeeded": "成功", "failed": "失败"}
-
 
 def last_run(job: Job) -> JobRun | None:
     """The most recently started run of a job (one indexed lookup)."""
@@ -48,7 +46,7 @@ def run_json(job: Job, run: JobRun, codes: set[str] | None = None) -> dict:
         "period_key": run.period_key,
         "due_on": run.due_on.isoformat(),
         "status": run.status.value,
-        "status_label": STATUS_LABELS[run.status.value],
+        "status_label": run.status.label,
         "attempts": run.attempts,
         "started_at": iso_cst(run.started_at),
         "finished_at": iso_cst(run.finished_at),
@@ -85,7 +83,7 @@ def reset_run(job_name: str, period_key: str) -> JobRun:
     if run is None:
         raise ApiError(404, "该任务在该期间尚未运行过。")
     if run.status != RunStatus.FAILED:
-        raise ApiError(409, f"该运行的状态为“{STATUS_LABELS[run.status.value]}”，只能重置失败的运行。")
+        raise ApiError(409, f"该运行的状态为“{run.status.label}”，只能重置失败的运行。")
     db.session.execute(update(JobRun).where(JobRun.id == run.id, JobRun.status == RunStatus.FAILED)
                        .values(attempts=0, next_attempt_at=None)
                        .execution_options(synchronize_session=False))

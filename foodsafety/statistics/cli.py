@@ -9,11 +9,11 @@ from flask.cli import AppGroup
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import parse_period
 from foodsafety.statistics import services
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.results import SECTION_LABELS, display_text
+from foodsafety.vocabulary import UnitKind
 
 stats_cli = AppGroup("stats", help="统计报表：生成校园食品安全守护行动工作情况统计表快照。")
 
@@ -50,7 +50,7 @@ def summary_lines(snapshot) -> list[str]:
     period = parse_period(snapshot.period_key)
     lines = [
         f"{snapshot.jurisdiction.name}（{snapshot.jurisdiction_code}） {period.label} {TABLE.title}",
-        f"截止日期：{snapshot.cutoff.isoformat()}　类型：{services.KIND_LABELS[snapshot.kind.value]}"
+        f"截止日期：{snapshot.cutoff.isoformat()}　类型：{snapshot.kind.label}"
         f"　版本：第 {snapshot.version} 版　定义版本：{snapshot.definition_version}",
     ]
     section = None
@@ -67,7 +67,7 @@ def summary_lines(snapshot) -> list[str]:
     else:
         lines.append("【校验结果】全部通过。")
     lines.append("【期内未检查的单位】" + "，".join(
-        f"{UNIT_KIND_LABELS[kind]} {counts['uninspected']}/{counts['units']} 家"
+        f"{UnitKind(kind).label} {counts['uninspected']}/{counts['units']} 家"
         for kind, counts in snapshot.coverage.items()))
     lines.append(f"快照编号：{snapshot.id}")
     return lines

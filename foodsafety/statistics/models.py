@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -21,16 +20,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodsafety.accounts.models import User
-from foodsafety.extensions import db
+from foodsafety.extensions import db, term_column
 from foodsafety.inspections.models import Inspection
 from foodsafety.rectification.models import RectificationOrder
-from foodsafety.registry.models import Jurisdiction, _enum
+from foodsafety.registry.models import Jurisdiction
 from foodsafety.timeutil import utcnow
-
-
-class SnapshotKind(enum.StrEnum):
-    DRAFT = "draft"  # 草稿
-    FINAL = "final"  # 定稿（通过全部错误级校验规则）
+from foodsafety.vocabulary import SnapshotKind
 
 
 class StatsSnapshot(db.Model):
@@ -46,7 +41,7 @@ class StatsSnapshot(db.Model):
     cutoff: Mapped[date] = mapped_column(Date)
     data_as_of: Mapped[datetime] = mapped_column(DateTime)  # naive UTC: when the data was read
     definition_version: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[SnapshotKind] = mapped_column(_enum(SnapshotKind, "snapshot_kind"))
+    kind: Mapped[SnapshotKind] = mapped_column(term_column(SnapshotKind, "snapshot_kind"))
     version: Mapped[int] = mapped_column(Integer)  # per jurisdiction and period, from 1
     figures: Mapped[dict] = mapped_column(JSON)  # row code → exact figure (money: yuan string)
     context: Mapped[dict] = mapped_column(JSON)

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.statistics.definition import TABLE, Row
+from foodsafety.vocabulary import Severity, UnitKind
 
 Value = int | Decimal
 YUAN_PER_WAN = Decimal(10000)
-UNIT_KINDS = tuple(UNIT_KIND_LABELS)
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+UNIT_KINDS = UnitKind.codes()
 
 
 def display_value(row: Row, value: Value) -> Value:
@@ -55,7 +54,7 @@ def validate(values: dict[str, Value], context: dict[str, int]) -> list[dict]:
         right = values[rule.right] if rule.right in values else context[rule.right]
         if left > right:
             issues.append({"rule": f"{rule.left} ≤ {rule.right}", "severity": rule.severity,
-                           "severity_label": SEVERITY_LABELS[rule.severity],
+                           "severity_label": Severity(rule.severity).label,
                            "message": rule.message, "left": int(left), "right": int(right)})
     return issues
 
@@ -125,5 +124,5 @@ def rows_json(values: dict[str, Value]) -> list[dict]:
 
 def coverage_json(coverage: dict[str, dict[str, int]]) -> list[dict]:
     """Coverage per unit kind, with the kind's Chinese name."""
-    return [{"kind": kind, "kind_label": UNIT_KIND_LABELS[kind], **counts}
+    return [{"kind": kind, "kind_label": UnitKind(kind).label, **counts}
             for kind, counts in coverage.items()]

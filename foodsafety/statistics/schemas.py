@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.vocabulary import SnapshotKind, UnitKind
 
 PERIOD = validate.Regexp(r"^20\d\d(-H[12])?$", error="统计期间格式应为 YYYY（全年）或 YYYY-H1（上半年）。")
 
@@ -16,17 +16,17 @@ class CutoffArgsSchema(Schema):
 
 class CoverageArgsSchema(PageArgsSchema):
     cutoff = fields.Date(load_default=None)
-    kind = fields.String(validate=validate.OneOf(tuple(UNIT_KIND_LABELS)))
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
 
 
 class SnapshotQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     period = fields.String(validate=PERIOD)
-    kind = fields.String(validate=validate.OneOf(("draft", "final")))
+    kind = fields.String(validate=validate.OneOf(SnapshotKind.codes()))
 
 
 class SnapshotCreateSchema(Schema):
-    kind = fields.String(load_default="draft", validate=validate.OneOf(("draft", "final")))
+    kind = fields.String(load_default="draft", validate=validate.OneOf(SnapshotKind.codes()))
     cutoff = fields.Date(load_default=None, allow_none=True)
 
 

@@ -24,14 +24,13 @@ from foodsafety import transactions
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
-from foodsafety.inspections.labels import UNIT_KIND_LABELS
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.scope import code_within, in_subtree
 from foodsafety.statistics import queries, versions
 from foodsafety.statistics.cache import table_cache
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
-from foodsafety.statistics.models import SnapshotKind, StatsSnapshot
+from foodsafety.statistics.models import StatsSnapshot
 from foodsafety.statistics.results import (
     TABLE_ROWS,
     TableResult,
@@ -40,10 +39,10 @@ from foodsafety.statistics.results import (
     rows_json,
 )
 from foodsafety.timeutil import CST, iso_cst, today_cst, utcnow
+from foodsafety.vocabulary import SnapshotKind
 
 Column = tuple[str, str, TableResult]
 T = TypeVar("T")
-KIND_LABELS = {"draft": "草稿", "final": "定稿"}
 CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
 UNINSPECTED_LIMIT = 10_000
 SQLITE_CACHE_KIB = 32 * 1024  # units listed in a snapshot; the counts always cover all
@@ -276,7 +275,7 @@ def uncovered_json(units: list, cutoff: date) -> list[dict]:
     last = dict(db.session.execute(
         queries.last_inspected_query([u.id for u in units], cutoff)).all()) if units else {}
     return [{"id": unit.id, "name": unit.name, "kind": unit.kind.value,
-             "kind_label": UNIT_KIND_LABELS[unit.kind.value],
+             "kind_label": unit.kind.label,
              "jurisdiction_code": unit.jurisdiction_code,
              "jurisdiction_name": unit.jurisdiction.name, "licence_no": unit.licence_no,
              "last_inspected_on": last[unit.id].isoformat() if unit.id in last else None}
@@ -339,14 +338,14 @@ def check_build_quota(code: str, period_key: str, kind: str) -> None:
         StatsSnapshot.built_at >= midnight.astimezone(UTC).replace(tzinfo=None)))
     if built >= limit:
         wait = midnight + timedelta(days=1) - now
-        raise ApiError(429, f"该区划本期统计表今天已生成 {built} 份{KIND_LABELS[kind]}快照，已达每日上限"
+        raise ApiError(429, f"该区划本期统计表今天已生成 {built} 份{SnapshotKind(kind).label}快照，已达每日上限"
                             f"（{limit} 份）。请使用已生成的快照，或明天再生成。",
                        reason="snapshot_quota",
                        headers={"Retry-After": str(int(wait.total_seconds()) + 1)})
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in KIND_LABELS:
+    if kind not in SnapshotKind.codes():
         raise invalid({"kind": ["快照类型应为 draft（草稿）或 final（定稿）。"]})
 
 
@@ -463,7 +462,7 @@ def snapshot_summary(snapshot: StatsSnapshot) -> dict:
         "period": period_json(period),
         "cutoff": snapshot.cutoff.isoformat(),
         "kind": snapshot.kind.value,
-        "kind_label": KIND_LABELS[snapshot.kind.value],
+        "kind_label": snapshot.kind.label,
         "version": snapshot.version,
         "definition_version": snapshot.definition_version,
         "data_as_of": iso_cst(snapshot.data_as_of),

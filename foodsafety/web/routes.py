@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template
 
-from foodsafety.accounts.models import ROLE_LABELS, Role
+from foodsafety.accounts.models import Role
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
@@ -24,7 +24,7 @@ def index():
     user = g.get("user")
     if user is not None and user.role in HOMES:
         return redirect(HOMES[user.role])
-    role_label = ROLE_LABELS[user.role] if user is not None else None
+    role_label = user.role.label if user is not None else None
     return _page(render_template("web/login.html", user=user, role_label=role_label))
 
 
@@ -43,7 +43,7 @@ def audit():
     user = g.get("user")
     if user is None or user.role != Role.AUDITOR:
         return redirect("/")
-    return _page(render_template("web/audit.html", user=user, role_label=ROLE_LABELS[user.role]))
+    return _page(render_template("web/audit.html", user=user, role_label=user.role.label))
 
 
 def _page(html: str):

@@ -7,7 +7,6 @@ from sqlalchemy import func, or_, select
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.inspections.labels import HACCP_LABELS, RESULT_LABELS
 from foodsafety.inspections.models import Inspection
 from foodsafety.registry.models import SupplyLink
 from foodsafety.timeutil import today_cst
@@ -51,15 +50,15 @@ def school_suppliers(user: User) -> list[dict]:
             "starts_on": link.starts_on.isoformat(),
             "ends_on": _day(link.ends_on),
             "haccp": unit.haccp.value,
-            "haccp_label": HACCP_LABELS[unit.haccp.value],
+            "haccp_label": unit.haccp.label,
             "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on),
             "latest_inspection": None if inspection is None else {
                 "inspected_on": inspection.inspected_on.isoformat(),
                 "result": inspection.result.value,
-                "result_label": RESULT_LABELS[inspection.result.value],
+                "result_label": inspection.result.label,
                 "problems_found": inspection.problems_found,
                 "haccp": inspection.obs_haccp.value,
-                "haccp_label": HACCP_LABELS[inspection.obs_haccp.value],
+                "haccp_label": inspection.obs_haccp.label,
                 "haccp_cert_expires_on": _day(inspection.obs_haccp_cert_expires_on),
             },
         })

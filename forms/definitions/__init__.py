@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from foodsafety.vocabulary import Category
+
 HERE = Path(__file__).resolve().parent
-CATEGORIES = ("raw_material", "processing", "cleaning", "environment", "distribution", "other")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _parse(raw: dict, source: str) -> FormDefinition:
     if len(codes) != len(set(codes)):
         raise ValueError(f"{source}: duplicate item codes")
     for item in definition.items.values():
-        if item.category not in CATEGORIES:
+        if item.category not in Category.codes():
             raise ValueError(f"{source}: item {item.code} has unknown category {item.category}")
         if item.category == "distribution" and definition.unit_kind != "supplier":
             raise ValueError(f"{source}: distribution applies to catering suppliers only")
