@@ -7,6 +7,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_,
 from foodsafety.accounts.models import Role, User
 from foodsafety.extensions import db
 from foodsafety.registry.models import JurisdictionClosure, SupplyLink, Unit, UnitKind
+from foodsafety.registry.rules import supplies_on
+from foodsafety.timeutil import today_cst
 
 
 def subtree(code: str) -> Select:
@@ -33,8 +35,8 @@ def unit_read_clause(user: User) -> ColumnElement[bool]:
     """Units a user may read: its subtree, or for a school its canteens and current suppliers."""
     if user.role == Role.SCHOOL:
         supplies_school = exists().where(
-            SupplyLink.supplier_id == Unit.id, SupplyLink.school_id == user.school_id
-        )
+            SupplyLink.supplier_id == Unit.id, SupplyLink.school_id == user.school_id,
+            supplies_on(today_cst()))
         return or_(
             and_(Unit.kind == UnitKind.CANTEEN, Unit.school_id == user.school_id),
             and_(Unit.kind == UnitKind.SUPPLIER, supplies_school),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from foodsafety.accounts.models import User
 from foodsafety.enforcement.models import EnforcementCase
@@ -78,6 +78,7 @@ def create_case(user: User, data: dict) -> EnforcementCase:
     _validate(case, unit)
     db.session.add(case)
     db.session.flush()
+    record_revocation(unit)
     return case
 
 
@@ -93,7 +94,16 @@ def update_case(user: User, case_id: int, data: dict) -> EnforcementCase:
     _validate(case, case.unit)
     case.updated_at = utcnow()
     db.session.flush()
+    record_revocation(case.unit)
     return case
+
+
+def record_revocation(unit: Unit) -> None:
+    """Keep the unit's `licence_revoked_on` (what every licence check reads) equal to the
+    earliest revocation its cases record (none when the last one is cleared)."""
+    unit.licence_revoked_on = db.session.scalar(
+        select(func.min(EnforcementCase.licence_revoked_on))
+        .where(EnforcementCase.unit_id == unit.id))
 
 
 def get_case(user: User, case_id: int, *, for_write: bool = False) -> EnforcementCase:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,6 +17,7 @@ from foodsafety.rectification.models import (
     RectificationOrder,
     RectificationReport,
 )
+from foodsafety.rectification.rules import is_overdue, overdue_on
 from foodsafety.scope import record_read_clause, unit_within
 from foodsafety.timeutil import iso_cst, today_cst
 from foodsafety.transactions import savepoint
@@ -67,10 +66,6 @@ def _claim(order: RectificationOrder, **values) -> None:
 def order_for_inspection(inspection_id: int) -> RectificationOrder | None:
     return db.session.scalar(
         select(RectificationOrder).where(RectificationOrder.inspection_id == inspection_id))
-
-
-def is_overdue(order: RectificationOrder, today: date | None = None) -> bool:
-    return order.status != OrderStatus.CLOSED and order.deadline < (today or today_cst())
 
 
 def order_summary(order: RectificationOrder) -> dict:
@@ -128,8 +123,7 @@ def list_orders(user: User, args: dict) -> Select:
     if unit_id := args.get("unit_id"):
         query = query.where(RectificationOrder.unit_id == unit_id)
     if args.get("overdue"):
-        query = query.where(RectificationOrder.status != OrderStatus.CLOSED,
-                            RectificationOrder.deadline < (args.get("as_of") or today_cst()))
+        query = query.where(overdue_on(args.get("as_of") or today_cst()))
     return query
 
 

@@ -101,6 +101,8 @@ class Unit(db.Model):
     licence_no: Mapped[str | None] = mapped_column(String(16), unique=True)
     licence_issued_on: Mapped[date | None] = mapped_column(Date)
     licence_expires_on: Mapped[date | None] = mapped_column(Date)
+    # The earliest revocation an enforcement case recorded (吊销许可证): invalid from that day on.
+    licence_revoked_on: Mapped[date | None] = mapped_column(Date)
     # Registration-time status; inspections record newer observations.
     wuchang_6t: Mapped[bool] = mapped_column(Boolean, default=False)
     haccp: Mapped[HaccpStatus] = mapped_column(

@@ -121,7 +121,6 @@ class UnitOutSchema(Schema):
     haccp = fields.String()
     haccp_cert_expires_on = fields.String(allow_none=True)
     mingchu = fields.List(fields.String())
-    form = fields.Dict(allow_none=True)
     warnings = fields.List(fields.Nested(WarningOutSchema))
 
 

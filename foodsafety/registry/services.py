@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
@@ -25,11 +25,10 @@ from foodsafety.registry.models import (
     Unit,
     UnitKind,
 )
+from foodsafety.registry.rules import licence_status, overlaps
 from foodsafety.scope import code_within, in_subtree, unit_read_clause
 from foodsafety.timeutil import today_cst
 from foodsafety.transactions import lock_row
-from foodsafety.vocabulary import LicenceStatus
-from forms import forms
 
 # The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
 LICENCE_TYPES = {"canteen": {"3"}, "supplier": {"2"}, "periphery": {"1", "2"}}
@@ -208,47 +207,13 @@ def _mingchu(unit: Unit) -> list[str]:
                             ("internet", unit.mc_internet)) if on]
 
 
-
-
-def revocations(unit_ids: list[int]) -> dict[int, date]:
-    """The earliest licence revocation of each unit, from its enforcement cases (one query)."""
-    from foodsafety.enforcement.models import EnforcementCase
-
-    if not unit_ids:
-        return {}
-    rows = db.session.execute(
-        select(EnforcementCase.unit_id, func.min(EnforcementCase.licence_revoked_on))
-        .where(EnforcementCase.unit_id.in_(unit_ids),
-               EnforcementCase.licence_revoked_on.is_not(None))
-        .group_by(EnforcementCase.unit_id))
-    return dict(rows.all())
-
-
-def licence_status(unit: Unit, revoked_on: date | None, on: date) -> str:
-    """Whether the unit's licence is valid on a CST date (revoked from the revocation day on)."""
-    if not unit.licence_no:
-        return "none"
-    if revoked_on and revoked_on <= on:
-        return "revoked"
-    if unit.licence_issued_on and unit.licence_issued_on > on:
-        return "not_yet_valid"
-    if unit.licence_expires_on and unit.licence_expires_on < on:
-        return "expired"
-    return "valid"
-
-
 def unit_dicts(units: list[Unit]) -> list[dict]:
-    """Several units for a list page: their revocations come from one query."""
-    revoked = revocations([u.id for u in units])
-    return [unit_dict(u, revoked_on=revoked.get(u.id), known_revocations=True) for u in units]
+    """Several units for a list page."""
+    return [unit_dict(u) for u in units]
 
 
-def unit_dict(unit: Unit, warnings: list | None = None, *, revoked_on: date | None = None,
-              known_revocations: bool = False) -> dict:
-    definition = forms.latest(unit.kind.value)
-    if not known_revocations:
-        revoked_on = revocations([unit.id]).get(unit.id)
-    status = licence_status(unit, revoked_on, today_cst())
+def unit_dict(unit: Unit, warnings: list | None = None) -> dict:
+    status = licence_status(unit, today_cst())
     return {
         "id": unit.id, "kind": unit.kind.value, "kind_label": unit.kind.label,
         "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
@@ -258,11 +223,10 @@ def unit_dict(unit: Unit, warnings: list | None = None, *, revoked_on: date | No
         "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
         "licence_issued_on": _day(unit.licence_issued_on),
         "licence_expires_on": _day(unit.licence_expires_on),
-        "licence_revoked_on": _day(revoked_on),
-        "licence_status": status, "licence_status_label": LicenceStatus(status).label,
+        "licence_revoked_on": _day(unit.licence_revoked_on),
+        "licence_status": status.value, "licence_status_label": status.label,
         "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
         "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on), "mingchu": _mingchu(unit),
-        "form": {"id": definition.id, "version": definition.version} if definition else None,
         "warnings": warnings or [],
     }
 
@@ -399,8 +363,7 @@ def _overlapping_link(supplier_id: int, school_id: int, starts_on: date, ends_on
                       other_than: int | None = None) -> int | None:
     query = select(SupplyLink.id).where(
         SupplyLink.supplier_id == supplier_id, SupplyLink.school_id == school_id,
-        or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= starts_on),
-        *([SupplyLink.starts_on <= ends_on] if ends_on else []))
+        overlaps(starts_on, ends_on))
     if other_than:
         query = query.where(SupplyLink.id != other_than)
     return db.session.scalar(query.limit(1))

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
-from foodsafety.rectification.models import OrderStatus, RectificationOrder
+from foodsafety.inspections.rules import live
+from foodsafety.rectification.models import RectificationOrder
+from foodsafety.rectification.rules import overdue_on
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.scheduler.jobs import Occurrence
 
@@ -75,12 +77,8 @@ def summarize_snapshots(occ: Occurrence, done: dict[str, dict]) -> dict:
 
 
 def _overdue(as_of: date):
-    """Live orders open on `as_of` whose deadline had passed (the rectification list's rule,
-    taken at that day: issued by then, and not closed by then)."""
-    return (RectificationOrder.issued_on <= as_of,
-            RectificationOrder.deadline < as_of,
-            or_(RectificationOrder.status != OrderStatus.CLOSED, RectificationOrder.closed_on > as_of),
-            Inspection.deleted_at.is_(None))
+    """Orders of live inspections overdue on `as_of` (the rectification rule)."""
+    return overdue_on(as_of), live()
 
 
 def overdue_by_county(as_of: date) -> list[dict]:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.inspections.models import Finding, Inspection
+from foodsafety.inspections.rules import LATEST_FIRST, live
 from foodsafety.periods import Period
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import (
@@ -45,6 +46,7 @@ from foodsafety.registry.models import (
     Unit,
     UnitKind,
 )
+from foodsafety.registry.rules import licence_valid_on, supplies_on
 from foodsafety.statistics.definition import TABLE
 
 Closure = JurisdictionClosure
@@ -74,10 +76,6 @@ def _between(column: ColumnElement, start: date, end: date) -> ColumnElement[boo
     return and_(column >= start, column <= end)
 
 
-def _live_inspection() -> ColumnElement[bool]:
-    return Inspection.deleted_at.is_(None)
-
-
 def _roll_up(per_county, scope: Scope, *columns: str, by: tuple[str, ...] = ()) -> Select:
     """Step two: join per-county rows to the closure and sum `columns` per ancestor (and `by`).
 
@@ -93,14 +91,6 @@ def _roll_up(per_county, scope: Scope, *columns: str, by: tuple[str, ...] = ()) 
 
 
 # --- stock (基本情况) -------------------------------------------------------------------------
-
-def licensed_on(cutoff: date, unit=Unit) -> ColumnElement[bool]:
-    """A food business licence valid on `cutoff`: issued, not expired, not revoked by then."""
-    revoked = exists().where(EnforcementCase.unit_id == unit.id,
-                             EnforcementCase.licence_revoked_on <= cutoff)
-    return and_(unit.licence_no.is_not(None), unit.licence_issued_on <= cutoff,
-                unit.licence_expires_on >= cutoff, ~revoked)
-
 
 # A unit's status attributes, as recorded by an inspection (observed) or at registration.
 OBSERVED = {"wuchang_6t": Inspection.obs_wuchang_6t, "haccp": Inspection.obs_haccp,
@@ -138,10 +128,9 @@ def status_on(cutoff: date, unit=Unit) -> ColumnElement:
     before the cutoff, else from its registration. One probe of the covering
     `ix_inspections_unit_latest` per unit; no inspection row is read."""
     observed = (select(_packed(OBSERVED, cutoff))
-                .where(Inspection.unit_id == unit.id, _live_inspection(),
+                .where(Inspection.unit_id == unit.id, live(),
                        Inspection.inspected_on <= cutoff)
-                .order_by(Inspection.inspected_on.desc(), Inspection.started_at.desc(),
-                          Inspection.id.desc())
+                .order_by(*LATEST_FIRST)
                 .limit(1)
                 .correlate(unit)
                 .scalar_subquery())
@@ -153,7 +142,7 @@ def stock_query(scope: Scope, cutoff: date) -> Select:
     # Materialised, so the per-unit probe runs once per unit, not once per figure.
     status = (select(Unit.jurisdiction_code, Unit.kind, status_on(cutoff).label("status"))
               .where(Unit.kind.in_((UnitKind.CANTEEN, UnitKind.SUPPLIER)),
-                     scope.covers(Unit.jurisdiction_code), licensed_on(cutoff))
+                     scope.covers(Unit.jurisdiction_code), licence_valid_on(cutoff))
               .cte("status")
               .prefix_with("MATERIALIZED"))
     columns = []
@@ -178,8 +167,7 @@ def schools_supplied_query(scope: Scope, cutoff: date) -> Select:
              .select_from(SupplyLink)
              .join(Unit, Unit.id == SupplyLink.supplier_id)
              .where(Unit.kind == UnitKind.SUPPLIER, scope.covers(Unit.jurisdiction_code),
-                    licensed_on(cutoff), SupplyLink.starts_on <= cutoff,
-                    or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= cutoff))
+                    licence_valid_on(cutoff), supplies_on(cutoff))
              .distinct()
              .subquery("supplied"))
     return (select(Closure.ancestor_code, func.count(distinct(pairs.c.school_id)).label("n"))
@@ -218,7 +206,7 @@ def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
 
 def _inspections_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnElement[bool]]:
     """Live inspections of the subtree dated in the period (`ix_inspections_live_county`)."""
-    return [scope.covers(Inspection.jurisdiction_code), _live_inspection(),
+    return [scope.covers(Inspection.jurisdiction_code), live(),
             _between(Inspection.inspected_on, period.start, cutoff)]
 
 
@@ -294,7 +282,7 @@ def cases_query(scope: Scope, period: Period, cutoff: date) -> Select:
 
 def inspected_in(period: Period, cutoff: date, unit=Unit) -> ColumnElement[bool]:
     """The unit had at least one live inspection dated in the period (up to the cutoff)."""
-    return exists().where(Inspection.unit_id == unit.id, _live_inspection(),
+    return exists().where(Inspection.unit_id == unit.id, live(),
                           _between(Inspection.inspected_on, period.start, cutoff))
 
 
@@ -322,6 +310,6 @@ def uninspected_units_query(code: str, period: Period, cutoff: date, kind: str |
 def last_inspected_query(unit_ids: list[int], cutoff: date):
     """The date of each unit's latest live inspection on or before the cutoff."""
     return (select(Inspection.unit_id, func.max(Inspection.inspected_on).label("last"))
-            .where(Inspection.unit_id.in_(unit_ids), _live_inspection(),
+            .where(Inspection.unit_id.in_(unit_ids), live(),
                    Inspection.inspected_on <= cutoff)
             .group_by(Inspection.unit_id))

@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.inspections.models import Inspection
+from foodsafety.inspections.rules import latest_live
 from foodsafety.registry.models import SupplyLink
+from foodsafety.registry.rules import supplies_on
 from foodsafety.timeutil import today_cst
-
-
-def _latest_inspections(unit_ids: list[int]) -> dict[int, Inspection]:
-    """The newest live inspection of each unit, in one query."""
-    if not unit_ids:
-        return {}
-    ranked = (
-        select(Inspection.id, func.row_number().over(
-            partition_by=Inspection.unit_id,
-            order_by=(Inspection.started_at.desc(), Inspection.id.desc())).label("rank"))
-        .where(Inspection.unit_id.in_(unit_ids), Inspection.deleted_at.is_(None))
-        .subquery()
-    )
-    rows = db.session.scalars(
-        select(Inspection).join(ranked, ranked.c.id == Inspection.id).where(ranked.c.rank == 1))
-    return {row.unit_id: row for row in rows}
 
 
 def school_suppliers(user: User) -> list[dict]:
     """The catering suppliers serving the user's school today, each with its latest result."""
     if user.role != Role.SCHOOL or user.school_id is None:
         raise ApiError(403)
-    today = today_cst()
     links = db.session.scalars(
         select(SupplyLink)
-        .where(SupplyLink.school_id == user.school_id, SupplyLink.starts_on <= today,
-               or_(SupplyLink.ends_on.is_(None), SupplyLink.ends_on >= today))
+        .where(SupplyLink.school_id == user.school_id, supplies_on(today_cst()))
         .order_by(SupplyLink.starts_on, SupplyLink.id)
     ).all()
-    latest = _latest_inspections([link.supplier_id for link in links])
+    latest = latest_live([link.supplier_id for link in links])
     out = []
     for link in links:
         unit = link.supplier
