@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields, validate
 
+from foodsafety.timeutil import iso_cst
+
 # The largest id a column holds on every supported database (PostgreSQL's INTEGER).
 ID_MAX = 2**31 - 1
 # An integer as a query string writes it: ASCII digits only (Python's int() also takes "١٢",
@@ -170,3 +172,21 @@ def install() -> None:
         fields.Integer._validated = _ascii_integer(fields.Integer._validated)
         validate.Regexp.__init__ = _ascii_regexp(validate.Regexp.__init__)
         fields.Integer._ascii_only = True
+
+
+class StoredInstant(fields.DateTime):
+    """Output: an instant stored as naive UTC, shown as ISO 8601 in China Standard Time
+    (`2026-07-01T09:30:00+08:00`)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return iso_cst(value)
+
+
+def code(term: type, **kwargs) -> fields.Enum:
+    """Output: a vocabulary member as its code (the OpenAPI document lists the codes)."""
+    return fields.Enum(term, by_value=True, **kwargs)
+
+
+def label(attribute: str, **kwargs) -> fields.String:
+    """Output: the Chinese label of the vocabulary member at `attribute` (e.g. "kind.label")."""
+    return fields.String(attribute=f"{attribute}.label", dump_only=True, **kwargs)
