@@ -10,8 +10,10 @@ caller's transaction. CLI commands and scheduled jobs are their own boundaries (
 end, or one per step of a job).
 
 Two kinds of bookkeeping outlive the request's outcome and so commit apart: the session's
-"last seen" touch (in a short transaction of its own after a read, with the writes after a write)
+"last seen" touch (in a short transaction of its own during a read, with the writes of a write)
 and the login throttle (`accounts/throttle.py`: an attempt must count even when the login fails).
+A read's own transaction ends with the request (Flask-SQLAlchemy removes the session), after a
+streamed answer has been read to the end.
 
 pysqlite opens a transaction only before a write, so on SQLite a SAVEPOINT or a "locking" read
 would run outside one: there `begin_write()` opens it first (IMMEDIATE: the write lock is taken
@@ -43,11 +45,17 @@ class TransactionalFlask(Flask):
 
 
 def finish_request(status: int) -> None:
-    """Commit a write request that succeeded, roll back everything else; then the session touch."""
+    """Commit a write request that succeeded, roll back a write that did not; a read's transaction
+    is left to the end of the request (a streamed answer may still be reading from it)."""
     touch = g.pop("session_touch", None)
-    if request.method in WRITE_METHODS and status < 400 and not g.get("rollback_only"):
+    if request.method not in WRITE_METHODS:
+        if touch is not None:  # its own short transaction: the read goes on undisturbed
+            with db.engine.begin() as connection:
+                touch(connection)
+        return
+    if status < 400 and not g.get("rollback_only"):
         if touch is not None:
-            touch()
+            touch(db.session)
         try:
             db.session.commit()
         except BaseException:
@@ -55,9 +63,6 @@ def finish_request(status: int) -> None:
             raise
         return
     rollback()
-    if touch is not None:  # after a read: a short transaction of its own, never a stale snapshot
-        touch()
-        db.session.commit()
 
 
 def rollback() -> None:

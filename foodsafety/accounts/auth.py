@@ -111,7 +111,7 @@ def load_current_user() -> None:
     if now - session.last_seen_at > timedelta(seconds=60):
         # Touch at most once a minute (the idle timeout needs no finer grain), when the request
         # ends: the transaction boundary runs it (foodsafety/transactions.py).
-        g.session_touch = lambda: db.session.execute(
+        g.session_touch = lambda executor: executor.execute(
             update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now))
 
 
