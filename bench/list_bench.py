@@ -46,11 +46,13 @@ def _median_ms(fn) -> float:
 
 
 def _lists():
-    from foodsafety.inspections.services import inspection_summary, list_inspections
-    from foodsafety.rectification.services import list_orders, order_detail
+    from foodsafety.inspections.queries import list_inspections
+    from foodsafety.inspections.schemas import InspectionSummarySchema
+    from foodsafety.rectification.schemas import OrderOutSchema
+    from foodsafety.rectification.services import list_orders
 
-    return {"inspections": (list_inspections, lambda rows: [inspection_summary(r) for r in rows]),
-            "orders": (list_orders, lambda rows: [order_detail(r) for r in rows])}
+    return {"inspections": (list_inspections, InspectionSummarySchema(many=True).dump),
+            "orders": (list_orders, OrderOutSchema(many=True).dump)}
 
 
 def _index(name: str):

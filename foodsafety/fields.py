@@ -190,3 +190,11 @@ def code(term: type, **kwargs) -> fields.Enum:
 def label(attribute: str, **kwargs) -> fields.String:
     """Output: the Chinese label of the vocabulary member at `attribute` (e.g. "kind.label")."""
     return fields.String(attribute=f"{attribute}.label", dump_only=True, **kwargs)
+
+
+class Inline(fields.Nested):
+    """Output: a nested object made of the parent's own attributes (an inspection's `observed`
+    from its `obs_*` columns), documented as its schema."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return obj

@@ -119,12 +119,12 @@ def test_formula_payloads_come_out_as_text_in_the_statistics_workbook(login_as, 
 
 def test_an_internal_error_shows_no_trace_sql_path_or_version_but_a_logged_request_id(
         inspector, monkeypatch, caplog):
-    from foodsafety.inspections import services
+    from foodsafety.inspections import queries
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("SELECT secret FROM users -- /work/main/foodsafety/x.py")
 
-    monkeypatch.setattr(services, "list_inspections", explode)
+    monkeypatch.setattr(queries, "list_inspections", explode)
     with caplog.at_level(logging.ERROR, logger="foodsafety"):
         r = inspector.get("/api/v1/inspections")
     assert r.status_code == 500

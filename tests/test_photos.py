@@ -19,7 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from foodsafety.extensions import db
-from foodsafety.photos import services, storage
+from foodsafety.photos import storage
+from foodsafety.photos import upload as uploads
 from foodsafety.photos.models import Photo
 from foodsafety.photos.sweep import sweep_orphan_files
 from foodsafety.scheduler.jobs import JOBS_BY_NAME
@@ -476,14 +477,14 @@ def test_two_deliveries_of_one_photo_racing_store_it_once(inspector, canteen, mo
     on the unique id and answers with the first one's record."""
     photo_id, inspection_id = str(uuid4()), str(uuid4())
     first = upload(inspector, canteen, jpeg(), photo_id=photo_id, inspection_id=inspection_id)
-    real_lookup = services._by_client_id
+    real_lookup = uploads._by_client_id
     calls = []
 
     def not_yet_visible(client_id):
         calls.append(client_id)
         return None if len(calls) == 1 else real_lookup(client_id)
 
-    monkeypatch.setattr(services, "_by_client_id", not_yet_visible)
+    monkeypatch.setattr(uploads, "_by_client_id", not_yet_visible)
     second = upload(inspector, canteen, jpeg(), photo_id=photo_id, inspection_id=inspection_id)
     assert second.status_code == 200 and second.get_json() == first.get_json()
     assert len(calls) == 2 and photo_rows() == 1

@@ -196,3 +196,20 @@ def test_a_correction_may_move_an_order_without_reports_or_rechecks_to_the_right
     assert r.status_code == 200, r.get_json()
     order = inspector.get(f"{ORDERS}/{body['rectification_order']['id']}").get_json()
     assert order["unit"]["id"] == right.id
+
+
+def test_a_correction_to_pass_withdraws_the_order_and_a_later_one_issues_it_again(
+        inspector, canteen, new_inspection):
+    body = issue(inspector, canteen, new_inspection)
+    order = body["rectification_order"]
+    doc = {**new_inspection(canteen, answers={"6.1": "no", "9.2": "no"}, handling="pass"),
+           "id": body["id"], "started_at": body["started_at"], "reason": "现场已整改", "base_revision": 1}
+    r = inspector.put(f"/api/v1/inspections/{body['id']}", json=doc)
+    assert r.status_code == 200 and r.get_json()["rectification_order"] is None, r.get_json()
+    assert inspector.get(f"{ORDERS}/{order['id']}").status_code == 404
+    assert inspector.get(f"/api/v1/inspections/{body['id']}").get_json()["rectification_order"] is None
+
+    again = {**doc, "handling": "rectify", "base_revision": 2, "reason": "仍需整改",
+             "rectification_order": {"number": order["number"], "deadline": order["deadline"]}}
+    r = inspector.put(f"/api/v1/inspections/{body['id']}", json=again)
+    assert r.status_code == 200 and r.get_json()["rectification_order"]["number"] == order["number"]

@@ -83,3 +83,13 @@ def test_past_figures_stay_with_the_county_where_the_work_was_done(moved, login_
     assert (qingyang["D1"], qingyang["D2"], qingyang["D3"], qingyang["C6"]) == (0, 0, 0, 0)
     # The registry (a stock figure) counts the unit where it is now.
     assert (jinjiang["B1"], qingyang["B1"]) == (0, 1)
+
+
+def test_the_moved_units_records_show_the_county_where_the_work_was_done(moved):
+    qingyang = moved["qingyang"]
+    inspection = qingyang.get(f"/api/v1/inspections/{moved['inspection']['id']}").get_json()
+    listed = qingyang.get("/api/v1/inspections").get_json()["items"][0]
+    order = qingyang.get(f"/api/v1/rectification-orders/{moved['order_id']}").get_json()
+    case = qingyang.get(f"/api/v1/cases/{moved['case_id']}").get_json()
+    assert inspection["jurisdiction_code"] == listed["jurisdiction_code"] == "510104"
+    assert order["jurisdiction_code"] == case["jurisdiction_code"] == "510104"

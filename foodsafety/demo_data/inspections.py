@@ -23,14 +23,10 @@ from foodsafety.demo_data.names import (
 )
 from foodsafety.inspections.models import Inspection
 from foodsafety.inspections.schemas import InspectionSubmissionSchema
-from foodsafety.inspections.services import submit_inspection
+from foodsafety.inspections.submit import submit_inspection
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.rectification.schemas import RecheckSchema, ReportSchema
-from foodsafety.rectification.services import (
-    order_for_inspection,
-    record_recheck,
-    submit_report,
-)
+from foodsafety.rectification.services import record_recheck, submit_report
 from forms import FormDefinition, evaluate, forms
 
 VISITS = {  # unit kind → (possible numbers of visits in the year, their weights)
@@ -253,18 +249,18 @@ def create_inspections(demo: Demo) -> None:
     for number, (day, unit) in enumerate(visits, start=1):
         forced = unit.force_open_order and day == last_visit[unit.id]
         data = work.document(unit, day, forced)
-        inspection, created, warnings = submit_inspection(demo.inspectors[unit.county], data)
+        inspection, created = submit_inspection(demo.inspectors[unit.county], data)
         if not created:
             raise RuntimeError(f"检查 {data['id']} 未能新建")
         demo.counts["inspections"] += 1
         demo.counts[f"result_{inspection.result.value}"] += 1
-        demo.counts["inspection_warnings"] += len(warnings)
+        demo.counts["inspection_warnings"] += len(inspection.warnings)
         demo.inspections.append(StoredInspection(
             inspection.uuid, unit, inspection.inspected_on, inspection.result.value,
             inspection.handling.value))
         if data["rectification_order"]:
             demo.counts["orders"] += 1
             if not forced:
-                work.follow_up(unit, inspection, order_for_inspection(inspection.id))
+                work.follow_up(unit, inspection, inspection.rectification_order)
         if number % 500 == 0:
             demo.say(f"  已提交 {number}/{len(visits)} 次检查")

@@ -28,16 +28,14 @@ class Cases(MethodView):
     @blp.response(200, CasePageSchema)
     def get(self, args):
         """Cases in your scope."""
-        return paginate(services.list_cases(current_user(), args), args,
-                        lambda rows: [services.case_detail(r) for r in rows])
+        return paginate(services.list_cases(current_user(), args), args, dump=list)
 
     @login_required(Role.INSPECTOR)
     @blp.arguments(CaseCreateSchema)
     @blp.response(201, CaseOutSchema)
     def post(self, data):
         """File a case (立案) on a unit of your jurisdiction."""
-        case = services.create_case(current_user(), data)
-        return services.case_detail(case)
+        return services.create_case(current_user(), data)
 
 
 @blp.route("/<int:case_id>")
@@ -46,12 +44,11 @@ class CaseById(MethodView):
     @blp.response(200, CaseOutSchema)
     def get(self, case_id):
         """One case."""
-        return services.case_detail(services.get_case(current_user(), case_id))
+        return services.get_case(current_user(), case_id)
 
     @login_required(Role.INSPECTOR)
     @blp.arguments(CaseUpdateSchema)
     @blp.response(200, CaseOutSchema)
     def patch(self, data, case_id):
         """Record later stages: decision and amounts, revocation, ban, transfer, criminal filing."""
-        case = services.update_case(current_user(), case_id, data)
-        return services.case_detail(case)
+        return services.update_case(current_user(), case_id, data)

@@ -1,12 +1,13 @@
-"""Enforcement schemas."""
+"""Enforcement schemas: filing and updating a case (in), the case (out)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Id, Money, Text
+from foodsafety.fields import Id, Money, StoredInstant, Text
 from foodsafety.pagination import PageArgsSchema, page_schema
 from foodsafety.periods import PERIOD_PATTERN
+from foodsafety.registry.schemas import UnitRefSchema
 
 
 class CaseCreateSchema(Schema):
@@ -45,20 +46,20 @@ class CaseQueryArgsSchema(PageArgsSchema):
 class CaseOutSchema(Schema):
     id = fields.Integer()
     case_no = fields.String()
-    unit = fields.Dict()
+    unit = fields.Nested(UnitRefSchema)
     jurisdiction_code = fields.String()
-    inspection_id = fields.String(allow_none=True)
-    filed_on = fields.String()
+    inspection_id = fields.String(attribute="inspection.uuid", allow_none=True, dump_default=None)
+    filed_on = fields.Date()
     summary = fields.String(allow_none=True)
-    decided_on = fields.String(allow_none=True)
-    fine_yuan = fields.String()
-    confiscated_yuan = fields.String()
-    licence_revoked_on = fields.String(allow_none=True)
-    banned_on = fields.String(allow_none=True)
-    transferred_on = fields.String(allow_none=True)
-    criminal_filed_on = fields.String(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
+    decided_on = fields.Date(allow_none=True)
+    fine_yuan = Money(dump_only=True)
+    confiscated_yuan = Money(dump_only=True)
+    licence_revoked_on = fields.Date(allow_none=True)
+    banned_on = fields.Date(allow_none=True)
+    transferred_on = fields.Date(allow_none=True)
+    criminal_filed_on = fields.Date(allow_none=True)
+    created_at = StoredInstant()
+    updated_at = StoredInstant()
 
 
 CasePageSchema = page_schema(CaseOutSchema, "EnforcementCasePage")

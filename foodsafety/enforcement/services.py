@@ -5,16 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
-from foodsafety.accounts.models import User
+from foodsafety.accounts.models import Role, User
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
+from foodsafety.inspections.rules import live
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
 from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
-from foodsafety.timeutil import iso_cst, today_cst, utcnow
+from foodsafety.timeutil import today_cst, utcnow
 
 STAGE_FIELDS = ("summary", "decided_on", "fine_yuan", "confiscated_yuan", "licence_revoked_on",
                 "banned_on", "transferred_on", "criminal_filed_on")
@@ -60,7 +62,7 @@ def create_case(user: User, data: dict) -> EnforcementCase:
     if data.get("inspection_id"):
         inspection_id = db.session.scalar(select(Inspection.id).where(
             Inspection.uuid == str(data["inspection_id"]), Inspection.unit_id == unit.id,
-            Inspection.deleted_at.is_(None)))
+            live()))
         if inspection_id is None:
             raise invalid({"inspection_id": ["该单位没有这次检查记录。"]})
     if db.session.scalar(select(EnforcementCase.id).where(
@@ -107,20 +109,23 @@ def record_revocation(unit: Unit) -> None:
 
 
 def get_case(user: User, case_id: int, *, for_write: bool = False) -> EnforcementCase:
+    """A case the user may see (or change), else 404 — whether absent or out of scope."""
     clause = (unit_within(user.jurisdiction_code, EnforcementCase.unit_id)
-              if for_write and user.role.value == "inspector" else
+              if for_write and user.role == Role.INSPECTOR else
               record_read_clause(user, EnforcementCase.unit_id))
     case = db.session.scalar(select(EnforcementCase).where(EnforcementCase.id == case_id, clause))
     if case is None:
         raise not_found()
-    if for_write and user.role.value != "inspector":
+    if for_write and user.role != Role.INSPECTOR:
         raise ApiError(403)
     return case
 
 
 def list_cases(user: User, args: dict) -> Select:
+    """Cases in the user's scope, newest filing first, filtered by jurisdiction, unit or period."""
     query = (select(EnforcementCase)
              .where(record_read_clause(user, EnforcementCase.unit_id))
+             .options(selectinload(EnforcementCase.unit), selectinload(EnforcementCase.inspection))
              .order_by(EnforcementCase.filed_on.desc(), EnforcementCase.id.desc()))
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, EnforcementCase.unit_id))
@@ -130,27 +135,3 @@ def list_cases(user: User, args: dict) -> Select:
         span = parse_period(period)
         query = query.where(EnforcementCase.filed_on.between(span.start, span.end))
     return query
-
-
-def case_detail(case: EnforcementCase) -> dict:
-    def day(value):
-        return value.isoformat() if value else None
-
-    return {
-        "id": case.id,
-        "case_no": case.case_no,
-        "unit": {"id": case.unit.id, "name": case.unit.name, "kind": case.unit.kind.value},
-        "jurisdiction_code": case.jurisdiction_code,
-        "inspection_id": case.inspection.uuid if case.inspection else None,
-        "filed_on": day(case.filed_on),
-        "summary": case.summary,
-        "decided_on": day(case.decided_on),
-        "fine_yuan": f"{case.fine_yuan:.2f}",
-        "confiscated_yuan": f"{case.confiscated_yuan:.2f}",
-        "licence_revoked_on": day(case.licence_revoked_on),
-        "banned_on": day(case.banned_on),
-        "transferred_on": day(case.transferred_on),
-        "criminal_filed_on": day(case.criminal_filed_on),
-        "created_at": iso_cst(case.created_at),
-        "updated_at": iso_cst(case.updated_at),
-    }

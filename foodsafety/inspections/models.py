@@ -20,10 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from foodsafety.accounts.models import User
 from foodsafety.extensions import db, term_column
 from foodsafety.registry.models import HaccpStatus, Unit
 from foodsafety.timeutil import utcnow
-from foodsafety.vocabulary import Answer, Category, Handling, Result
+from foodsafety.vocabulary import Answer, Category, Handling, Mingchu, Result
 
 
 class Inspection(db.Model):
@@ -85,6 +86,19 @@ class Inspection(db.Model):
         back_populates="inspection", order_by="InspectionRevision.revision"
     )
 
+    @property
+    def obs_mingchu(self) -> list[Mingchu]:
+        """The 明厨亮灶 modes observed, in the vocabulary's order."""
+        on = {Mingchu.TRANSPARENT: self.obs_mc_transparent, Mingchu.VIDEO: self.obs_mc_video,
+              Mingchu.INTERNET: self.obs_mc_internet}
+        return [mode for mode in Mingchu if on[mode]]
+
+    @obs_mingchu.setter
+    def obs_mingchu(self, modes) -> None:
+        self.obs_mc_transparent = Mingchu.TRANSPARENT in modes
+        self.obs_mc_video = Mingchu.VIDEO in modes
+        self.obs_mc_internet = Mingchu.INTERNET in modes
+
     def __repr__(self) -> str:
         return f"<Inspection {self.uuid} unit={self.unit_id} {self.inspected_on}>"
 
@@ -142,3 +156,9 @@ class InspectionRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     inspection: Mapped[Inspection] = relationship(back_populates="revisions")
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def change_list(self) -> list[dict]:
+        """What this revision changed, as `{field, from, to}` (nothing for the first)."""
+        return self.changes or []

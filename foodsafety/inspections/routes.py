@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.inspections import services
+from foodsafety.inspections import corrections, queries, submit
 from foodsafety.inspections.schemas import (
     DeletionSchema,
     InspectionCorrectionSchema,
@@ -30,8 +30,7 @@ class Inspections(MethodView):
     @blp.response(200, InspectionPageSchema)
     def get(self, args):
         """List inspections in your scope (filters: jurisdiction, unit, period, result, dates)."""
-        return paginate(services.list_inspections(current_user(), args), args,
-                        lambda rows: [services.inspection_summary(r) for r in rows])
+        return paginate(queries.list_inspections(current_user(), args), args, dump=list)
 
     @login_required(Role.INSPECTOR)
     @blp.arguments(InspectionSubmissionSchema)
@@ -39,8 +38,8 @@ class Inspections(MethodView):
     @blp.alt_response(200, schema=InspectionOutSchema, description="同一 id、同一内容的重复提交")
     def post(self, data):
         """Submit an inspection; a retry with the same id and body is answered with the record."""
-        inspection, created, warnings = services.submit_inspection(current_user(), data)
-        return services.inspection_detail(inspection, warnings), 201 if created else 200
+        inspection, created = submit.submit_inspection(current_user(), data)
+        return inspection, 201 if created else 200
 
 
 @blp.route("/<string:uuid>")
@@ -49,22 +48,21 @@ class InspectionById(MethodView):
     @blp.response(200, InspectionOutSchema)
     def get(self, uuid):
         """One inspection, with answers, findings and its rectification order."""
-        return services.inspection_detail(services.get_inspection(current_user(), uuid))
+        return queries.get_inspection(current_user(), uuid)
 
     @login_required(Role.INSPECTOR)
     @blp.arguments(InspectionCorrectionSchema)
     @blp.response(200, InspectionOutSchema)
     def put(self, data, uuid):
         """Correct an inspection: a new revision with a reason; earlier ones are kept."""
-        inspection, warnings = services.correct_inspection(current_user(), uuid, data)
-        return services.inspection_detail(inspection, warnings)
+        return corrections.correct_inspection(current_user(), uuid, data)
 
     @login_required(Role.INSPECTOR)
     @blp.arguments(DeletionSchema)
     @blp.response(204)
     def delete(self, data, uuid):
         """Delete (soft) with a reason; the id cannot be submitted again."""
-        services.delete_inspection(current_user(), uuid, data["reason"])
+        corrections.void_inspection(current_user(), uuid, data["reason"])
 
 
 @blp.route("/<string:uuid>/revisions")
@@ -73,4 +71,4 @@ class InspectionRevisions(MethodView):
     @blp.response(200, RevisionOutSchema(many=True))
     def get(self, uuid):
         """Every revision: who changed what, when and why."""
-        return services.revision_history(services.get_inspection(current_user(), uuid))
+        return queries.revision_history(current_user(), uuid)

@@ -1,12 +1,13 @@
-"""Inspection schemas: the phone's submission document and the stored record."""
+"""Inspection schemas: the phone's submission document (in) and the stored record (out)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from foodsafety.fields import Bool, Id, Instant, Text
+from foodsafety.fields import Bool, Id, Inline, Instant, StoredInstant, Text, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema
 from foodsafety.periods import PERIOD_PATTERN
+from foodsafety.registry.schemas import UnitRefSchema, WarningOutSchema
 from foodsafety.vocabulary import Answer, Category, HaccpStatus, Handling, Mingchu, Result
 
 
@@ -105,59 +106,87 @@ class InspectionQueryArgsSchema(PageArgsSchema):
     date_to = fields.Date()
 
 
-# --- output (documentation of what the services' dict builders return) ---------------------
+# --- output: the stored record --------------------------------------------------------------
 
 class FindingOutSchema(Schema):
     id = fields.Integer()
-    item = fields.String(allow_none=True)
-    category = fields.String()
-    category_label = fields.String()
+    item = fields.String(attribute="item_code", allow_none=True,
+                         metadata={"description": "未通过的检查项目编号；补充问题为 null"})
+    category = code(Category)
+    category_label = label("category")
     description = fields.String()
     is_key = fields.Boolean()
-    rectified = fields.Boolean(allow_none=True)
+    rectified = fields.Boolean(allow_none=True, metadata={"description": "复查结论；尚未复查为 null"})
 
 
-class WarningSchema(Schema):
-    field = fields.String()
-    message = fields.String()
+class AnswerOutSchema(Schema):
+    item = fields.String(attribute="item_code")
+    answer = code(Answer)
+    note = fields.String(allow_none=True)
 
 
-class InspectionOutSchema(Schema):
-    id = fields.String()
-    unit = fields.Dict()
+class ObservedOutSchema(Schema):
+    """The status observed on site (the statistics' stock rows read the latest)."""
+
+    wuchang_6t = fields.Boolean(attribute="obs_wuchang_6t")
+    haccp = code(HaccpStatus, attribute="obs_haccp")
+    haccp_cert_expires_on = fields.Date(attribute="obs_haccp_cert_expires_on", allow_none=True)
+    mingchu = fields.List(code(Mingchu), attribute="obs_mingchu")
+    licence_displayed = fields.Boolean(attribute="obs_licence_displayed", allow_none=True)
+
+
+class InspectionSummarySchema(Schema):
+    """An inspection in a list."""
+
+    id = fields.String(attribute="uuid", metadata={"description": "检查编号（手机端生成的 UUID）"})
+    unit = fields.Nested(UnitRefSchema)
+    jurisdiction_code = fields.String(metadata={"description": "检查所在县级行政区划代码（记录时单位所在地）"})
+    started_at = StoredInstant()
+    inspected_on = fields.Date()
+    result = code(Result)
+    result_label = label("result")
+    handling = code(Handling)
+    handling_label = label("handling")
+    problems_found = fields.Integer()
+    revision = fields.Integer()
+
+
+class InspectionOutSchema(InspectionSummarySchema):
+    """One inspection with its answers, findings, rectification order and photos."""
+
     form_id = fields.String()
     form_version = fields.Integer()
-    started_at = fields.String()
-    inspected_on = fields.String()
-    inspectors = fields.List(fields.Dict())
-    result = fields.String()
-    result_label = fields.String()
-    handling = fields.String()
-    handling_label = fields.String()
+    inspectors = fields.List(fields.Nested(InspectorSchema))
     items_checked = fields.Integer()
     key_items_checked = fields.Integer()
     key_items_failed = fields.Integer()
-    general_pass_rate = fields.Integer(allow_none=True)
-    problems_found = fields.Integer()
-    observed = fields.Dict()
-    answers = fields.List(fields.Dict())
+    general_pass_rate = fields.Integer(allow_none=True, metadata={"description": "一般项目合格率（%，向下取整）"})
+    observed = Inline(ObservedOutSchema)
+    answers = fields.List(fields.Nested(AnswerOutSchema))
     findings = fields.List(fields.Nested(FindingOutSchema))
-    rectification_order = fields.Dict(allow_none=True)
+    # The higher features' objects, by schema name (they add the attributes to Inspection).
+    rectification_order = fields.Nested("OrderSummarySchema", allow_none=True)
+    photos = fields.Nested("PhotoStatusSchema", attribute="photo_status")
     remarks = fields.String(allow_none=True)
-    revision = fields.Integer()
-    created_by = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String()
-    warnings = fields.List(fields.Nested(WarningSchema))
-    photos = fields.Dict()  # {expected, arrived, missing}: photo ids (foodsafety.photos)
+    created_at = StoredInstant()
+    updated_at = StoredInstant()
+    warnings = fields.List(fields.Nested(WarningOutSchema), dump_default=list,
+                           metadata={"description": "提交或更正时的提示（不影响保存）；查询时为空"})
 
 
-InspectionPageSchema = page_schema(InspectionOutSchema, "InspectionPage")
+InspectionPageSchema = page_schema(InspectionSummarySchema, "InspectionPage")
+
+
+class ChangeSchema(Schema):
+    field = fields.String(metadata={"description": "字段路径，如 answers.3.1.answer"})
+    from_ = fields.Raw(data_key="from", attribute="from", allow_none=True)
+    to = fields.Raw(allow_none=True)
 
 
 class RevisionOutSchema(Schema):
     revision = fields.Integer()
-    created_by = fields.String()
-    created_at = fields.String()
-    reason = fields.String(allow_none=True)
-    changes = fields.List(fields.Dict())
+    created_by = fields.String(attribute="created_by.display_name",
+                               metadata={"description": "提交该版本的账户名称"})
+    created_at = StoredInstant()
+    reason = fields.String(allow_none=True, metadata={"description": "更正原因；第 1 版为 null"})
+    changes = fields.List(fields.Nested(ChangeSchema), attribute="change_list")

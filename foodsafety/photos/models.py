@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, and_
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from foodsafety.extensions import db
-from foodsafety.timeutil import utcnow
+from foodsafety.inspections.models import Inspection
+from foodsafety.timeutil import CST, utcnow
 
 
 class Photo(db.Model):
@@ -48,5 +50,54 @@ class Photo(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    @property
+    def captured_local(self) -> datetime | None:
+        """When the photo was taken, at the UTC offset the camera recorded (CST when it did not)."""
+        if self.captured_at is None:
+            return None
+        zone = datetime.strptime(self.captured_offset, "%z").tzinfo if self.captured_offset else CST
+        return self.captured_at.replace(tzinfo=UTC).astimezone(zone)
+
     def __repr__(self) -> str:
         return f"<Photo {self.client_id} {self.inspection_uuid} {self.target}>"
+
+
+# --- what an inspection shows of its photos (its schema nests PhotoStatusSchema by name) ------
+
+# The photos of an inspection that have arrived (for its unit: a photo names both).
+Inspection.photos = relationship(
+    Photo, viewonly=True, order_by=(Photo.created_at, Photo.id),
+    primaryjoin=and_(foreign(Photo.inspection_uuid) == Inspection.uuid,
+                     foreign(Photo.unit_id) == Inspection.unit_id))
+
+
+def declared_photo_ids(body: dict) -> list[str]:
+    """The photo ids an inspection document lists on its answers and extra findings, in order."""
+    ids: list[str] = []
+    for entry in [*body.get("answers", []), *body.get("extra_findings", [])]:
+        for photo_id in entry.get("photo_ids") or []:
+            if photo_id not in ids:
+                ids.append(photo_id)
+    return ids
+
+
+@dataclass(frozen=True)
+class PhotoStatus:
+    """Which photos an inspection's latest revision expects, which have arrived, which not."""
+
+    expected: list[str]
+    arrived: list[str]
+
+    @property
+    def missing(self) -> list[str]:
+        have = set(self.arrived)
+        return [photo_id for photo_id in self.expected if photo_id not in have]
+
+    @classmethod
+    def of(cls, inspection: Inspection) -> PhotoStatus:
+        body = inspection.revisions[-1].body if inspection.revisions else {}
+        return cls(expected=declared_photo_ids(body),
+                   arrived=[photo.client_id for photo in inspection.photos])
+
+
+Inspection.photo_status = property(PhotoStatus.of)

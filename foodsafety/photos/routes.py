@@ -8,13 +8,15 @@ from flask_smorest import Blueprint
 
 from foodsafety.accounts.auth import current_user, login_required
 from foodsafety.accounts.models import Role
-from foodsafety.photos import services
+from foodsafety.downloads import content_disposition
+from foodsafety.photos import access, upload
 from foodsafety.photos.schemas import (
     PhotoFileSchema,
     PhotoOutSchema,
     PhotoUploadFormSchema,
     PhotoUploadSchema,
 )
+from foodsafety.photos.storage import CONTENT_TYPE
 
 blp = Blueprint("photos", __name__, description="检查照片与整改照片（上传、查看）")
 
@@ -36,8 +38,8 @@ class Photos(MethodView):
         May arrive before or after the inspection itself. Re-sending the same id with the same
         file answers 200 with the stored record; the same id with another file answers 409.
         """
-        photo, created = services.upload_photo(current_user(), data, files["file"])
-        return services.photo_detail(photo), 201 if created else 200
+        photo, created = upload.upload_photo(current_user(), data, files["file"])
+        return photo, 201 if created else 200
 
 
 @blp.route("/photos/<string:photo_id>")
@@ -46,24 +48,22 @@ class PhotoById(MethodView):
     @blp.response(200, PhotoOutSchema)
     def get(self, photo_id):
         """A photo's metadata: size, capture time, where it belongs."""
-        return services.photo_detail(services.get_photo(current_user(), photo_id))
+        return access.get_photo(current_user(), photo_id)
 
 
 def _send(photo_id: str, kind: str):
-    photo, path = services.photo_file(current_user(), photo_id, kind)
-    response = send_file(path,
-                         mimetype=services.CONTENT_TYPE, conditional=False, etag=False,
-                         max_age=None)
+    photo, path = access.photo_file(current_user(), photo_id, kind)
+    response = send_file(path, mimetype=CONTENT_TYPE, conditional=False, etag=False, max_age=None)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="{photo.client_id}.jpg"'
+    response.headers["Content-Disposition"] = content_disposition(f"{photo.client_id}.jpg", inline=True)
     return response
 
 
 @blp.route("/photos/<string:photo_id>/image")
 class PhotoImage(MethodView):
     @login_required()
-    @blp.response(200, content_type=services.CONTENT_TYPE, description="照片（JPEG，最长边不超过 2048 像素）")
+    @blp.response(200, content_type=CONTENT_TYPE, description="照片（JPEG，最长边不超过 2048 像素）")
     def get(self, photo_id):
         """The photo, oriented and without metadata."""
         return _send(photo_id, "image")
@@ -72,7 +72,7 @@ class PhotoImage(MethodView):
 @blp.route("/photos/<string:photo_id>/thumbnail")
 class PhotoThumbnail(MethodView):
     @login_required()
-    @blp.response(200, content_type=services.CONTENT_TYPE, description="缩略图（JPEG，最长边不超过 320 像素）")
+    @blp.response(200, content_type=CONTENT_TYPE, description="缩略图（JPEG，最长边不超过 320 像素）")
     def get(self, photo_id):
         """The photo's thumbnail."""
         return _send(photo_id, "thumbnail")
@@ -84,4 +84,4 @@ class InspectionPhotos(MethodView):
     @blp.response(200, PhotoOutSchema(many=True))
     def get(self, uuid):
         """The photos of an inspection that have arrived (also before the inspection itself)."""
-        return [services.photo_detail(p) for p in services.inspection_photos(current_user(), uuid)]
+        return access.inspection_photos(current_user(), uuid)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
+
+from foodsafety.fields import Inline, StoredInstant
+from foodsafety.photos.storage import CONTENT_TYPE
 
 # item:<checklist item code> | finding:<extra finding index, from 0> | report:<order id>
 TARGET_PATTERN = r"^(item:[0-9A-Za-z][0-9A-Za-z.\-]{0,15}|finding:(0|[1-9][0-9]?)|report:[1-9][0-9]{0,9})$"
@@ -29,26 +33,49 @@ class PhotoUploadFormSchema(PhotoUploadSchema, PhotoFileSchema):
 
 
 class PhotoSourceSchema(Schema):
-    format = fields.String()
-    width = fields.Integer()
-    height = fields.Integer()
-    bytes = fields.Integer()
+    """The original upload, before processing."""
+
+    format = fields.String(attribute="source_format")
+    width = fields.Integer(attribute="source_width")
+    height = fields.Integer(attribute="source_height")
+    bytes = fields.Integer(attribute="source_bytes")
+
+
+class PhotoUrl(fields.String):
+    """Output: the URL of a photo's file (`endpoint` takes the photo's id)."""
+
+    def __init__(self, endpoint: str, **kwargs) -> None:
+        super().__init__(attribute="client_id", dump_only=True, **kwargs)
+        self.endpoint = endpoint
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return url_for(self.endpoint, photo_id=value)
 
 
 class PhotoOutSchema(Schema):
-    id = fields.String()
-    inspection_id = fields.String()
+    id = fields.String(attribute="client_id")
+    inspection_id = fields.String(attribute="inspection_uuid")
     unit_id = fields.Integer()
     target = fields.String()
-    content_type = fields.String()
+    content_type = fields.Constant(CONTENT_TYPE, metadata={"type": "string"})
     width = fields.Integer()
     height = fields.Integer()
-    bytes = fields.Integer()
+    bytes = fields.Integer(attribute="image_bytes")
     thumbnail_bytes = fields.Integer()
     sha256 = fields.String()
-    source = fields.Nested(PhotoSourceSchema)
-    captured_at = fields.String(allow_none=True)
-    captured_offset_known = fields.Boolean()
-    uploaded_at = fields.String()
-    image_url = fields.String()
-    thumbnail_url = fields.String()
+    source = Inline(PhotoSourceSchema)
+    captured_at = fields.DateTime(attribute="captured_local", allow_none=True, metadata={
+        "description": "拍摄时间（照片 EXIF），按相机记录的时区；相机未记录时区时按北京时间"})
+    captured_offset_known = fields.Function(lambda photo: photo.captured_offset is not None,
+                                            metadata={"type": "boolean"})
+    uploaded_at = StoredInstant(attribute="created_at")
+    image_url = PhotoUrl("photos.PhotoImage")
+    thumbnail_url = PhotoUrl("photos.PhotoThumbnail")
+
+
+class PhotoStatusSchema(Schema):
+    """Which photos an inspection's latest revision lists, which have arrived, which not yet."""
+
+    expected = fields.List(fields.String())
+    arrived = fields.List(fields.String())
+    missing = fields.List(fields.String())

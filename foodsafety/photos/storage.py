@@ -14,14 +14,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask import current_app
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: a single-process server needs no file lock
     fcntl = None
 
+CONTENT_TYPE = "image/jpeg"  # both kinds of file
 KINDS = {"image": ".jpg", "thumbnail": ".thumb.jpg"}
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 LOCK_STRIPES = 256  # one lock file per first byte of the hash
+
+
+def photo_dir() -> Path:
+    """The configured photo directory (`PHOTO_DIR`)."""
+    return Path(current_app.config["PHOTO_DIR"])
 
 
 def is_digest(name: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from foodsafety.extensions import db, term_column
 from foodsafety.inspections.models import Inspection
@@ -49,7 +49,8 @@ class RectificationOrder(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    inspection: Mapped[Inspection] = relationship()
+    # `Inspection.rectification_order`: an inspection's answer shows its order (nested by name).
+    inspection: Mapped[Inspection] = relationship(backref=backref("rectification_order", uselist=False))
     unit: Mapped[Unit] = relationship()
     rechecks: Mapped[list[Recheck]] = relationship(
         back_populates="order", order_by="Recheck.id"

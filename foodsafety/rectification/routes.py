@@ -28,8 +28,7 @@ class Orders(MethodView):
     @blp.response(200, OrderPageSchema)
     def get(self, args):
         """Orders in your scope; `overdue=true` lists those past their deadline and not closed."""
-        return paginate(services.list_orders(current_user(), args), args,
-                        lambda rows: [services.order_detail(r) for r in rows])
+        return paginate(services.list_orders(current_user(), args), args, dump=list)
 
 
 @blp.route("/<int:order_id>")
@@ -38,7 +37,7 @@ class OrderById(MethodView):
     @blp.response(200, OrderOutSchema)
     def get(self, order_id):
         """One order with its findings, reports and re-inspections."""
-        return services.order_detail(services.get_order(current_user(), order_id))
+        return services.get_order(current_user(), order_id)
 
 
 @blp.route("/<int:order_id>/rechecks")
@@ -48,8 +47,7 @@ class OrderRechecks(MethodView):
     @blp.response(201, OrderOutSchema)
     def post(self, data, order_id):
         """Record a re-inspection (复查); the order closes when every finding is rectified."""
-        recheck = services.record_recheck(current_user(), order_id, data)
-        return services.order_detail(recheck.order)
+        return services.record_recheck(current_user(), order_id, data).order
 
 
 @blp.route("/<int:order_id>/reports")
@@ -62,4 +60,4 @@ class OrderReports(MethodView):
         """A school reports how it rectified (text and photos); the inspector sees it at 复查.
         A repeat of the same report id and content is answered with the order (200)."""
         report, created = services.submit_report(current_user(), order_id, data)
-        return services.order_detail(report.order), 201 if created else 200
+        return report.order, 201 if created else 200

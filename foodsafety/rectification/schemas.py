@@ -1,12 +1,14 @@
-"""Rectification schemas."""
+"""Rectification schemas: the queries, re-inspections and reports (in), the orders (out)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Bool, Id, Text
-from foodsafety.inspections.schemas import InspectorSchema
+from foodsafety.fields import Bool, Id, StoredInstant, Text, code, label
+from foodsafety.inspections.schemas import FindingOutSchema, InspectorSchema
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.rectification.rules import is_overdue
+from foodsafety.registry.schemas import UnitRefSchema
 from foodsafety.vocabulary import OrderStatus
 
 
@@ -40,21 +42,43 @@ class ReportSchema(Schema):
                             validate=validate.Length(max=20))
 
 
-class OrderOutSchema(Schema):
+class OrderSummarySchema(Schema):
+    """An order as an inspection shows it."""
+
     id = fields.Integer()
     number = fields.String()
-    issued_on = fields.String()
-    deadline = fields.String()
-    status = fields.String()
-    status_label = fields.String()
-    overdue = fields.Boolean()
-    closed_on = fields.String(allow_none=True)
-    inspection_id = fields.String()
-    unit = fields.Dict()
+    issued_on = fields.Date()
+    deadline = fields.Date()
+    status = code(OrderStatus)
+    status_label = label("status")
+    overdue = fields.Function(is_overdue, metadata={"type": "boolean", "description": "今天是否已逾期"})
+    closed_on = fields.Date(allow_none=True)
+
+
+class ReportOutSchema(Schema):
+    id = fields.String(attribute="client_id")
+    text = fields.String()
+    photo_ids = fields.List(fields.String())
+    submitted_at = StoredInstant()
+
+
+class RecheckOutSchema(Schema):
+    id = fields.Integer()
+    checked_on = fields.Date()
+    all_rectified = fields.Boolean()
+    results = fields.List(fields.Nested(RecheckResultSchema))
+    note = fields.String(allow_none=True)
+
+
+class OrderOutSchema(OrderSummarySchema):
+    """An order with the inspection's findings, the school's reports and the re-inspections."""
+
+    inspection_id = fields.String(attribute="inspection.uuid")
+    unit = fields.Nested(UnitRefSchema)
     jurisdiction_code = fields.String()
-    findings = fields.List(fields.Dict())
-    reports = fields.List(fields.Dict())
-    rechecks = fields.List(fields.Dict())
+    findings = fields.List(fields.Nested(FindingOutSchema), attribute="inspection.findings")
+    reports = fields.List(fields.Nested(ReportOutSchema))
+    rechecks = fields.List(fields.Nested(RecheckOutSchema))
 
 
 OrderPageSchema = page_schema(OrderOutSchema, "RectificationOrderPage")

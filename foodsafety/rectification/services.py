@@ -1,4 +1,4 @@
-"""Rectification services: orders issued at inspections, re-inspections, reports, overdue lists."""
+"""Rectification services: reading orders (lists, overdue), re-inspections, schools' reports."""
 
 from __future__ import annotations
 
@@ -10,46 +10,21 @@ from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Finding, Inspection
-from foodsafety.photos.services import check_report_photos
+from foodsafety.inspections.rules import live
+from foodsafety.rectification import signals
 from foodsafety.rectification.models import (
     OrderStatus,
     Recheck,
     RectificationOrder,
     RectificationReport,
 )
-from foodsafety.rectification.rules import is_overdue, overdue_on
+from foodsafety.rectification.rules import overdue_on
 from foodsafety.scope import record_read_clause, unit_within
-from foodsafety.timeutil import iso_cst, today_cst
+from foodsafety.timeutil import today_cst
 from foodsafety.transactions import savepoint
 
 
-def sync_order_from_inspection(inspection: Inspection, order: dict | None) -> None:
-    """Create, update or withdraw the order that an inspection (or its correction) states."""
-    current = order_for_inspection(inspection.id)
-    if order is None:
-        if current is not None and not current.rechecks and not current.reports:
-            db.session.delete(current)
-        return
-    clash = db.session.scalar(select(RectificationOrder.id).where(
-        RectificationOrder.jurisdiction_code == inspection.jurisdiction_code,
-        RectificationOrder.number == order["number"],
-        RectificationOrder.inspection_id != inspection.id,
-    ))
-    if clash:
-        raise invalid({"rectification_order": {"number": ["该责令改正通知书编号已被使用。"]}})
-    if current is None:
-        current = RectificationOrder(inspection_id=inspection.id, status=OrderStatus.OPEN)
-        db.session.add(current)
-    else:
-        _claim(current)  # a re-inspection based on the order as it was must not land after this
-    current.number = order["number"]
-    current.deadline = order["deadline"]
-    current.unit_id = inspection.unit_id
-    current.jurisdiction_code = inspection.jurisdiction_code
-    current.issued_on = inspection.inspected_on
-
-
-def _claim(order: RectificationOrder, **values) -> None:
+def claim(order: RectificationOrder, **values) -> None:
     """Compare-and-set the order's version (and set `values`): the write of whoever read it
     first lands, a concurrent one based on the same version gets 409 (both databases: the second
     UPDATE waits for the first to commit, then matches no row)."""
@@ -63,49 +38,11 @@ def _claim(order: RectificationOrder, **values) -> None:
         raise ApiError(409, "该整改通知刚被他人复查或更新，请刷新后再试。", reason="order_changed")
 
 
-def order_for_inspection(inspection_id: int) -> RectificationOrder | None:
-    return db.session.scalar(
-        select(RectificationOrder).where(RectificationOrder.inspection_id == inspection_id))
-
-
-def order_summary(order: RectificationOrder) -> dict:
-    return {
-        "id": order.id,
-        "number": order.number,
-        "issued_on": order.issued_on.isoformat(),
-        "deadline": order.deadline.isoformat(),
-        "status": order.status.value,
-        "status_label": order.status.label,
-        "overdue": is_overdue(order),
-        "closed_on": order.closed_on.isoformat() if order.closed_on else None,
-    }
-
-
-def order_detail(order: RectificationOrder) -> dict:
-    detail = order_summary(order)
-    inspection = order.inspection
-    detail.update({
-        "inspection_id": inspection.uuid,
-        "unit": {"id": order.unit.id, "name": order.unit.name, "kind": order.unit.kind.value},
-        "jurisdiction_code": order.jurisdiction_code,
-        "findings": [{"id": f.id, "item": f.item_code, "category": f.category.value,
-                      "description": f.description, "rectified": f.rectified}
-                     for f in inspection.findings],
-        "reports": [{"id": r.client_id, "text": r.text, "photo_ids": r.photo_ids,
-                     "submitted_at": iso_cst(r.submitted_at)} for r in order.reports],
-        "rechecks": [{"id": c.id, "checked_on": c.checked_on.isoformat(),
-                      "all_rectified": c.all_rectified, "results": c.results, "note": c.note}
-                     for c in order.rechecks],
-    })
-    return detail
-
-
 def _live_orders(user: User) -> Select:
     return (
         select(RectificationOrder)
         .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
-        .where(Inspection.deleted_at.is_(None),
-               record_read_clause(user, RectificationOrder.unit_id))
+        .where(live(), record_read_clause(user, RectificationOrder.unit_id))
     )
 
 
@@ -167,7 +104,7 @@ def record_recheck(user: User, order_id: int, data: dict) -> Recheck:
     outcome = {fid: f.rectified is True for fid, f in findings.items()}
     outcome.update({r["finding_id"]: r["rectified"] for r in data["results"]})
     all_done = all(outcome.values())
-    _claim(order, status=OrderStatus.CLOSED if all_done else OrderStatus.OPEN,
+    claim(order, status=OrderStatus.CLOSED if all_done else OrderStatus.OPEN,
            closed_on=data["checked_on"] if all_done else None)
     for result in data["results"]:
         finding: Finding = findings[result["finding_id"]]
@@ -214,7 +151,8 @@ def submit_report(user: User, order_id: int, data: dict) -> tuple[RectificationR
         raise ApiError(403)
     if order.status == OrderStatus.CLOSED:
         raise ApiError(409, "该整改通知已复查合格并销号。", reason="order_closed")
-    photo_ids = check_report_photos(user, order, data.get("photo_ids") or [])
+    photo_ids = [str(photo_id) for photo_id in data.get("photo_ids") or []]
+    signals.report_submitting.send(order, user=user, photo_ids=photo_ids)  # photos checks them
     try:
         with savepoint():  # a concurrent twin undoes this insert only
             report = RectificationReport(client_id=client_id, order_id=order.id, text=data["text"],
@@ -226,6 +164,6 @@ def submit_report(user: User, order_id: int, data: dict) -> tuple[RectificationR
         if existing is None:
             raise
         return _replay_report(user, existing, order_id, data["text"], photo_ids), False
-    _claim(order, status=OrderStatus.REPORTED)
+    claim(order, status=OrderStatus.REPORTED)
     db.session.flush()
     return report, True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from foodsafety.fields import Bool, Id, Name, Text
+from foodsafety.fields import Bool, Id, Name, Text, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema
 from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, SchoolStage, UnitKind
 
@@ -144,3 +144,12 @@ class JurisdictionOutSchema(Schema):
 SchoolPageSchema = page_schema(SchoolOutSchema, "SchoolPage")
 UnitPageSchema = page_schema(UnitOutSchema, "UnitPage")
 SupplyLinkPageSchema = page_schema(SupplyLinkOutSchema, "SupplyLinkPage")
+
+
+class UnitRefSchema(Schema):
+    """A unit named in another record (an inspection, an order, a case)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = code(UnitKind)
+    kind_label = label("kind")

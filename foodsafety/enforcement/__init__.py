@@ -1,0 +1,1 @@
+"""Enforcement: administrative penalty cases and their stages, within the inspector's scope."""

@@ -1,0 +1,197 @@
+"""The phone's inspection document: its canonical form and hash, the checks against the unit and
+the form that the schema cannot make, and applying it to the stored row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from foodsafety.accounts.models import User
+from foodsafety.errors import invalid
+from foodsafety.extensions import db
+from foodsafety.inspections.models import (
+    Answer,
+    Category,
+    Finding,
+    HaccpStatus,
+    Handling,
+    Inspection,
+    InspectionAnswer,
+    Result,
+)
+from foodsafety.registry.models import Unit
+from foodsafety.scope import unit_write_clause
+from foodsafety.timeutil import cst_date, to_utc_naive, utcnow
+from forms import FormDefinition, evaluate, forms
+
+EARLIEST = date(2020, 1, 1)
+CLOCK_SKEW = timedelta(minutes=10)
+TWO_INSPECTORS = "根据《食品生产经营监督检查管理办法》第二十三条，监督检查应由 2 名以上检查人员实施。"
+
+
+# --- canonical form and hashing -------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_utc_naive(value).isoformat() + "Z" if value.tzinfo else value.isoformat()
+    if isinstance(value, date | UUID):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value)!r}")
+
+
+def canonical(data: dict) -> dict:
+    """The loaded document as plain JSON, answers in item order, instants in UTC."""
+    doc = json.loads(json.dumps(data, default=_jsonable))
+    doc["answers"] = sorted(doc["answers"], key=lambda a: a["item"])
+    doc.pop("reason", None)
+    doc.pop("base_revision", None)
+    return doc
+
+
+def body_hash(doc: dict) -> str:
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- checks against the database and the form -----------------------------------------------
+
+def writable_unit(user: User, unit_id: int) -> Unit:
+    """The unit a document names, if the user may record inspections of it (else 422)."""
+    unit = db.session.scalar(select(Unit).where(Unit.id == unit_id, unit_write_clause(user)))
+    if unit is None:
+        raise invalid({"unit_id": ["单位不存在或不在您的辖区内。"]})
+    return unit
+
+
+def check_document(unit: Unit, data: dict) -> tuple[FormDefinition, dict[str, str], date]:
+    """Semantic checks the schema cannot make; every problem is reported at once.
+
+    Returns the form, the answers by item code and the inspection's (CST) date.
+    """
+    errors: dict[str, Any] = {}
+    definition = forms.get(data["form_id"], data["form_version"])
+    if definition is None:
+        errors["form_id"] = [f"检查表 {data['form_id']} 第 {data['form_version']} 版不存在。"]
+    elif definition.unit_kind != unit.kind.value:
+        errors["form_id"] = [f"该检查表不适用于{unit.kind.label}。"]
+
+    started = data["started_at"]
+    inspected_on = cst_date(started)
+    if to_utc_naive(started) > utcnow() + CLOCK_SKEW:
+        errors["started_at"] = ["检查时间不能晚于当前时间。"]
+    elif inspected_on < EARLIEST:
+        errors["started_at"] = ["检查时间不能早于 2020 年 1 月 1 日。"]
+
+    answers: dict[str, str] = {}
+    if definition is not None and "form_id" not in errors:
+        item_errors: dict[int, Any] = {}
+        for index, answer in enumerate(data["answers"]):
+            code = answer["item"]
+            if code not in definition.items:
+                item_errors[index] = {"item": [f"未知的检查项目：{code}。"]}
+            elif code in answers:
+                item_errors[index] = {"item": [f"检查项目 {code} 重复填写。"]}
+            else:
+                answers[code] = answer["answer"]
+        if item_errors:
+            errors["answers"] = item_errors
+        else:
+            missing = [code for code in definition.items if code not in answers]
+            if missing:
+                errors["answers"] = [f"以下检查项目未填写结果：{'、'.join(missing)}。"]
+
+    for index, finding in enumerate(data["extra_findings"]):
+        if finding["category"] == "distribution" and unit.kind.value != "supplier":
+            errors.setdefault("extra_findings", {})[index] = {
+                "category": ["食品分餐配送过程不合规仅适用于学生集体用餐配送单位。"]
+            }
+    order = data.get("rectification_order")
+    if order and "started_at" not in errors:
+        if order["deadline"] < inspected_on:
+            errors["rectification_order"] = {"deadline": ["整改期限不能早于检查日期。"]}
+        elif order["deadline"] > inspected_on + timedelta(days=366):
+            errors["rectification_order"] = {"deadline": ["整改期限不能超过一年。"]}
+    if errors:
+        raise invalid(errors)
+    return definition, answers, inspected_on
+
+
+def warnings_for(data: dict, inspected_on: date) -> list[dict]:
+    """What the inspector should know about an accepted document, as `{field, message}`."""
+    found = []
+    if len(data["inspectors"]) < 2:
+        found.append({"field": "inspectors", "message": TWO_INSPECTORS})
+    expires = data["observed"].get("haccp_cert_expires_on")
+    if expires and expires < inspected_on:
+        found.append({"field": "observed.haccp_cert_expires_on",
+                      "message": "HACCP/ISO 22000 认证证书已过期。"})
+    return found
+
+
+# --- applying a document to the row ---------------------------------------------------------
+
+def apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: dict,
+          answers: dict[str, str], inspected_on: date) -> None:
+    """Set the derived state of `inspection` from a checked document (answers, findings, counts).
+
+    `jurisdiction_code` is the county where the inspection was made: set when it is recorded
+    (or corrected onto another unit), kept when the unit later moves and is corrected there.
+    """
+    evaluation = evaluate(definition, answers)
+    observed = data["observed"]
+    if inspection.unit_id != unit.id:
+        inspection.jurisdiction_code = unit.jurisdiction_code
+    inspection.unit_id = unit.id
+    inspection.unit_kind = unit.kind.value
+    inspection.form_id = definition.id
+    inspection.form_version = definition.version
+    inspection.started_at = to_utc_naive(data["started_at"])
+    inspection.inspected_on = inspected_on
+    inspection.inspectors = [dict(i) for i in data["inspectors"]]
+    inspection.result = Result(evaluation.result)
+    inspection.handling = Handling(data["handling"])
+    inspection.items_checked = evaluation.items_checked
+    inspection.key_items_checked = evaluation.key_items_checked
+    inspection.key_items_failed = evaluation.key_items_failed
+    inspection.general_pass_rate = evaluation.general_pass_rate
+    inspection.obs_wuchang_6t = observed["wuchang_6t"]
+    inspection.obs_haccp = HaccpStatus(observed["haccp"])
+    inspection.obs_haccp_cert_expires_on = observed.get("haccp_cert_expires_on")
+    inspection.obs_mingchu = observed["mingchu"]
+    inspection.obs_licence_displayed = observed.get("licence_displayed")
+    inspection.remarks = data.get("remarks")
+
+    notes = {a["item"]: a.get("note") for a in data["answers"]}
+    # Update answers in place: (inspection, item) is unique, and a flush inserts before it deletes.
+    existing = {a.item_code: a for a in inspection.answers}
+    for code in definition.items:
+        row = existing.pop(code, None)
+        if row is None:
+            row = InspectionAnswer(item_code=code)
+            inspection.answers.append(row)
+        row.answer, row.note = Answer(answers[code]), notes.get(code)
+    for row in existing.values():  # items of an older form version
+        inspection.answers.remove(row)
+    # Keep re-inspection outcomes of findings that survive a correction.
+    previous = {f.item_code: f for f in inspection.findings if f.item_code}
+    findings = []
+    for code in evaluation.failed_items:
+        item = definition.items[code]
+        old = previous.get(code)
+        findings.append(Finding(
+            item_code=code, category=Category(item.category), is_key=item.key,
+            description=notes.get(code) or item.text,
+            rectified=old.rectified if old else None,
+            rectified_checked_on=old.rectified_checked_on if old else None,
+        ))
+    findings += [
+        Finding(item_code=None, category=Category(f["category"]), description=f["description"])
+        for f in data["extra_findings"]
+    ]
+    inspection.findings = findings
+    inspection.problems_found = len(findings)

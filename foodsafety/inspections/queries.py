@@ -1,0 +1,65 @@
+"""Reading inspections within the user's scope: one record, a filtered list, its revisions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from foodsafety.accounts.models import Role, User
+from foodsafety.errors import ApiError, not_found
+from foodsafety.extensions import db
+from foodsafety.inspections.models import Inspection, InspectionRevision, Result
+from foodsafety.inspections.rules import live
+from foodsafety.periods import parse_period
+from foodsafety.scope import record_read_clause, unit_within
+
+
+def get_inspection(user: User, uuid: str, *, for_write: bool = False) -> Inspection:
+    """A live inspection the user may see (or change), else 404 — whether absent or out of scope."""
+    try:
+        uuid = str(UUID(uuid))
+    except ValueError:
+        raise not_found() from None
+    clause = (unit_within(user.jurisdiction_code, Inspection.unit_id) if for_write else
+              record_read_clause(user, Inspection.unit_id))
+    inspection = db.session.scalar(select(Inspection).where(Inspection.uuid == uuid, live(), clause))
+    if inspection is None:
+        raise not_found()
+    if for_write and user.role != Role.INSPECTOR:
+        raise ApiError(403)
+    return inspection
+
+
+def list_inspections(user: User, args: dict) -> Select:
+    """A filtered, scoped query of live inspections, newest first."""
+    query = (
+        select(Inspection)
+        .where(live(), record_read_clause(user, Inspection.unit_id))
+        .options(selectinload(Inspection.unit))
+        .order_by(Inspection.started_at.desc(), Inspection.id.desc())
+    )
+    if code := args.get("jurisdiction"):
+        query = query.where(unit_within(code, Inspection.unit_id))
+    if unit_id := args.get("unit_id"):
+        query = query.where(Inspection.unit_id == unit_id)
+    if result := args.get("result"):
+        query = query.where(Inspection.result == Result(result))
+    if period := args.get("period"):
+        span = parse_period(period)
+        query = query.where(Inspection.inspected_on.between(span.start, span.end))
+    if args.get("date_from"):
+        query = query.where(Inspection.inspected_on >= args["date_from"])
+    if args.get("date_to"):
+        query = query.where(Inspection.inspected_on <= args["date_to"])
+    return query
+
+
+def revision_history(user: User, uuid: str) -> list[InspectionRevision]:
+    """Every revision of an inspection the user may see, oldest first, with who made it."""
+    inspection = get_inspection(user, uuid)
+    return list(db.session.scalars(
+        select(InspectionRevision).where(InspectionRevision.inspection_id == inspection.id)
+        .options(selectinload(InspectionRevision.created_by))
+        .order_by(InspectionRevision.revision)))
