@@ -1,36 +1,17 @@
-"""The checklist definitions as JSON, for the mobile form to render (and keep offline)."""
+"""The checklist definitions and the vocabularies as JSON, for the mobile form to render (and keep offline)."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
-from foodsafety.accounts.auth import login_required
+from foodsafety.accounts.auth import ANY_ROLE, login_required
 from foodsafety.errors import not_found
+from foodsafety.vocabulary import VOCABULARIES
 from forms.definitions import forms
+from forms.schemas import FormOutSchema, FormSummarySchema, VocabularySchema
 
-blp = Blueprint("forms", __name__, url_prefix="/forms", description="检查表定义（手机端据此渲染检查表）")
-
-
-class FormSummarySchema(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    unit_kind = fields.String()
-    title = fields.String()
-    latest = fields.Boolean()
-    items = fields.Integer()
-
-
-class FormOutSchema(Schema):
-    id = fields.String()
-    version = fields.Integer()
-    unit_kind = fields.String()
-    title = fields.String()
-    basis = fields.String()
-    effective_from = fields.String()
-    result_rule = fields.Dict()
-    sections = fields.List(fields.Dict())
+blp = Blueprint("forms", __name__, url_prefix="/forms", description="检查表定义与词表（手机端据此渲染检查表）")
 
 
 @blp.route("")
@@ -39,10 +20,17 @@ class Forms(MethodView):
     @blp.response(200, FormSummarySchema(many=True))
     def get(self):
         """Every definition, old versions included; `latest` marks what new inspections use."""
-        return [{
-            "id": d.id, "version": d.version, "unit_kind": d.unit_kind, "title": d.title,
-            "latest": forms.latest(d.unit_kind) is d, "items": len(d.items),
-        } for d in forms.all()]
+        return forms.all()
+
+
+@blp.route("/vocabulary")
+class Vocabulary(MethodView):
+    @login_required(*ANY_ROLE)  # labels only: the auditor's page shows roles and outcomes with them
+    @blp.response(200, VocabularySchema)
+    def get(self):
+        """Every vocabulary (answers, results, handlings, categories, unit kinds, …): codes and Chinese
+        labels in display order. The phone keeps it with the definitions and shows only these labels."""
+        return VOCABULARIES
 
 
 @blp.route("/<string:form_id>/<int:version>")

@@ -263,6 +263,8 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/forms"): Route(lambda s: "/api/v1/forms", EVERYONE, scoped=False),
     ("GET", "/api/v1/forms/<string:form_id>/<int:version>"): Route(
         lambda s: "/api/v1/forms/canteen/1", EVERYONE, scoped=False),
+    ("GET", "/api/v1/forms/vocabulary"): Route(lambda s: "/api/v1/forms/vocabulary", ACCOUNT_HOLDERS,
+                                               scoped=False),
     ("GET", "/api/v1/imports/template.xlsx"): Route(lambda s: "/api/v1/imports/template.xlsx",
                                                     STAFF, scoped=False),
     ("POST", "/api/v1/imports"): Route(lambda s: "/api/v1/imports", {"admin"}, ok=422,

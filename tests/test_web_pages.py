@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from foodsafety.vocabulary import VOCABULARIES, as_json
 from forms import forms
 from forms.mobile import routes as mobile_routes
 from tests.conftest import full_login
@@ -151,6 +152,30 @@ def test_every_logged_in_role_reads_the_definitions(login_as, make_school, role)
     assert canteen["result_rule"] == forms.get("canteen", 1).result_rule
     assert canteen["sections"] == list(forms.get("canteen", 1).sections)
     assert sum(len(s["items"]) for s in canteen["sections"]) == 30
+
+
+@pytest.mark.parametrize("role", ["inspector", "school", "auditor"])
+def test_the_vocabularies_come_with_the_definitions_as_defined_once(login_as, make_school, role):
+    api = login_as(role, "510104", school=make_school() if role == "school" else None)
+    sent = api.get("/api/v1/forms/vocabulary").get_json()
+    assert sent == as_json()
+    assert [term["label"] for term in sent["answer"]] == ["是", "否", "合理缺项"]
+
+
+def test_the_vocabularies_are_refused_without_login(anonymous):
+    assert anonymous.get("/api/v1/forms/vocabulary").status_code == 401
+
+
+def test_the_openapi_document_lists_each_vocabularys_codes(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    vocabulary = schemas["Vocabulary"]
+    assert set(vocabulary["required"]) == set(VOCABULARIES)
+    answer = schemas[vocabulary["properties"]["answer"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert answer["properties"]["code"]["enum"] == ["yes", "no", "na"]
+    assert set(answer["required"]) == {"code", "label"}
+    path = spec["paths"]["/api/v1/forms/vocabulary"]["get"]
+    assert path["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Vocabulary")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/forms/canteen/99", "/api/v1/forms/nope/1"])

@@ -85,6 +85,8 @@ def test_an_auditor_logs_in_with_a_code_and_lands_on_the_audit_log(phone, make_u
     page.wait_for_selector("#entries li")
     text = page.inner_text("main")
     assert "审计日志" in text and "两步验证" in text and "510104" in text
+    assert "（市场监管执法人员）" in text  # roles and outcomes in the server's words
+    assert page.locator("#f-outcome option").all_inner_texts() == ["全部", "成功", "失败", "拒绝"]
     page.fill("#f-event", "accounts.Logout")
     page.click("text=查询")
     page.wait_for_function("() => document.querySelectorAll('#entries li').length === 1")

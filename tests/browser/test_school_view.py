@@ -76,6 +76,8 @@ def test_school_sees_its_inspections_reports_rectification_and_never_another_sch
     thumb = finding.locator("img")
     thumb.wait_for()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+    observed = page.inner_text("main")  # what was seen on site, in the server's words
+    assert "HACCP/ISO 22000\n未建立" in observed and "明厨亮灶\n透明式" in observed
     phone.assert_fits()
     phone.screenshot("school-2-inspection")
 

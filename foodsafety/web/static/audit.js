@@ -2,6 +2,7 @@
 // Read-only, over the API (which scopes every entry to the jurisdiction).
 import {NetworkError, logout, messageOf, needsLogin, request, session} from './api.js';
 import {clear, errorList, h} from './dom.js';
+import {Vocabulary, vocabulary} from './vocabulary.js';
 
 const root = document.getElementById('app');
 const PER_PAGE = 50;
@@ -23,14 +24,12 @@ const EVENTS = {
   'accounts.Policy.delete': '关闭两步验证策略',
   'accounts.RecoveryCodes.post': '重新生成恢复码',
 };
-const OUTCOMES = {success: '成功', failure: '失败', denied: '拒绝'};
-const ROLES = {inspector: '执法人员', bureau: '教育局', school: '学校', admin: '管理员', auditor: '审计员'};
+let terms = new Vocabulary({});  // roles and outcomes, labelled once the server's vocabulary arrives
 
 const fields = {
   username: h('input', {id: 'f-username', type: 'search', autocapitalize: 'off'}),
   event: h('input', {id: 'f-event', type: 'search', autocapitalize: 'off', placeholder: '如 auth.login'}),
-  outcome: h('select', {id: 'f-outcome'}, h('option', {value: ''}, '全部'),
-    Object.entries(OUTCOMES).map(([value, label]) => h('option', {value}, label))),
+  outcome: h('select', {id: 'f-outcome'}, h('option', {value: ''}, '全部')),
   date_from: h('input', {id: 'f-date_from', type: 'date'}),
   date_to: h('input', {id: 'f-date_to', type: 'date'}),
 };
@@ -51,9 +50,9 @@ function entry(e) {
   return h('li', {class: 'card'},
     h('strong', {}, `${e.at.slice(0, 19).replace('T', ' ')} · ${EVENTS[e.event] || e.event}`), ' ',
     EVENTS[e.event] ? h('span', {class: 'muted small'}, e.event) : null, ' ',
-    h('span', {class: `chip ${e.outcome === 'success' ? 'compliant' : 'noncompliant'}`}, OUTCOMES[e.outcome] || e.outcome),
+    h('span', {class: `chip ${e.outcome === 'success' ? 'compliant' : 'noncompliant'}`}, terms.label('outcome', e.outcome)),
     h('dl', {class: 'facts'},
-      h('dt', {}, '用户'), h('dd', {}, e.username ? `${e.username}（${ROLES[e.role] || '—'}）` : '—'),
+      h('dt', {}, '用户'), h('dd', {}, e.username ? `${e.username}（${e.role ? terms.label('role', e.role) : '—'}）` : '—'),
       h('dt', {}, '行政区划'), h('dd', {}, e.jurisdiction_code || '—'),
       h('dt', {}, '请求'), h('dd', {}, `${e.detail?.method || ''} ${e.detail?.path || ''} → ${e.status ?? ''}`),
       h('dt', {}, '对象'), h('dd', {}, e.object_id ? `${e.object_type || ''} ${e.object_id}` : '—'),
@@ -100,4 +99,16 @@ clear(root,
   h('p', {class: 'muted'}, `${who ? `${who.display_name}，` : ''}这里列出您辖区内账户的登录、操作和访问被拒绝等记录（只读）。`),
   form, results);
 for (const button of document.querySelectorAll('[data-action=logout]')) button.addEventListener('click', logout);
-search();
+
+async function start() {
+  try {
+    terms = await vocabulary();
+  } catch (error) {
+    if (!(error instanceof NetworkError) && !error.answer) throw error;
+    // Without it the codes show; the search below reports what is wrong with the connection.
+  }
+  fields.outcome.append(...terms.options('outcome').map(([value, label]) => h('option', {value}, label)));
+  await search();
+}
+
+start();

@@ -4,6 +4,7 @@
 // school's records answer 404.
 import {NetworkError, logout, messageOf, needsLogin, request} from './api.js';
 import {clear, dayLabel, errorList, h, resultChip, uuid4} from './dom.js';
+import {vocabulary} from './vocabulary.js';
 
 const root = document.getElementById('app');
 
@@ -158,7 +159,8 @@ async function showInspection(id) {
     return;
   }
   const inspection = answer.data;
-  const photos = await getJson(`/api/v1/inspections/${encodeURIComponent(id)}/photos`);
+  const [photos, terms] = await Promise.all([
+    getJson(`/api/v1/inspections/${encodeURIComponent(id)}/photos`), vocabulary()]);
   const byTarget = {};
   for (const photo of photos.ok ? photos.data : []) (byTarget[photo.target] ||= []).push(photo.id);
   let extra = -1;
@@ -187,8 +189,8 @@ async function showInspection(id) {
     h('h2', {}, '现场情况'),
     h('dl', {class: 'facts'},
       h('dt', {}, '五常/6T'), h('dd', {}, observed.wuchang_6t ? '已推行' : '未推行'),
-      h('dt', {}, 'HACCP/ISO 22000'), h('dd', {}, {none: '未建立', established: '已建立', certified: '已通过认证'}[observed.haccp]),
-      h('dt', {}, '明厨亮灶'), h('dd', {}, observed.mingchu.map((m) => ({transparent: '透明式', video: '视频式', internet: '互联网式'})[m]).join('、') || '未实施')));
+      h('dt', {}, 'HACCP/ISO 22000'), h('dd', {}, terms.label('haccp', observed.haccp)),
+      h('dt', {}, '明厨亮灶'), h('dd', {}, observed.mingchu.map((m) => terms.label('mingchu', m)).join('、') || '未实施')));
 }
 
 for (const button of document.querySelectorAll('[data-action=logout]')) button.addEventListener('click', logout);

@@ -3,7 +3,9 @@
 import {NetworkError, logout, request, session, updateUser} from '/static/web/api.js';
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {loginForm} from '/static/web/login.js';
-import {definitionFor, findUnits, getUnit, latestFormKey, refreshCatalog, rememberUnit, syncState} from './catalog.js';
+import {
+  cachedVocabulary, definitionFor, findUnits, getUnit, latestFormKey, refreshCatalog, rememberUnit, syncState,
+} from './catalog.js';
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {renderDraft} from './form.js';
 import {discard, enqueue, entriesOf, flush, reopen} from './outbox.js';
@@ -104,7 +106,7 @@ async function sync() {
 
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
-  if (location.hash.startsWith('#/draft/')) return;
+  if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
   if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
   else route();
 }
@@ -178,7 +180,7 @@ async function startDraft(unit) {
 
 async function createDraft(unit) {
   const formKey = unit.form ? `${unit.form.id}@${unit.form.version}` : await latestFormKey(unit.kind);
-  if (!formKey || !(await definitionFor(...formKey.split('@')))) {
+  if (!formKey || !(await definitionFor(...formKey.split('@'))) || !(await cachedVocabulary())) {
     flash = '该单位类型的检查表尚未下载，请联网后重试。';
     return showHome();
   }
@@ -215,11 +217,13 @@ async function showDraft(id, step, focus) {
   const draft = await getDraft(id);
   if (!draft || draft.user_id !== user.id) return go('/');
   const definition = await definitionFor(draft.form_id, draft.form_version);
-  if (!definition) {
-    clear(root, h('p', {class: 'card bad'}, '检查表尚未下载，请联网后打开本应用。'));
+  const vocabulary = await cachedVocabulary();
+  if (!definition || !vocabulary) {
+    clear(root, h('p', {class: 'card bad', id: 'not-downloaded'}, '检查表尚未下载，请联网后打开本应用。草稿已保存在本机。'),
+      h('a', {class: 'btn secondary block', href: '#/'}, '返回单位列表'));
     return;
   }
-  renderDraft(root, draft, definition, step, {
+  renderDraft(root, draft, definition, vocabulary, step, {
     go: (next) => go(`/draft/${id}/${next}`),
     submit: () => submit(draft, definition),
     discard: async () => {

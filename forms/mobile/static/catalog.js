@@ -1,6 +1,8 @@
-// What the app keeps for offline use: the checklist definitions and the units of the
-// inspector's jurisdiction, refreshed whenever the app starts online.
+// What the app keeps for offline use: the checklist definitions with the vocabularies whose
+// labels they are shown with, and the units of the inspector's jurisdiction, refreshed whenever
+// the app starts online.
 import {request} from '/static/web/api.js';
+import {VOCABULARY_PATH, Vocabulary} from '/static/web/vocabulary.js';
 import {all, get, getMeta, put, replaceAll, setMeta} from './store.js';
 
 const PAGE = 200;
@@ -30,6 +32,8 @@ async function refreshForms() {
     if (form.latest) latest[form.unit_kind] = key;
   }
   await setMeta('latestForms', latest);
+  // Small, and its labels may change with any release: fetched every time.
+  await setMeta('vocabulary', await fetchJson(VOCABULARY_PATH));
 }
 
 async function refreshUnits(user) {
@@ -62,6 +66,13 @@ export async function syncState(user) {
 export async function definitionFor(formId, version) {
   const row = await get('forms', `${formId}@${version}`);
   return row ? row.definition : null;
+}
+
+// The labels to show the definitions with; null until the first sync that fetched them (an app
+// updated while offline may still hold only the definitions of an older release).
+export async function cachedVocabulary() {
+  const terms = await getMeta('vocabulary');
+  return terms ? new Vocabulary(terms) : null;
 }
 
 export async function latestFormKey(unitKind) {

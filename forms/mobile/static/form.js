@@ -1,18 +1,20 @@
-// The inspection form, one step per screen, rendered from the checklist definition.
-// Every change is saved to the draft at once (IndexedDB), so a reload or a closed browser
-// loses nothing.
+// The inspection form, one step per screen, rendered from the checklist definition and shown
+// with the labels of the server's vocabularies (answers, HACCP, 明厨亮灶, categories, handlings,
+// results), which the app keeps with the definitions. Every change is saved to the draft at once
+// (IndexedDB), so a reload or a closed browser loses nothing.
 import {NetworkError, request} from '/static/web/api.js';
 import {clear, dayLabel, errorList, h, resultChip} from '/static/web/dom.js';
 import {STEPS, answerMap, missing, saveDraft, stepOfPath} from './draft.js';
-import {ANSWERS, CATEGORIES, HACCP, HANDLINGS, MINGCHU, TWO_INSPECTORS} from './labels.js';
 import {addPhoto, photoUrl, removePhoto} from './photos.js';
 import {evaluate} from './rules.js';
 
-// ctx: {go(stepId), submit(), discard()}
-export function renderDraft(root, draft, definition, stepId, ctx) {
+const TWO_INSPECTORS = '根据《食品生产经营监督检查管理办法》第二十三条，监督检查应由 2 名以上检查人员实施。';
+
+// vocabulary: a Vocabulary (/static/web/vocabulary.js); ctx: {go(stepId), submit(), discard()}
+export function renderDraft(root, draft, definition, vocabulary, stepId, ctx) {
   const step = STEPS.find((s) => s.id === stepId) || STEPS[0];
   const save = () => saveDraft(draft);
-  const form = {draft, definition, save, ctx, root};
+  const form = {draft, definition, vocabulary, save, ctx, root};
   const body = {
     info: infoStep, checklist: checklistStep, observed: observedStep,
     findings: findingsStep, handling: handlingStep, review: reviewStep,
@@ -185,7 +187,8 @@ function summaryBar(form) {
   const bar = h('div', {class: 'summary', role: 'status', 'aria-live': 'polite'});
   const paint = () => {
     const e = evaluate(form.definition, answerMap(form.draft));
-    bar.replaceChildren(h('span', {}, e.answered < e.total ? '预计结果 ' : '结果 '), resultChip(e.result),
+    bar.replaceChildren(h('span', {}, e.answered < e.total ? '预计结果 ' : '结果 '),
+      resultChip(e.result, form.vocabulary.label('result', e.result)),
       h('span', {class: 'count'}, ` 已填 ${e.answered}/${e.total}`));
   };
   paint();
@@ -238,7 +241,7 @@ function itemBlock(form, item, repaint) {
       item.key ? h('span', {class: 'chip key'}, '重点') : null, ' ',
       (draft.last_failed || []).includes(item.code) ? h('span', {class: 'chip neutral last-failed'}, '上次不合格') : null,
       ' ', item.text),
-    choices(ANSWERS, current.answer, async (value) => {
+    choices(form.vocabulary.options('answer'), current.answer, async (value) => {
       state().answer = value;
       block.dataset.answer = value;
       forget(form, path);
@@ -266,7 +269,7 @@ function observedStep(form) {
     onInput: (v) => { observed.haccp_cert_expires_on = v; }});
   expiry.hidden = observed.haccp !== 'certified';
   const modes = h('div', {class: 'choices', role: 'group', 'aria-label': '明厨亮灶方式'},
-    MINGCHU.map(([value, label]) => {
+    form.vocabulary.options('mingchu').map(([value, label]) => {
       const button = h('button', {type: 'button', class: 'choice', dataset: {value},
         'aria-pressed': String(observed.mingchu.includes(value))}, label);
       button.addEventListener('click', async () => {
@@ -285,7 +288,7 @@ function observedStep(form) {
       errorsAt(form, 'observed.wuchang_6t')),
     h('div', {class: 'field', dataset: {path: 'observed.haccp'}},
       h('h2', {}, 'HACCP / ISO 22000'),
-      choices(HACCP, observed.haccp, async (value) => {
+      choices(form.vocabulary.options('haccp'), observed.haccp, async (value) => {
         expiry.hidden = value !== 'certified';
         await pick('haccp')(value);
       }, 'HACCP/ISO 22000'),
@@ -305,7 +308,7 @@ function observedStep(form) {
 
 function findingsStep(form) {
   const {draft} = form;
-  const categories = CATEGORIES.filter(([value]) => value !== 'distribution' || draft.unit.kind === 'supplier');
+  const categories = form.vocabulary.options('category').filter(([value]) => value !== 'distribution' || draft.unit.kind === 'supplier');
   const list = h('div');
   const paint = () => {
     list.replaceChildren(...draft.findings.map((finding, i) => {
@@ -356,7 +359,7 @@ function handlingStep(form) {
   return h('div', {},
     h('div', {class: 'field', dataset: {path: 'handling'}},
       h('h2', {}, '处理结果'),
-      h('div', {class: 'stacked'}, choices(HANDLINGS, draft.handling, async (value) => {
+      h('div', {class: 'stacked'}, choices(form.vocabulary.options('handling'), draft.handling, async (value) => {
         draft.handling = value;
         order.hidden = value === 'pass';
         forget(form, 'handling');
@@ -370,7 +373,7 @@ function handlingStep(form) {
 }
 
 function reviewStep(form) {
-  const {draft, definition, ctx} = form;
+  const {draft, definition, vocabulary, ctx} = form;
   const e = evaluate(definition, answerMap(draft));
   const byCode = Object.fromEntries(definition.sections.flatMap((s) => s.items).map((i) => [i.code, i]));
   const blockers = missing(draft, definition);
@@ -389,13 +392,13 @@ function reviewStep(form) {
       h('ul', {}, serverErrors.map(([path, messages]) => h('li', {},
         h('a', {href: linkTo(draft, path)}, pathLabel(path, byCode)), '：', messages.join(' '))))) : null,
     h('section', {class: `card result ${e.result}`, id: 'result'},
-      h('p', {class: 'big'}, blockers.length ? '预计结果：' : '检查结果：', resultChip(e.result)),
+      h('p', {class: 'big'}, blockers.length ? '预计结果：' : '检查结果：', resultChip(e.result, vocabulary.label('result', e.result))),
       h('dl', {class: 'facts'},
         h('dt', {}, '检查项目'), h('dd', {}, `${e.items_checked} 项（重点项 ${e.key_items_checked} 项）`),
         h('dt', {}, '重点项不合格'), h('dd', {}, `${e.key_items_failed} 项`),
         h('dt', {}, '一般项合格率'), h('dd', {}, e.general_pass_rate === null ? '—' : `${e.general_pass_rate}%`),
         h('dt', {}, '发现问题'), h('dd', {}, `${problems} 个`),
-        h('dt', {}, '处理'), h('dd', {}, (HANDLINGS.find(([v]) => v === draft.handling) || [null, '未选择'])[1]))),
+        h('dt', {}, '处理'), h('dd', {}, draft.handling ? vocabulary.label('handling', draft.handling) : '未选择'))),
     e.failed_items.length ? [h('h2', {}, '不合格项目'), h('ul', {class: 'failed'},
       e.failed_items.map((code) => h('li', {}, h('a', {href: `#/draft/${draft.id}/checklist/${code}`, dataset: {code}},
         `${code} ${byCode[code].key ? '（重点）' : ''}${byCode[code].text}`))))] : null,
