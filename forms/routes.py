@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from foodsafety.accounts.auth import login_required
+from foodsafety.access import login_required
 from foodsafety.errors import not_found
 from forms.definitions import forms
 

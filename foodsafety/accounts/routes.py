@@ -7,8 +7,8 @@ from flask import current_app, g, make_response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from foodsafety.access import ANY_ROLE, current_user, login_required
 from foodsafety.accounts import services
-from foodsafety.accounts.auth import ANY_ROLE, current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.accounts.schemas import (
     AuthSessionSchema,

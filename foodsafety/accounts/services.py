@@ -22,7 +22,7 @@ from foodsafety.audit.services import note_subject
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, School
-from foodsafety.scope import code_within, in_subtree
+from foodsafety.registry.scope import code_within, in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
 
 BAD_LOGIN = "用户名或密码错误。"

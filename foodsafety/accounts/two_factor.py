@@ -26,7 +26,7 @@ from foodsafety.accounts.models import (
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.registry.models import JurisdictionClosure
-from foodsafety.scope import in_subtree
+from foodsafety.registry.scope import in_subtree
 from foodsafety.timeutil import utcnow
 
 ISSUER = "校园食品安全守护行动"

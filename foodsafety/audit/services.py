@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, insert, select
 from foodsafety.accounts.models import Role, User
 from foodsafety.audit.models import RETENTION_DAYS, AuditEntry
 from foodsafety.extensions import db
-from foodsafety.scope import in_subtree
+from foodsafety.registry.scope import in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
 
 log = logging.getLogger("foodsafety.audit")

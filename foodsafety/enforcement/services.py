@@ -13,7 +13,7 @@ from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
+from foodsafety.registry.scope import record_read_clause, unit_within, unit_write_clause
 from foodsafety.timeutil import iso_cst, today_cst, utcnow
 
 STAGE_FIELDS = ("summary", "decided_on", "fine_yuan", "confiscated_yuan", "licence_revoked_on",

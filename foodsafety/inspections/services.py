@@ -28,7 +28,7 @@ from foodsafety.inspections.models import (
 )
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit
-from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
+from foodsafety.registry.scope import record_read_clause, unit_within, unit_write_clause
 from foodsafety.timeutil import cst_date, iso_cst, to_utc_naive, utcnow
 from foodsafety.transactions import lock_row, savepoint
 from forms import FormDefinition, evaluate, forms

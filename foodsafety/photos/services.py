@@ -25,7 +25,7 @@ from foodsafety.photos.processing import PhotoRejected, ProcessedPhoto
 from foodsafety.photos.sandbox import BUSY, DecodeBusy, Limits, process_photo
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.scope import record_read_clause, unit_write_clause
+from foodsafety.registry.scope import record_read_clause, unit_write_clause
 from foodsafety.timeutil import CST, iso_cst, to_utc_naive, today_cst
 
 log = logging.getLogger(__name__)

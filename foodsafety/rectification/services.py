@@ -18,7 +18,7 @@ from foodsafety.rectification.models import (
     RectificationReport,
 )
 from foodsafety.rectification.rules import is_overdue, overdue_on
-from foodsafety.scope import record_read_clause, unit_within
+from foodsafety.registry.scope import record_read_clause, unit_within
 from foodsafety.timeutil import iso_cst, today_cst
 from foodsafety.transactions import savepoint
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.scheduler import services
 from foodsafety.scheduler.schemas import JobStatusListSchema

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from foodsafety.accounts.models import User
 from foodsafety.errors import ApiError, invalid
 from foodsafety.extensions import db
+from foodsafety.registry.scope import subtree
 from foodsafety.scheduler.jobs import JOBS, JOBS_BY_NAME, Job, due_occurrences, schedule_text
 from foodsafety.scheduler.models import JobRun, RunStatus
-from foodsafety.scope import subtree
 from foodsafety.timeutil import iso_cst
 
 

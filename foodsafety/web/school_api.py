@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.web import services
 
