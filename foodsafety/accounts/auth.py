@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy import select, update
@@ -66,6 +66,12 @@ def revoke_sessions(user_id: int, *, except_id: int | None = None) -> None:
     db.session.execute(stmt)
 
 
+def session_ends_at(session: AuthSession) -> datetime:
+    """When a session stops working unless used again: its fixed end, or sooner once idle."""
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return min(session.expires_at, session.last_seen_at + idle)
+
+
 def _request_token() -> tuple[str | None, bool]:
     """The token of this request and whether it came from the cookie."""
     header = request.headers.get("Authorization", "")
@@ -86,12 +92,10 @@ def load_current_user() -> None:
         select(AuthSession).where(AuthSession.token_hash == _digest(token))
     )
     now = utcnow()
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if (
         session is None
         or session.revoked_at is not None
-        or session.expires_at <= now
-        or session.last_seen_at + idle <= now
+        or session_ends_at(session) <= now
         or not session.user.active
     ):
         return

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
@@ -97,12 +98,20 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def enrolment(user: User, secret: str) -> dict:
+@dataclass(frozen=True)
+class Enrolment:
     """What an authenticator app needs: the secret, its otpauth:// URI and that URI as a QR code."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str  # a data: URL
+
+
+def enrolment(user: User, secret: str) -> Enrolment:
+    """The enrolment of `secret` for `user`'s authenticator."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).to_string()
-    return {"secret": secret, "otpauth_uri": uri,
-            "qr_svg": "data:image/svg+xml;base64," + base64.b64encode(svg).decode()}
+    return Enrolment(secret, uri, "data:image/svg+xml;base64," + base64.b64encode(svg).decode())
 
 
 def matching_step(secret: str, code: str) -> int | None:
