@@ -74,7 +74,7 @@ def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("instance")
     url, drop = _database_url(root)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=root,
-                     PHOTO_DIR=root / "photos", EXPORT_DIR=root / "exports")
+                     PHOTO_DIR=root / "photos")
     with app.app_context():
         db.create_all()
         load_divisions(DIVISIONS)

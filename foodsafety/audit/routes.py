@@ -9,60 +9,24 @@ from __future__ import annotations
 from flask import stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from foodsafety.access import current_user, login_required
 from foodsafety.audit import services
 from foodsafety.audit.export import csv_lines
+from foodsafety.audit.schemas import AuditFilterSchema, AuditPageSchema, AuditQueryArgsSchema
 from foodsafety.downloads import CSV, send_stream
-from foodsafety.fields import StoredInstant, Text
-from foodsafety.pagination import PageArgsSchema, page_schema, paginate
+from foodsafety.pagination import paginate
 from foodsafety.timeutil import today_cst
-from foodsafety.vocabulary import Outcome, Role
+from foodsafety.vocabulary import Role
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="审计日志（审计员查询与导出）")
-
-
-class AuditFilterSchema(Schema):
-    event = Text(max_length=64)
-    username = Text(max_length=64)
-    outcome = fields.String(validate=validate.OneOf(Outcome.codes()))
-    object_id = Text(max_length=64)
-    date_from = fields.Date()
-    date_to = fields.Date()
-
-
-class AuditQueryArgsSchema(PageArgsSchema, AuditFilterSchema):
-    pass
-
-
-class AuditDetailSchema(Schema):
-    method = fields.String(metadata={"description": "HTTP 方法"})
-    path = fields.String(metadata={"description": "请求路径"})
-
-
-class AuditEntrySchema(Schema):
-    id = fields.Integer()
-    at = StoredInstant()
-    user_id = fields.Integer(allow_none=True)
-    username = fields.String(allow_none=True)
-    role = fields.String(allow_none=True, metadata={"enum": list(Role.codes())})
-    jurisdiction_code = fields.String(allow_none=True)
-    event = fields.String()
-    object_type = fields.String(allow_none=True)
-    object_id = fields.String(allow_none=True)
-    outcome = fields.String(metadata={"enum": list(Outcome.codes())})
-    status = fields.Integer(allow_none=True)
-    client_ip = fields.String(allow_none=True)
-    request_id = fields.String(allow_none=True)
-    detail = fields.Nested(AuditDetailSchema, allow_none=True)
 
 
 @blp.route("")
 class AuditLog(MethodView):
     @login_required(Role.AUDITOR)
     @blp.arguments(AuditQueryArgsSchema, location="query")
-    @blp.response(200, page_schema(AuditEntrySchema, "AuditPage"))
+    @blp.response(200, AuditPageSchema)
     def get(self, args):
         """Search the audit log of accounts within your jurisdiction (read-only)."""
         return paginate(services.search(current_user(), args), args, list)

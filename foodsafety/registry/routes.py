@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from foodsafety.access import current_user, login_required
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
+    JurisdictionArgsSchema,
     JurisdictionOutSchema,
     RegistryQueryArgsSchema,
     SchoolInSchema,
@@ -31,14 +31,10 @@ blp = Blueprint("registry", __name__, url_prefix="", description="登记：行�
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
 
 
-class JurisdictionArgs(Schema):
-    parent = fields.String()
-
-
 @blp.route("/jurisdictions")
 class Jurisdictions(MethodView):
     @login_required(*STAFF)
-    @blp.arguments(JurisdictionArgs, location="query")
+    @blp.arguments(JurisdictionArgsSchema, location="query")
     @blp.response(200, JurisdictionOutSchema(many=True))
     def get(self, args):
         """Your own jurisdiction, or with `parent` the children of one in your subtree."""

@@ -146,6 +146,10 @@ class SupplyLinkOutSchema(Schema):
     ends_on = fields.Date(allow_none=True)
 
 
+class JurisdictionArgsSchema(Schema):
+    parent = fields.String(metadata={"description": "列出该行政区划的下级；不给时为您自己的行政区划"})
+
+
 class JurisdictionOutSchema(Schema):
     code = fields.String()
     name = fields.String()

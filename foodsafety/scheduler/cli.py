@@ -1,4 +1,9 @@
-"""`flask scheduler ...`: run the scheduler in its own process, tick once, show status, retry."""
+"""`flask scheduler ...`: run the scheduler in its own process, tick once, show status, retry.
+
+`flask scheduler run` is the only thing that runs the jobs on a clock (never `create_app` or a web
+worker); `runner.tick(now)` runs whatever is due and not yet done, exactly once per (job, period)
+however many scheduler processes run.
+"""
 
 from __future__ import annotations
 
