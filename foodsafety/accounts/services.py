@@ -11,13 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts import throttle, two_factor
 from foodsafety.accounts.auth import hash_password, open_session, revoke_sessions, verify_password
-from foodsafety.accounts.models import (
-    PRIVILEGED_ROLES,
-    AuthSession,
-    Role,
-    TwoFactorPolicy,
-    User,
-)
+from foodsafety.accounts.models import PRIVILEGED_ROLES, AuthSession, TwoFactorPolicy, User
 from foodsafety.accounts.passwords import password_problems, remember, reused, set_password
 from foodsafety.audit.services import note_subject
 from foodsafety.errors import ApiError, invalid, not_found
@@ -25,6 +19,7 @@ from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, School
 from foodsafety.registry.scope import code_within, in_subtree
 from foodsafety.timeutil import utcnow
+from foodsafety.vocabulary import Role
 
 BAD_LOGIN = "用户名或密码错误。"
 BAD_CODE = "验证码不正确或已使用，请输入验证器中的最新验证码。"

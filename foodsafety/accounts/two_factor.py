@@ -16,19 +16,13 @@ import qrcode.image.svg
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
-from foodsafety.accounts.models import (
-    TWO_FACTOR_ROLES,
-    LoginChallenge,
-    RecoveryCode,
-    Role,
-    TwoFactorPolicy,
-    User,
-)
+from foodsafety.accounts.models import TWO_FACTOR_ROLES, LoginChallenge, RecoveryCode, TwoFactorPolicy, User
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.registry.models import JurisdictionClosure
 from foodsafety.registry.scope import in_subtree
 from foodsafety.timeutil import utcnow
+from foodsafety.vocabulary import Role
 
 ISSUER = "校园食品安全守护行动"
 STEP_SECONDS = 30
