@@ -25,7 +25,6 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     PHOTO_DIR = Path(os.environ.get("FOODSAFETY_PHOTO_DIR", INSTANCE_DIR / "photos"))
-    EXPORT_DIR = Path(os.environ.get("FOODSAFETY_EXPORT_DIR", INSTANCE_DIR / "exports"))
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     # One photo's upload bytes (413 above) and decoded pixels (422 above: no decompression bombs).
     PHOTO_MAX_BYTES = _env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)

@@ -182,7 +182,7 @@ def run(label: str, url: str, data: bytes, instance: Path) -> dict:
         first = figures["读取"] + figures["校验"] + figures["写入"]
         again = timed("再次导入", lambda: import_parsed(read_workbook(data), PROVINCE), figures)
         db.session.commit()
-        changed = sum(s["created"] + s["updated"] for s in again.sheets)
+        changed = sum(s.created + s.updated for s in again.sheets)
         db.session.remove()
         db.engine.dispose()
     print(f"\n[{label}]")

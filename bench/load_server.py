@@ -97,8 +97,7 @@ class Instance:
         from foodsafety import create_app
 
         return create_app(Config, SQLALCHEMY_DATABASE_URI=self.database_url, INSTANCE_DIR=self.root,
-                          PHOTO_DIR=self.photo_dir, EXPORT_DIR=self.root / "exports",
-                          SECRET_KEY=self.secret_key)
+                          PHOTO_DIR=self.photo_dir, SECRET_KEY=self.secret_key)
 
 
 def _licence(kind: str, seq: int) -> str:

@@ -156,14 +156,15 @@ def _register_cli(app: Flask) -> None:
     from foodsafety.accounts.cli import users_cli
     from foodsafety.audit.cli import audit_cli
     from foodsafety.backup.cli import backup_cli
-    from foodsafety.demo import demo_cli
+    from foodsafety.demo_data.cli import demo_cli
+    from foodsafety.imports.cli import imports_cli
     from foodsafety.photos.cli import photos_cli
     from foodsafety.registry.cli import registry_cli
     from foodsafety.scheduler.cli import scheduler_cli
     from foodsafety.statistics.cli import stats_cli
 
-    for group in (users_cli, audit_cli, photos_cli, registry_cli, demo_cli, stats_cli, scheduler_cli,
-                  backup_cli):
+    for group in (users_cli, audit_cli, photos_cli, registry_cli, imports_cli, demo_cli, stats_cli,
+                  scheduler_cli, backup_cli):
         app.cli.add_command(group)
 
 

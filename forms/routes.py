@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import ANY_ROLE, login_required
+from foodsafety.access import ANY_ROLE, login_required
 from foodsafety.errors import not_found
 from foodsafety.vocabulary import VOCABULARIES
 from forms.definitions import forms

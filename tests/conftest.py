@@ -74,7 +74,7 @@ def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("instance")
     url, drop = _database_url(root)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=root,
-                     PHOTO_DIR=root / "photos", EXPORT_DIR=root / "exports")
+                     PHOTO_DIR=root / "photos")
     with app.app_context():
         db.create_all()
         load_divisions(DIVISIONS)
@@ -209,7 +209,7 @@ def full_login(client, username: str, password: str = PASSWORD):
     """Log in through every step a user meets (password, enrolment, code): (answer, secret)."""
     answer = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     body = answer.get_json() or {}
-    if answer.status_code != 200 or "challenge" not in body:
+    if answer.status_code != 200 or not body.get("challenge"):
         return answer, None
     user = db.session.scalar(select(User).where(User.username == username.lower()))
     secret = user.totp_secret

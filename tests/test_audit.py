@@ -141,5 +141,5 @@ def test_a_formula_in_a_user_name_is_exported_as_text():
     from foodsafety.audit.export import csv_lines
 
     entry = AuditEntry(at=utcnow(), username="=cmd|' /C calc'!A0", event="auth.login", outcome="failure")
-    line = list(csv_lines([entry]))[1]
+    line = list(csv_lines([entry]))[1].decode()
     assert ",'=cmd" in line

@@ -72,7 +72,7 @@ def fresh_instance(tmp_path):
     root.mkdir()
     url, drop = _database_url(root)
     target = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=root,
-                        PHOTO_DIR=root / "photos", EXPORT_DIR=root / "exports")
+                        PHOTO_DIR=root / "photos")
     yield target
     with target.app_context():
         db.session.remove()

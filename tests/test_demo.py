@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from foodsafety.accounts.models import Role, User
-from foodsafety.demo_data import DEMO_LOGINS
+from foodsafety.demo_data import load as demo_load
+from foodsafety.demo_data.accounts import DEMO_LOGINS
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
@@ -152,12 +153,10 @@ def test_a_database_with_real_data_is_left_alone(demo, make_school):
 
 
 def test_a_load_that_fails_halfway_leaves_nothing(demo, monkeypatch):
-    import foodsafety.demo_data as demo_data
-
     def broken(_demo):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(demo_data, "create_inspections", broken)  # after the registry is written
+    monkeypatch.setattr(demo_load, "create_inspections", broken)  # after the registry is written
     result = demo("load", "--size", SIZE)
     assert result.exit_code != 0
     assert "未写入任何数据" in result.output

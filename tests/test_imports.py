@@ -533,7 +533,7 @@ def test_another_citys_administrator_cannot_change_our_records(login_as):
 def test_the_cli_imports_a_file_for_a_jurisdiction(app, tmp_path):
     path = tmp_path / "登记.xlsx"
     path.write_bytes(workbook(**FULL))
-    result = app.test_cli_runner().invoke(args=["registry", "import", str(path),
+    result = app.test_cli_runner().invoke(args=["imports", "run", str(path),
                                                 "--jurisdiction", "510104"])
     assert result.exit_code == 0, result.output
     assert "单位：2 行，新增 2，更新 0，未变 0" in result.output
@@ -543,7 +543,7 @@ def test_the_cli_imports_a_file_for_a_jurisdiction(app, tmp_path):
 def test_the_cli_prints_every_error_and_fails(app, tmp_path):
     path = tmp_path / "登记.xlsx"
     path.write_bytes(workbook(schools=[school_row(学段="大学"), school_row(学校名称="二小", 行政区划代码="510302")]))
-    result = app.test_cli_runner().invoke(args=["registry", "import", str(path),
+    result = app.test_cli_runner().invoke(args=["imports", "run", str(path),
                                                 "--jurisdiction", "510104",
                                                 "--report", str(tmp_path / "错误.xlsx")])
     assert result.exit_code == 1

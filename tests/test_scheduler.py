@@ -4,15 +4,20 @@ retried after a failure without duplicates, and the daily overdue list; driven b
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.scheduler.jobs import JOBS_BY_NAME, check_config, due_occurrences
+from foodsafety.photos import storage
+from foodsafety.rectification.tasks import count_overdue_orders
+from foodsafety.scheduler.jobs import JOBS_BY_NAME, check_config, due_occurrences, occurrence
 from foodsafety.scheduler.models import JobRun, RunStatus
 from foodsafety.scheduler.runner import tick
 from foodsafety.statistics import services as statistics
@@ -286,9 +291,6 @@ def test_the_daily_job_counts_overdue_orders_per_county_and_rolls_them_up(app, o
 
 def test_an_order_closed_later_still_counts_as_overdue_on_the_days_before(app, login_as, make_unit,
                                                                           new_inspection):
-    from foodsafety.scheduler.jobs import occurrence
-    from foodsafety.scheduler.tasks import count_overdue_orders
-
     inspector = login_as("inspector", "510104")
     issue_order(inspector, make_unit("canteen", "510104"), new_inspection, "J-9", days_ago=20,
                 deadline_in=5)
@@ -331,7 +333,19 @@ def test_a_failed_run_shows_its_error_and_next_attempt(app, login_as, build_fail
     run = jobs["h1_draft"]["last_run"]
     assert (run["status_label"], run["error"]) == ("失败", "RuntimeError: 数据库连接中断")
     assert run["next_attempt_at"] == "2026-07-03T09:05:00+08:00"
-    assert run["result"] == {"steps_done": 2}
+    assert run["result"]["steps_done"] == 2 and run["result"]["snapshots"] is None
+
+
+def test_the_status_list_shows_what_the_photo_sweep_removed(app, login_as):
+    storage.write_files(app.config["PHOTO_DIR"], "b" * 64, {"image": b"x", "thumbnail": b"y"})
+    two_hours_ago = time.time() - 7200
+    for path in Path(app.config["PHOTO_DIR"]).rglob("*"):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    tick(at("2026-07-03 09:00"))
+    jobs = {job["name"]: job for job in login_as("admin", "510000").get(RUNS).get_json()["jobs"]}
+    result = jobs["photo_sweep"]["last_run"]["result"]
+    assert (result["rows_removed"], result["removed"]) == (0, 2)
+    assert result["snapshots"] is None and result["overdue"] is None
 
 
 def test_overdue_figures_in_the_status_list_are_limited_to_the_users_subtree(app, login_as, overdue_orders):

@@ -1,30 +1,20 @@
-"""Authentication: revocable server-side sessions, role checks and CSRF for cookie clients."""
+"""Authentication: password hashes and revocable server-side sessions, resolved into `g.user`
+(the role check and CSRF of views: `foodsafety.access`)."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
-from collections.abc import Callable
-from datetime import timedelta
-from functools import wraps
-from typing import TypeVar
+from datetime import datetime, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from foodsafety.accounts.models import AuthSession, Role, User
-from foodsafety.errors import ApiError
+from foodsafety.accounts.models import AuthSession, User
 from foodsafety.extensions import db
 from foodsafety.timeutil import utcnow
 
-F = TypeVar("F", bound=Callable)
-# Every role, the auditor included: only for one's own account (me, logout, password, two-factor).
-ANY_ROLE = tuple(Role)
-# What a bare `login_required()` admits: every role but the auditor, who reads the audit log only.
-BUSINESS_ROLES = tuple(role for role in Role if role != Role.AUDITOR)
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A hash to compare against when the user does not exist, so both paths take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -76,6 +66,12 @@ def revoke_sessions(user_id: int, *, except_id: int | None = None) -> None:
     db.session.execute(stmt)
 
 
+def session_ends_at(session: AuthSession) -> datetime:
+    """When a session stops working unless used again: its fixed end, or sooner once idle."""
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return min(session.expires_at, session.last_seen_at + idle)
+
+
 def _request_token() -> tuple[str | None, bool]:
     """The token of this request and whether it came from the cookie."""
     header = request.headers.get("Authorization", "")
@@ -96,12 +92,10 @@ def load_current_user() -> None:
         select(AuthSession).where(AuthSession.token_hash == _digest(token))
     )
     now = utcnow()
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if (
         session is None
         or session.revoked_at is not None
-        or session.expires_at <= now
-        or session.last_seen_at + idle <= now
+        or session_ends_at(session) <= now
         or not session.user.active
     ):
         return
@@ -113,36 +107,3 @@ def load_current_user() -> None:
         # ends: the transaction boundary runs it (foodsafety/transactions.py).
         g.session_touch = lambda executor: executor.execute(
             update(AuthSession).where(AuthSession.id == session.id).values(last_seen_at=now))
-
-
-def current_user() -> User:
-    """The authenticated user; only valid inside `login_required` views."""
-    return g.user
-
-
-def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or not getattr(g, "auth_from_cookie", False):
-        return
-    sent = request.headers.get("X-CSRF-Token", "")
-    if not hmac.compare_digest(sent, g.auth_session.csrf_token):
-        raise ApiError(403, "缺少或错误的 CSRF 令牌，请刷新页面后重试。", reason="csrf")
-
-
-def login_required(*roles: Role) -> Callable[[F], F]:
-    """Require a valid session, and one of `roles` (403 otherwise; default: all but the auditor)."""
-    roles = roles or BUSINESS_ROLES
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if getattr(g, "user", None) is None:
-                raise ApiError(401, headers={"WWW-Authenticate": "Bearer"})
-            _check_csrf()
-            if g.user.role not in roles:
-                raise ApiError(403)
-            return view(*args, **kwargs)
-
-        wrapper._login_roles = roles  # read by the tenancy matrix test
-        return wrapper  # type: ignore[return-value]
-
-    return decorator

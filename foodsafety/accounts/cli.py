@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from foodsafety.accounts import services
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
+from foodsafety.vocabulary import Role
 
 users_cli = AppGroup("users", help="账户管理。")
 
@@ -15,8 +16,7 @@ users_cli = AppGroup("users", help="账户管理。")
 @users_cli.command("create")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True, help="显示名称")
-@click.option("--role", type=click.Choice(["inspector", "bureau", "school", "admin", "auditor"]),
-              required=True)
+@click.option("--role", type=click.Choice(Role.codes()), required=True)
 @click.option("--jurisdiction", "jurisdiction_code", help="行政区划代码（学校账户可不填）")
 @click.option("--school-id", type=int)
 @click.password_option()

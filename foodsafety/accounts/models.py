@@ -45,6 +45,11 @@ class User(db.Model):
     jurisdiction: Mapped[Jurisdiction] = relationship()
     school: Mapped[School | None] = relationship()
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        """An authenticator is bound to the account."""
+        return self.totp_secret is not None
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
 

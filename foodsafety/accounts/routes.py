@@ -3,13 +3,12 @@ user administration, sessions of managed users, and two-factor policies."""
 
 from __future__ import annotations
 
-from flask import current_app, g, make_response, request
+from flask import after_this_request, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from foodsafety.access import ANY_ROLE, current_user, login_required
 from foodsafety.accounts import services
-from foodsafety.accounts.auth import ANY_ROLE, current_user, login_required
-from foodsafety.accounts.models import Role
 from foodsafety.accounts.schemas import (
     AuthSessionSchema,
     CodeSchema,
@@ -31,6 +30,7 @@ from foodsafety.accounts.schemas import (
     UserUpdateSchema,
 )
 from foodsafety.pagination import PageArgsSchema, page_schema, paginate
+from foodsafety.vocabulary import Role
 
 blp = Blueprint("accounts", __name__, url_prefix="", description="登录与账户管理")
 
@@ -39,15 +39,19 @@ def _client_ip() -> str:
     return request.remote_addr or "-"
 
 
-def _with_cookie(body: dict):
+def _with_cookie(step: services.LoginStep) -> services.LoginStep:
     """The answer to a login step; a session's token also goes in an HttpOnly cookie (pages)."""
-    response = make_response(body)
-    if "token" in body:
+    if step.token:
         config = current_app.config
-        response.set_cookie(config["SESSION_COOKIE_NAME"], body["token"], httponly=True,
-                            secure=config["SESSION_COOKIE_SECURE"], samesite="Strict",
-                            max_age=config["SESSION_MAX_HOURS"] * 3600)
-    return response
+
+        @after_this_request
+        def _set_cookie(response):
+            response.set_cookie(config["SESSION_COOKIE_NAME"], step.token, httponly=True,
+                                secure=config["SESSION_COOKIE_SECURE"], samesite="Strict",
+                                max_age=config["SESSION_MAX_HOURS"] * 3600)
+            return response
+
+    return step
 
 
 @blp.route("/auth/login")
@@ -57,8 +61,7 @@ class Login(MethodView):
     @blp.doc(security=[])
     def post(self, data):
         """Log in with the password: a session, or, where a second factor applies, the next step."""
-        body = services.login(data["username"], data["password"], _client_ip())
-        return _with_cookie(body)
+        return _with_cookie(services.login(data["username"], data["password"], _client_ip()))
 
 
 @blp.route("/auth/login/enrolment")
@@ -68,8 +71,7 @@ class LoginEnrolment(MethodView):
     @blp.doc(security=[])
     def post(self, data):
         """During login: a new TOTP secret and its QR code, for an account not yet enrolled."""
-        body = services.start_enrolment(data["challenge"])
-        return body
+        return services.start_enrolment(data["challenge"])
 
 
 @blp.route("/auth/login/two-factor")
@@ -79,9 +81,8 @@ class LoginTwoFactor(MethodView):
     @blp.doc(security=[])
     def post(self, data):
         """During login: the authenticator code (or a recovery code) opens the session."""
-        body = services.complete_two_factor(data["challenge"], data.get("code"),
-                                            data.get("recovery_code"), _client_ip())
-        return _with_cookie(body)
+        return _with_cookie(services.complete_two_factor(data["challenge"], data.get("code"),
+                                                         data.get("recovery_code"), _client_ip()))
 
 
 @blp.route("/auth/logout")
@@ -91,9 +92,11 @@ class Logout(MethodView):
     def post(self):
         """End this session at once; its token and cookie stop working."""
         services.logout(g.auth_session)
-        response = make_response("", 204)
-        response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
-        return response
+
+        @after_this_request
+        def _forget_cookie(response):
+            response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+            return response
 
 
 @blp.route("/auth/me")
@@ -102,7 +105,7 @@ class Me(MethodView):
     @blp.response(200, UserOutSchema)
     def get(self):
         """The logged-in user."""
-        return services.user_dict(current_user())
+        return current_user()
 
 
 @blp.route("/auth/password")
@@ -132,8 +135,7 @@ class RecoveryCodes(MethodView):
     @blp.response(200, RecoveryCodesSchema)
     def post(self, data):
         """New one-time recovery codes for a current authenticator code; the old ones stop working."""
-        codes = services.regenerate_recovery_codes(current_user(), data["code"])
-        return {"recovery_codes": codes}
+        return services.regenerate_recovery_codes(current_user(), data["code"])
 
 
 @blp.route("/users")
@@ -143,16 +145,14 @@ class Users(MethodView):
     @blp.response(200, UserPageSchema)
     def get(self, args):
         """Users within your jurisdiction."""
-        return paginate(services.admin_users(current_user(), args), args,
-                        lambda rows: [services.user_dict(u) for u in rows])
+        return paginate(services.admin_users(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserOutSchema)
     def post(self, data):
         """Create a user within your jurisdiction (auditors too)."""
-        user = services.create_user(current_user(), data)
-        return services.user_dict(user)
+        return services.create_user(current_user(), data)
 
 
 @blp.route("/users/<int:user_id>")
@@ -161,7 +161,7 @@ class UserById(MethodView):
     @blp.response(200, UserOutSchema)
     def get(self, user_id):
         """One user within your jurisdiction."""
-        return services.user_dict(services.get_admin_user(current_user(), user_id))
+        return services.get_admin_user(current_user(), user_id)
 
     @login_required(Role.ADMIN)
     @blp.arguments(UserUpdateSchema)
@@ -169,8 +169,7 @@ class UserById(MethodView):
     def patch(self, data, user_id):
         """Rename, deactivate, reset the password or the authenticator (the last three end all
         sessions). Not for admins and auditors at your own level or above."""
-        user = services.update_user(current_user(), user_id, data)
-        return services.user_dict(user)
+        return services.update_user(current_user(), user_id, data)
 
 
 @blp.route("/users/<int:user_id>/sessions")
@@ -180,8 +179,7 @@ class UserSessions(MethodView):
     @blp.response(200, page_schema(AuthSessionSchema, "AuthSessionPage"))
     def get(self, args, user_id):
         """The open sessions of a user you manage: started, last seen, client address, expiry."""
-        return paginate(services.managed_user_sessions(current_user(), user_id), args,
-                        lambda rows: [services.session_row(s) for s in rows])
+        return paginate(services.managed_user_sessions(current_user(), user_id), args, list)
 
     @login_required(Role.ADMIN)
     @blp.response(204)
@@ -205,7 +203,7 @@ class Policies(MethodView):
     @blp.response(200, PolicyListSchema)
     def get(self):
         """Where two-factor login is switched on for a role: in your subtree, and above it."""
-        return {"items": services.policy_rows(current_user())}
+        return {"items": services.policies(current_user())}
 
 
 @blp.route("/two-factor-policies/<string:code>/<string:role>")
@@ -214,9 +212,7 @@ class Policy(MethodView):
     @blp.response(200, PolicySchema)
     def put(self, code, role):
         """Require two-factor login of `role` throughout jurisdiction `code`'s subtree."""
-        policy, _ = services.set_policy(current_user(), code, role)
-        return next(p for p in services.policy_rows(current_user())
-                    if (p["jurisdiction_code"], p["role"]) == (policy.jurisdiction_code, role))
+        return services.set_policy(current_user(), code, role)
 
     @login_required(Role.ADMIN)
     @blp.response(204)

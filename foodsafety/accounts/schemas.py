@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from foodsafety.fields import Bool, Id, Name, Text
+from foodsafety.accounts.auth import session_ends_at
+from foodsafety.accounts.models import AuthSession
+from foodsafety.fields import Bool, Id, Name, StoredInstant, Text, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.timeutil import iso_cst
 from foodsafety.vocabulary import Role
 
 ROLES = Role.codes()
@@ -49,11 +52,11 @@ class RecoveryCodesSchema(Schema):
 
 class PolicySchema(Schema):
     jurisdiction_code = fields.String()
-    jurisdiction_name = fields.String()
-    role = fields.String()
-    role_label = fields.String()
+    jurisdiction_name = fields.String(attribute="jurisdiction.name")
+    role = code(Role)
+    role_label = label("role")
     editable = fields.Boolean(metadata={"description": "在您的辖区内（可关闭）；否则为上级设定"})
-    created_at = fields.String()
+    created_at = StoredInstant()
 
 
 class PolicyListSchema(Schema):
@@ -62,10 +65,14 @@ class PolicyListSchema(Schema):
 
 class AuthSessionSchema(Schema):
     id = fields.Integer()
-    created_at = fields.String()
-    last_seen_at = fields.String()
+    created_at = StoredInstant()
+    last_seen_at = StoredInstant()
     client_ip = fields.String(allow_none=True)
-    expires_at = fields.String()
+    expires_at = fields.Method("_ends_at", metadata={
+        "type": "string", "format": "date-time", "description": "不再使用时的失效时间（闲置超时或到期，取较早者）"})
+
+    def _ends_at(self, session: AuthSession) -> str:
+        return iso_cst(session_ends_at(session))
 
 
 class PasswordChangeSchema(Schema):
@@ -104,31 +111,40 @@ class UserOutSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
-    role = fields.String()
-    role_label = fields.String()
+    role = code(Role)
+    role_label = label("role")
     jurisdiction_code = fields.String()
-    jurisdiction_name = fields.String()
+    jurisdiction_name = fields.String(attribute="jurisdiction.name")
     school_id = fields.Integer(allow_none=True)
-    school_name = fields.String(allow_none=True)
+    school_name = fields.String(attribute="school.name", allow_none=True, dump_default=None)
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
     two_factor_enabled = fields.Boolean()
 
 
 class SessionOutSchema(Schema):
-    token = fields.String()
-    csrf_token = fields.String()
-    expires_at = fields.String()
-    user = fields.Nested(UserOutSchema)
-    recovery_codes = fields.List(fields.String(), metadata={"description": "刚完成绑定时返回一次"})
+    """A session just opened (`accounts.services.LoginStep`)."""
+
+    token = fields.String(metadata={"description": "访问令牌（仅此一次返回），请求时放在 Authorization: Bearer 中"})
+    csrf_token = fields.String(attribute="session.csrf_token")
+    expires_at = StoredInstant(attribute="session.expires_at")
+    user = fields.Nested(UserOutSchema, attribute="session.user")
+    recovery_codes = fields.List(fields.String(), allow_none=True,
+                                 metadata={"description": "刚完成绑定时返回一次；其他时候为 null"})
 
 
 class LoginOutSchema(SessionOutSchema):
-    """Either a session, or (when a second factor is due) the pending step's token."""
+    """Either a session, or (when a second factor is due) the pending step's token: the fields of
+    the other kind are null."""
 
-    two_factor = fields.String(metadata={"description": "totp：输入验证码；enrol：先绑定验证器"})
-    challenge = fields.String(metadata={"description": "第二步使用的临时令牌（几分钟内有效）"})
-    challenge_expires_at = fields.String()
+    token = fields.String(allow_none=True, metadata={"description": "访问令牌；需要第二步验证时为 null"})
+    csrf_token = fields.String(attribute="session.csrf_token", allow_none=True, dump_default=None)
+    expires_at = StoredInstant(attribute="session.expires_at", allow_none=True, dump_default=None)
+    user = fields.Nested(UserOutSchema, attribute="session.user", allow_none=True, dump_default=None)
+    two_factor = fields.String(allow_none=True, validate=validate.OneOf(("totp", "enrol")),
+                               metadata={"description": "totp：输入验证码；enrol：先绑定验证器；已登录时为 null"})
+    challenge = fields.String(allow_none=True, metadata={"description": "第二步使用的临时令牌（几分钟内有效）"})
+    challenge_expires_at = StoredInstant(allow_none=True)
 
 
 UserPageSchema = page_schema(UserOutSchema, "UserPage")

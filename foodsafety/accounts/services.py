@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, select
@@ -10,20 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts import throttle, two_factor
 from foodsafety.accounts.auth import hash_password, open_session, revoke_sessions, verify_password
-from foodsafety.accounts.models import (
-    PRIVILEGED_ROLES,
-    AuthSession,
-    Role,
-    TwoFactorPolicy,
-    User,
-)
+from foodsafety.accounts.models import PRIVILEGED_ROLES, AuthSession, TwoFactorPolicy, User
 from foodsafety.accounts.passwords import password_problems, remember, reused, set_password
 from foodsafety.audit.services import note_subject
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, School
-from foodsafety.scope import code_within, in_subtree
-from foodsafety.timeutil import iso_cst, utcnow
+from foodsafety.registry.scope import code_within, in_subtree
+from foodsafety.timeutil import utcnow
+from foodsafety.vocabulary import Role
 
 BAD_LOGIN = "用户名或密码错误。"
 BAD_CODE = "验证码不正确或已使用，请输入验证器中的最新验证码。"
@@ -44,7 +40,32 @@ def _too_many(retry_after: int) -> ApiError:
 
 # --- login -----------------------------------------------------------------------------------
 
-def login(username: str, password: str, client_ip: str) -> dict:
+@dataclass(frozen=True)
+class LoginStep:
+    """The answer to a login step: a session opened (its token shown once, and after an enrolment
+    the new recovery codes), or the second step still due (its challenge)."""
+
+    token: str | None = None
+    session: AuthSession | None = None
+    recovery_codes: list[str] | None = None
+    two_factor: str | None = None  # totp: enter a code; enrol: bind an authenticator first
+    challenge: str | None = None
+    challenge_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TwoFactorStatus:
+    enabled: bool
+    required: bool
+    recovery_codes_left: int
+
+
+@dataclass(frozen=True)
+class RecoveryCodes:
+    recovery_codes: list[str]
+
+
+def login(username: str, password: str, client_ip: str) -> LoginStep:
     """Check the password (after reserving the attempt); open a session or the second step.
 
     Unknown user, wrong password and inactive account answer alike.
@@ -60,13 +81,13 @@ def login(username: str, password: str, client_ip: str) -> dict:
     throttle.succeeded(keys)
     if two_factor.applies(user):
         token, challenge = two_factor.open_challenge(user, client_ip)
-        return {"two_factor": "totp" if user.totp_secret else "enrol", "challenge": token,
-                "challenge_expires_at": iso_cst(challenge.expires_at)}
+        return LoginStep(two_factor="totp" if user.totp_secret else "enrol", challenge=token,
+                         challenge_expires_at=challenge.expires_at)
     token, session = open_session(user, client_ip)
-    return session_dict(token, session)
+    return LoginStep(token, session)
 
 
-def start_enrolment(challenge_token: str) -> dict:
+def start_enrolment(challenge_token: str) -> two_factor.Enrolment:
     """The secret and QR code for an account that must use two-factor login and has none yet."""
     challenge = two_factor.load_challenge(challenge_token)
     note_subject(challenge.user)
@@ -77,7 +98,7 @@ def start_enrolment(challenge_token: str) -> dict:
 
 
 def complete_two_factor(challenge_token: str, code: str | None, recovery_code: str | None,
-                        client_ip: str) -> dict:
+                        client_ip: str) -> LoginStep:
     """The second step: a TOTP code (or a recovery code) turns the pending state into a session.
 
     When it finishes an enrolment, the new recovery codes come back once with the session.
@@ -104,22 +125,19 @@ def complete_two_factor(challenge_token: str, code: str | None, recovery_code: s
     two_factor.consume_challenge(challenge)
     throttle.succeeded(keys)
     token, session = open_session(user, client_ip)
-    result = session_dict(token, session)
-    if enrolling:
-        result["recovery_codes"] = two_factor.new_recovery_codes(user)
-    return result
+    return LoginStep(token, session, two_factor.new_recovery_codes(user) if enrolling else None)
 
 
 def logout(session: AuthSession) -> None:
     session.revoked_at = utcnow()
 
 
-def two_factor_status(user: User) -> dict:
-    return {"enabled": user.totp_secret is not None, "required": two_factor.required(user),
-            "recovery_codes_left": two_factor.recovery_codes_left(user)}
+def two_factor_status(user: User) -> TwoFactorStatus:
+    return TwoFactorStatus(user.two_factor_enabled, two_factor.required(user),
+                           two_factor.recovery_codes_left(user))
 
 
-def regenerate_recovery_codes(user: User, code: str) -> list[str]:
+def regenerate_recovery_codes(user: User, code: str) -> RecoveryCodes:
     """A new set of recovery codes, for a current authenticator code (throttled, no replay)."""
     if user.totp_secret is None:
         raise invalid({"code": ["您的账户尚未绑定验证器。"]})
@@ -129,7 +147,7 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     if not two_factor.check_code(user, code):
         raise invalid({"code": [BAD_CODE]})
     throttle.succeeded(keys)
-    return two_factor.new_recovery_codes(user)
+    return RecoveryCodes(two_factor.new_recovery_codes(user))
 
 
 def _new_password_problems(user: User, password: str) -> list[str]:
@@ -151,28 +169,6 @@ def change_password(user: User, session: AuthSession, current: str, new: str, cl
         raise invalid({"new_password": problems})
     set_password(user, new)
     revoke_sessions(user.id, except_id=session.id)
-
-
-def user_dict(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role.value,
-        "role_label": user.role.label,
-        "jurisdiction_code": user.jurisdiction_code,
-        "jurisdiction_name": user.jurisdiction.name,
-        "school_id": user.school_id,
-        "school_name": user.school.name if user.school else None,
-        "phone": user.phone,
-        "active": user.active,
-        "two_factor_enabled": user.totp_secret is not None,
-    }
-
-
-def session_dict(token: str, session: AuthSession) -> dict:
-    return {"token": token, "csrf_token": session.csrf_token,
-            "expires_at": iso_cst(session.expires_at), "user": user_dict(session.user)}
 
 
 # --- administration (admins, within their subtree) ------------------------------------------
@@ -310,13 +306,6 @@ def end_managed_sessions(admin: User, user_id: int, session_id: int | None = Non
     session.revoked_at = utcnow()
 
 
-def session_row(session: AuthSession) -> dict:
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    return {"id": session.id, "created_at": iso_cst(session.created_at),
-            "last_seen_at": iso_cst(session.last_seen_at), "client_ip": session.client_ip,
-            "expires_at": iso_cst(min(session.expires_at, session.last_seen_at + idle))}
-
-
 # --- two-factor policies (admins, within their subtree) --------------------------------------
 
 def _policy_jurisdiction(admin: User, code: str, role: str) -> Jurisdiction:
@@ -330,20 +319,21 @@ def _policy_jurisdiction(admin: User, code: str, role: str) -> Jurisdiction:
     return jurisdiction
 
 
-def set_policy(admin: User, code: str, role: str) -> tuple[TwoFactorPolicy, bool]:
-    """Switch two-factor login on for `role` throughout `code`'s subtree; (policy, created)."""
+def set_policy(admin: User, code: str, role: str) -> TwoFactorPolicy:
+    """Switch two-factor login on for `role` throughout `code`'s subtree (as it was, if it was on);
+    the admin may switch it off again (`policy.editable`)."""
     _policy_jurisdiction(admin, code, role)
     policy = two_factor.find_policy(code, Role(role))
-    if policy is not None:
-        return policy, False
-    policy = TwoFactorPolicy(jurisdiction_code=code, role=Role(role), created_by_id=admin.id,
-                             created_at=utcnow())
-    db.session.add(policy)
-    try:
-        db.session.flush()
-    except IntegrityError:  # switched on by a request running alongside: the same outcome
-        raise ApiError(409, "该策略刚被其他管理员设置，请刷新后查看。") from None
-    return policy, True
+    if policy is None:
+        policy = TwoFactorPolicy(jurisdiction_code=code, role=Role(role), created_by_id=admin.id,
+                                 created_at=utcnow())
+        db.session.add(policy)
+        try:
+            db.session.flush()
+        except IntegrityError:  # switched on by a request running alongside: the same outcome
+            raise ApiError(409, "该策略刚被其他管理员设置，请刷新后查看。") from None
+    policy.editable = True  # within the admin's subtree (`_policy_jurisdiction`)
+    return policy
 
 
 def remove_policy(admin: User, code: str, role: str) -> None:
@@ -355,9 +345,10 @@ def remove_policy(admin: User, code: str, role: str) -> None:
     db.session.delete(policy)
 
 
-def policy_rows(admin: User) -> list[dict]:
-    return [{"jurisdiction_code": p.jurisdiction_code, "jurisdiction_name": p.jurisdiction.name,
-             "role": p.role.value, "role_label": p.role.label,
-             "editable": code_within(admin.jurisdiction_code, p.jurisdiction_code),
-             "created_at": iso_cst(p.created_at)}
-            for p in db.session.scalars(two_factor.policies_for(admin))]
+def policies(admin: User) -> list[TwoFactorPolicy]:
+    """The policies that concern an admin, each marked whether it may switch it off (`editable`:
+    set within its subtree, not above it)."""
+    found = list(db.session.scalars(two_factor.policies_for(admin)))
+    for policy in found:
+        policy.editable = code_within(admin.jurisdiction_code, policy.jurisdiction_code)
+    return found

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
@@ -15,19 +16,13 @@ import qrcode.image.svg
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
-from foodsafety.accounts.models import (
-    TWO_FACTOR_ROLES,
-    LoginChallenge,
-    RecoveryCode,
-    Role,
-    TwoFactorPolicy,
-    User,
-)
+from foodsafety.accounts.models import TWO_FACTOR_ROLES, LoginChallenge, RecoveryCode, TwoFactorPolicy, User
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.registry.models import JurisdictionClosure
-from foodsafety.scope import in_subtree
+from foodsafety.registry.scope import in_subtree
 from foodsafety.timeutil import utcnow
+from foodsafety.vocabulary import Role
 
 ISSUER = "校园食品安全守护行动"
 STEP_SECONDS = 30
@@ -97,12 +92,20 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def enrolment(user: User, secret: str) -> dict:
+@dataclass(frozen=True)
+class Enrolment:
     """What an authenticator app needs: the secret, its otpauth:// URI and that URI as a QR code."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str  # a data: URL
+
+
+def enrolment(user: User, secret: str) -> Enrolment:
+    """The enrolment of `secret` for `user`'s authenticator."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).to_string()
-    return {"secret": secret, "otpauth_uri": uri,
-            "qr_svg": "data:image/svg+xml;base64," + base64.b64encode(svg).decode()}
+    return Enrolment(secret, uri, "data:image/svg+xml;base64," + base64.b64encode(svg).decode())
 
 
 def matching_step(secret: str, code: str) -> int | None:

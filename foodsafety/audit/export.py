@@ -34,17 +34,17 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_lines(entries: Iterable[AuditEntry]) -> Iterator[str]:
+def csv_lines(entries: Iterable[AuditEntry]) -> Iterator[bytes]:
     """A UTF-8 BOM (so Excel reads the Chinese), the header, then one line per entry."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def line(values) -> str:
+    def line(values) -> bytes:
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(values)
-        return buffer.getvalue()
+        return buffer.getvalue().encode()
 
-    yield "\ufeff" + line(name for name, _ in COLUMNS)
+    yield "\ufeff".encode() + line(name for name, _ in COLUMNS)
     for entry in entries:
         yield line(_cell(get(entry)) for _, get in COLUMNS)

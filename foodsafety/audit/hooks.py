@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
-from foodsafety.accounts.models import Role
-from foodsafety.audit.services import Actor, record
+from foodsafety.audit.services import Account, record
+from foodsafety.vocabulary import Role
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The login steps, each with its event; a step that opens a session names its user.
@@ -41,7 +41,7 @@ def _event(response: Response) -> str | None:
     endpoint = request.endpoint or ""
     if endpoint in LOGIN_EVENTS:
         body = response.get_json(silent=True) if response.is_json else None
-        if endpoint == "accounts.Login" and isinstance(body, dict) and "challenge" in body:
+        if endpoint == "accounts.Login" and isinstance(body, dict) and body.get("challenge"):
             return "auth.login.password"  # password right, the second step still to come
         return LOGIN_EVENTS[endpoint]
     if request.method == "GET" and endpoint in READ_EVENTS:
@@ -69,8 +69,8 @@ def register(app: Flask) -> None:
             opened = (response.get_json(silent=True) or {}).get("user") \
                 if response.status_code == 200 else None
             if opened:  # a session was opened: the entry is that user's (read from the answer)
-                g.user = Actor(opened["id"], opened["username"], Role(opened["role"]),
-                               opened["jurisdiction_code"])
+                g.user = Account(opened["id"], opened["username"], Role(opened["role"]),
+                                 opened["jurisdiction_code"], opened["school_id"])
         outcome = _outcome(response.status_code)
         if is_login and response.status_code >= 400:
             outcome = "failure"

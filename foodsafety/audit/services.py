@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -12,11 +13,12 @@ from typing import Any
 from flask import g, has_request_context, request
 from sqlalchemy import Select, delete, insert, select
 
-from foodsafety.accounts.models import Role, User
+from foodsafety.access import Actor
 from foodsafety.audit.models import RETENTION_DAYS, AuditEntry
 from foodsafety.extensions import db
-from foodsafety.scope import in_subtree
+from foodsafety.registry.scope import in_subtree
 from foodsafety.timeutil import iso_cst, utcnow
+from foodsafety.vocabulary import Role
 
 log = logging.getLogger("foodsafety.audit")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -38,27 +40,28 @@ def clean(value: Any, limit: int = 200) -> Any:
 
 
 @dataclass(frozen=True)
-class Actor:
-    """What an entry keeps of an account (plain values: no database access when recording)."""
+class Account:
+    """An `Actor` as plain values, so recording an entry needs no database access."""
 
     id: int | None
     username: str
     role: Role
     jurisdiction_code: str
+    school_id: int | None = None
 
 
-def actor(user: User) -> Actor:
-    return Actor(user.id, user.username, user.role, user.jurisdiction_code)
+def account(user: Actor) -> Account:
+    return Account(user.id, user.username, user.role, user.jurisdiction_code, user.school_id)
 
 
-def note_subject(user: User | None) -> None:
+def note_subject(user: Actor | None) -> None:
     """Name the account a not-yet-authenticated request is about (a login of a known user), so
     its entry belongs to that account's jurisdiction instead of to nobody's."""
     if has_request_context():
-        g.audit_subject = actor(user) if user is not None else None
+        g.audit_subject = account(user) if user is not None else None
 
 
-def record(event: str, *, outcome: str = "success", user: User | Actor | None = None,
+def record(event: str, *, outcome: str = "success", user: Actor | None = None,
            object_type: str | None = None, object_id: Any = None, status: int | None = None,
            detail: dict | None = None, username: str | None = None) -> None:
     """Append an entry in its own transaction (it must survive the request's rollback)."""
@@ -87,7 +90,7 @@ def record(event: str, *, outcome: str = "success", user: User | Actor | None = 
     log.info(json.dumps({**row, "at": iso_cst(row["at"])}, ensure_ascii=False, default=str))
 
 
-def search(auditor: User, args: dict) -> Select:
+def search(auditor: Actor, args: dict) -> Select:
     """Entries about accounts within the auditor's subtree, newest first.
 
     Entries that belong to no jurisdiction (failed logins of user names that do not exist) are
@@ -116,13 +119,12 @@ def _utc_start(day: date) -> datetime:
     return datetime.combine(day, time()) - timedelta(hours=8)
 
 
-def entry_dict(entry: AuditEntry) -> dict:
-    return {"id": entry.id, "at": iso_cst(entry.at), "user_id": entry.user_id,
-            "username": entry.username, "role": entry.role,
-            "jurisdiction_code": entry.jurisdiction_code, "event": entry.event,
-            "object_type": entry.object_type, "object_id": entry.object_id,
-            "outcome": entry.outcome, "status": entry.status, "client_ip": entry.client_ip,
-            "request_id": entry.request_id, "detail": entry.detail}
+EXPORT_BATCH = 500
+
+
+def export_rows(auditor: Actor, args: dict) -> Iterator[AuditEntry]:
+    """The entries `search` finds, read in batches as the CSV streams (memory stays flat)."""
+    return db.session.scalars(search(auditor, args).execution_options(yield_per=EXPORT_BATCH))
 
 
 def purge(older_than_days: int = RETENTION_DAYS) -> int:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from foodsafety.accounts.auth import hash_password
-from foodsafety.accounts.models import Role, User
+from foodsafety.accounts.models import User
 from foodsafety.accounts.passwords import password_problems
 from foodsafety.demo_data.context import Demo, SchoolPlan
 from foodsafety.demo_data.names import COUNTIES, GIVEN, SURNAMES
 from foodsafety.extensions import db
+from foodsafety.vocabulary import Role
 
 
 @dataclass(frozen=True)

@@ -130,9 +130,9 @@ class Registry:
             uscc = self.uscc("52" if private else "12", county, valid=valid)
         data = SchoolInSchema().load({"name": name, "stage": stage, "jurisdiction_code": county,
                                       "uscc": uscc, "address": self.address(county)})
-        school, warnings = create_school(self.demo.admin, data)
+        school = create_school(self.demo.admin, data)
         self.demo.counts["schools"] += 1
-        self.demo.counts["school_warnings"] += len(warnings)
+        self.demo.counts["school_warnings"] += len(school.warnings)
         plan = SchoolPlan(school.id, school.name, county, stage)
         self.demo.schools.append(plan)
         return plan
@@ -170,9 +170,9 @@ class Registry:
             raw.update(licence_no=self.licence(business, county), licence_issued_on=issued,
                        licence_expires_on=expires)
             self.demo.counts["expired_licences"] += expired
-        unit, warnings = create_unit(self.demo.admin, UnitInSchema().load(raw))
+        unit = create_unit(self.demo.admin, UnitInSchema().load(raw))
         self.demo.counts[f"units_{kind}"] += 1
-        self.demo.counts["unit_warnings"] += len(warnings)
+        self.demo.counts["unit_warnings"] += len(unit.warnings)
         p_general, p_key = rng.choices(RISK_TIERS, weights=RISK_WEIGHTS[kind])[0]
         plan = UnitPlan(
             id=unit.id, kind=kind, county=county, name=unit.name, school_id=school_id,

@@ -15,7 +15,7 @@ from foodsafety.inspections.models import Inspection
 from foodsafety.inspections.rules import live
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.scope import record_read_clause, unit_within, unit_write_clause
+from foodsafety.registry.scope import record_read_clause, unit_within, unit_write_clause
 from foodsafety.timeutil import today_cst, utcnow
 
 STAGE_FIELDS = ("summary", "decided_on", "fine_yuan", "confiscated_yuan", "licence_revoked_on",

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety import transactions
-from foodsafety.accounts.auth import current_user, login_required
-from foodsafety.accounts.models import Role
+from foodsafety.access import current_user, login_required
+from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.imports import services
-from foodsafety.imports.reader import read_workbook
 from foodsafety.imports.report import annotate
 from foodsafety.imports.schemas import ImportArgsSchema, ImportFileSchema, ImportResultOutSchema
 from foodsafety.imports.template import TEMPLATE_FILENAME, build_template
+from foodsafety.vocabulary import Role
 
 blp = Blueprint("imports", __name__, url_prefix="", description="登记数据批量导入（.xlsx 模板）")
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_FILENAME = "导入错误报告.xlsx"
-
-
-def xlsx_attachment(data: bytes, filename: str, fallback: str, status: int = 200) -> Response:
-    """An .xlsx download named per RFC 6266: an ASCII fallback and the UTF-8 `filename*`."""
-    response = Response(data, status=status, mimetype=XLSX)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}")
-    return response
 
 
 @blp.route("/imports/template.xlsx")
@@ -38,7 +26,7 @@ class ImportTemplate(MethodView):
     def get(self):
         """The blank import workbook: Chinese headers with notes, one example row, dropdowns."""
         data = build_template(current_user().jurisdiction_code)
-        return xlsx_attachment(data, TEMPLATE_FILENAME, "import-template.xlsx")
+        return send_bytes(data, TEMPLATE_FILENAME, XLSX, fallback="import-template.xlsx")
 
 
 @blp.route("/imports")
@@ -54,15 +42,14 @@ class Imports(MethodView):
     def post(self, args, files):
         """Import a filled template within your jurisdiction: every row lands, or none does."""
         data = files["file"].read()
-        parsed = read_workbook(data, keep_values=args["annotated"])  # the copy needs no rereading
         try:
-            result = services.import_parsed(parsed, current_user().jurisdiction_code,
-                                            dry_run=args["dry_run"])
+            result = services.import_workbook(data, current_user().jurisdiction_code,
+                                              dry_run=args["dry_run"], keep_values=args["annotated"])
         except services.ImportRejected as rejected:
             if not args["annotated"]:
                 raise
-            return xlsx_attachment(annotate(data, rejected.problems, parsed), REPORT_FILENAME,
-                                   "import-errors.xlsx", status=422)
+            return send_bytes(annotate(data, rejected.problems, rejected.parsed), REPORT_FILENAME, XLSX,
+                              status=422, fallback="import-errors.xlsx")
         if args["dry_run"]:
             transactions.rollback_only()  # judged and planned, nothing kept
-        return result.as_dict()
+        return result

@@ -36,8 +36,8 @@ from foodsafety.registry.models import (
     Unit,
     UnitKind,
 )
+from foodsafety.registry.scope import subtree
 from foodsafety.registry.services import school_problems, unit_problems
-from foodsafety.scope import subtree
 
 Progress = Callable[[int], None]
 OUT_OF_SCOPE = "行政区划不存在或不在您的管辖范围内。"
@@ -52,22 +52,30 @@ UNIT_FIELDS = ("kind", "name", "jurisdiction_code", "school_id", "operation_mode
 class ImportRejected(ApiError):
     """The workbook has errors and nothing was written: a 422 listing every one of them."""
 
-    def __init__(self, problems: list[Problem], warnings: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem], parsed: ParsedWorkbook) -> None:
         super().__init__(422, f"导入文件中有 {len(problems)} 处错误，未导入任何数据。请按错误列表修改后重新导入。",
                          errors=[p.as_dict() for p in problems])
         self.problems = problems
         self.warnings = warnings
+        self.parsed = parsed  # for the annotated copy of the workbook
 
 
-@dataclass
+@dataclass(frozen=True)
+class SheetCounts:
+    """What an import did (or, dry, would do) with one sheet's rows."""
+
+    sheet: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
 class ImportResult:
     dry_run: bool
-    sheets: list[dict]
+    sheets: list[SheetCounts]
     warnings: list[Problem]
-
-    def as_dict(self) -> dict:
-        return {"dry_run": self.dry_run, "sheets": self.sheets,
-                "warnings": [w.as_dict() for w in self.warnings]}
 
 
 @dataclass(eq=False)
@@ -504,17 +512,19 @@ def import_parsed(parsed: ParsedWorkbook, jurisdiction_code: str, *, dry_run: bo
     """Validate a parsed workbook and, unless `dry_run` or any error, write all of it."""
     plan = plan_import(parsed, jurisdiction_code, progress)
     if plan.errors:
-        raise ImportRejected(plan.errors, plan.warnings)
+        raise ImportRejected(plan.errors, plan.warnings, parsed)
     if not dry_run:
         apply_plan(plan, progress)
-    sheets = [{"sheet": s.title, "rows": o.rows, "created": len(o.creates),
-               "updated": len(o.updates), "unchanged": o.unchanged}
+    sheets = [SheetCounts(s.title, o.rows, len(o.creates), len(o.updates), o.unchanged)
               for s in SHEETS for o in [plan.outcomes[s.key]]]
     return ImportResult(dry_run, sheets, plan.warnings)
 
 
 def import_workbook(data: bytes, jurisdiction_code: str, *, dry_run: bool = False,
-                    progress: Progress | None = None) -> ImportResult:
-    """Import an uploaded template (bytes) within `jurisdiction_code`'s subtree: all or nothing."""
-    return import_parsed(read_workbook(data), jurisdiction_code, dry_run=dry_run,
-                         progress=progress)
+                    keep_values: bool = False) -> ImportResult:
+    """Import an uploaded template (bytes) within `jurisdiction_code`'s subtree: all or nothing.
+
+    `keep_values` keeps the cells read, for an annotated copy of a rejected workbook
+    (`ImportRejected.parsed`), which then needs no second reading."""
+    return import_parsed(read_workbook(data, keep_values=keep_values), jurisdiction_code,
+                         dry_run=dry_run)

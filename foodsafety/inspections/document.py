@@ -25,7 +25,7 @@ from foodsafety.inspections.models import (
     Result,
 )
 from foodsafety.registry.models import Unit
-from foodsafety.scope import unit_write_clause
+from foodsafety.registry.scope import unit_write_clause
 from foodsafety.timeutil import cst_date, to_utc_naive, utcnow
 from forms import FormDefinition, evaluate, forms
 

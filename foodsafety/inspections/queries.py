@@ -13,7 +13,7 @@ from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection, InspectionRevision, Result
 from foodsafety.inspections.rules import live
 from foodsafety.periods import parse_period
-from foodsafety.scope import record_read_clause, unit_within
+from foodsafety.registry.scope import record_read_clause, unit_within
 
 
 def get_inspection(user: User, uuid: str, *, for_write: bool = False) -> Inspection:

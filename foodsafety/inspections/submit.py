@@ -11,7 +11,7 @@ from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.inspections import document, signals
 from foodsafety.inspections.models import Inspection, InspectionRevision
-from foodsafety.scope import record_read_clause
+from foodsafety.registry.scope import record_read_clause
 from foodsafety.timeutil import iso_cst
 from foodsafety.transactions import savepoint
 

@@ -15,7 +15,7 @@ from foodsafety.inspections.models import Inspection
 from foodsafety.inspections.rules import live
 from foodsafety.photos import storage
 from foodsafety.photos.models import Photo
-from foodsafety.scope import record_read_clause
+from foodsafety.registry.scope import record_read_clause
 
 log = logging.getLogger(__name__)
 

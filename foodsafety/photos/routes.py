@@ -6,7 +6,7 @@ from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.downloads import content_disposition
 from foodsafety.photos import access, upload

@@ -26,7 +26,7 @@ from foodsafety.photos.processing import PhotoRejected, ProcessedPhoto
 from foodsafety.photos.sandbox import BUSY, DecodeBusy, Limits, process_photo
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.scope import unit_write_clause
+from foodsafety.registry.scope import unit_write_clause
 from foodsafety.timeutil import CST, to_utc_naive, today_cst
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.pagination import paginate
 from foodsafety.rectification import services

@@ -19,7 +19,7 @@ from foodsafety.rectification.models import (
     RectificationReport,
 )
 from foodsafety.rectification.rules import overdue_on
-from foodsafety.scope import record_read_clause, unit_within
+from foodsafety.registry.scope import record_read_clause, unit_within
 from foodsafety.timeutil import today_cst
 from foodsafety.transactions import savepoint
 

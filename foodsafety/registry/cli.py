@@ -1,4 +1,4 @@
-"""`flask registry ...`: command-line maintenance of the registry (divisions, imports)."""
+"""`flask registry load-divisions`: load the GB/T 2260 administrative divisions."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from foodsafety.extensions import db
+from foodsafety.registry.divisions import bundled_provinces, load_bundled, load_divisions, parse_divisions_csv
 
-registry_cli = AppGroup("registry", help="登记数据维护：行政区划载入等。")
-WARNINGS_SHOWN = 200  # an import's warnings printed in full up to this many
+registry_cli = AppGroup("registry", help="登记数据维护：行政区划载入。")
 
 
 @registry_cli.command("load-divisions")
@@ -27,13 +27,6 @@ WARNINGS_SHOWN = 200  # an import's warnings printed in full up to this many
 )
 def load_divisions_command(csv_path: Path | None, province: str | None) -> None:
     """载入 GB/T 2260 行政区划（内置省份文件或 code,name 格式的 CSV 文件）并更新层级闭包表。"""
-    from foodsafety.registry.divisions import (
-        bundled_provinces,
-        load_bundled,
-        load_divisions,
-        parse_divisions_csv,
-    )
-
     if (csv_path is None) == (province is None):
         available = "、".join(bundled_provinces()) or "无"
         raise click.UsageError(
@@ -51,55 +44,3 @@ def load_divisions_command(csv_path: Path | None, province: str | None) -> None:
         db.session.rollback()
         raise click.ClickException(f"载入失败：{exc}") from exc
     click.echo(f"已从 {source} 载入 {count} 个行政区划。")
-
-
-@registry_cli.command("import")
-@click.argument("xlsx_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--jurisdiction", "jurisdiction", required=True, metavar="CODE",
-              help="以该行政区划管理员的权限导入：只能导入其辖区内的数据，如 510104。")
-@click.option("--dry-run", is_flag=True, help="只校验，不写入。")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="有错误时，把标注了错误的工作簿副本保存到该路径（.xlsx）。")
-def import_command(xlsx_path: Path, jurisdiction: str, dry_run: bool,
-                   report_path: Path | None) -> None:
-    """从导入模板（.xlsx）批量导入学校、单位和供餐关系：全部成功或全部不导入。"""
-    from foodsafety.errors import ApiError
-    from foodsafety.imports.reader import read_workbook
-    from foodsafety.imports.report import annotate, describe, text_report
-    from foodsafety.imports.services import ImportRejected, import_parsed
-    from foodsafety.registry.models import Jurisdiction
-
-    if db.session.get(Jurisdiction, jurisdiction) is None:
-        raise click.UsageError(f"行政区划 {jurisdiction} 不存在，请先载入行政区划。")
-    try:
-        click.echo(f"正在读取 {xlsx_path.name} …")
-        data = xlsx_path.read_bytes()
-        parsed = read_workbook(data)
-        steps = parsed.total if dry_run else parsed.total * 2
-        with click.progressbar(length=max(steps, 1), label="校验" if dry_run else "校验并导入",
-                               show_pos=True) as bar:
-            result = import_parsed(parsed, jurisdiction, dry_run=dry_run, progress=bar.update)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-    except ImportRejected as rejected:
-        db.session.rollback()
-        click.echo(text_report(rejected.problems, rejected.message), err=True)
-        if report_path is not None:
-            report_path.write_bytes(annotate(data, rejected.problems))
-            click.echo(f"已将标注了错误的工作簿保存到 {report_path}。", err=True)
-        raise SystemExit(1) from None
-    except ApiError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from None
-    for sheet in result.sheets:
-        click.echo(f"{sheet['sheet']}：{sheet['rows']} 行，新增 {sheet['created']}，"
-                   f"更新 {sheet['updated']}，未变 {sheet['unchanged']}")
-    if result.warnings:
-        click.echo(f"提示 {len(result.warnings)} 条（不影响导入）：")
-        for warning in result.warnings[:WARNINGS_SHOWN]:
-            click.echo(f"  {describe(warning)}")
-        if len(result.warnings) > WARNINGS_SHOWN:
-            click.echo(f"  ……其余 {len(result.warnings) - WARNINGS_SHOWN} 条提示从略。")
-    click.echo("校验通过，未写入数据（--dry-run）。" if dry_run else "导入完成。")

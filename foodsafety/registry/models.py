@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foodsafety.extensions import db, term_column
 from foodsafety.timeutil import utcnow
-from foodsafety.vocabulary import HaccpStatus, OperationMode, SchoolStage, UnitKind
+from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, SchoolStage, UnitKind
 
 
 class Jurisdiction(db.Model):
@@ -116,6 +116,19 @@ class Unit(db.Model):
 
     school: Mapped[School | None] = relationship()
     jurisdiction: Mapped[Jurisdiction] = relationship()
+
+    @property
+    def mingchu(self) -> list[Mingchu]:
+        """The 明厨亮灶 modes in place, in the vocabulary's order."""
+        return [mode for mode, on in ((Mingchu.TRANSPARENT, self.mc_transparent),
+                                      (Mingchu.VIDEO, self.mc_video),
+                                      (Mingchu.INTERNET, self.mc_internet)) if on]
+
+    @mingchu.setter
+    def mingchu(self, modes: list[Mingchu]) -> None:
+        self.mc_transparent = Mingchu.TRANSPARENT in modes
+        self.mc_video = Mingchu.VIDEO in modes
+        self.mc_internet = Mingchu.INTERNET in modes
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.kind} {self.name}>"

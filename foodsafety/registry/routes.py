@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
-from foodsafety.accounts.auth import current_user, login_required
-from foodsafety.accounts.models import Role
+from foodsafety.access import current_user, login_required
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
+    JurisdictionArgsSchema,
     JurisdictionOutSchema,
     RegistryQueryArgsSchema,
     SchoolInSchema,
@@ -26,19 +25,16 @@ from foodsafety.registry.schemas import (
     UnitPageSchema,
     UnitPatchSchema,
 )
+from foodsafety.vocabulary import Role
 
 blp = Blueprint("registry", __name__, url_prefix="", description="登记：行政区划、学校、单位、供餐关系")
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
 
 
-class JurisdictionArgs(Schema):
-    parent = fields.String()
-
-
 @blp.route("/jurisdictions")
 class Jurisdictions(MethodView):
     @login_required(*STAFF)
-    @blp.arguments(JurisdictionArgs, location="query")
+    @blp.arguments(JurisdictionArgsSchema, location="query")
     @blp.response(200, JurisdictionOutSchema(many=True))
     def get(self, args):
         """Your own jurisdiction, or with `parent` the children of one in your subtree."""
@@ -52,16 +48,14 @@ class Schools(MethodView):
     @blp.response(200, SchoolPageSchema)
     def get(self, args):
         """Schools in your scope (a school account sees itself)."""
-        return paginate(services.list_schools(current_user(), args), args,
-                        lambda rows: [services.school_dict(s) for s in rows])
+        return paginate(services.list_schools(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)
     @blp.arguments(SchoolInSchema)
     @blp.response(201, SchoolOutSchema)
     def post(self, data):
         """Register a school in your jurisdiction."""
-        school, warnings = services.create_school(current_user(), data)
-        return services.school_dict(school, warnings)
+        return services.create_school(current_user(), data)
 
 
 @blp.route("/schools/<int:school_id>")
@@ -70,15 +64,14 @@ class SchoolById(MethodView):
     @blp.response(200, SchoolOutSchema)
     def get(self, school_id):
         """One school."""
-        return services.school_dict(services.get_school(current_user(), school_id))
+        return services.get_school(current_user(), school_id)
 
     @login_required(Role.ADMIN)
     @blp.arguments(SchoolPatchSchema)
     @blp.response(200, SchoolOutSchema)
     def patch(self, data, school_id):
         """Change a school's name, stage, USCC or address."""
-        school, warnings = services.update_school(current_user(), school_id, data)
-        return services.school_dict(school, warnings)
+        return services.update_school(current_user(), school_id, data)
 
 
 @blp.route("/units")
@@ -88,16 +81,14 @@ class Units(MethodView):
     @blp.response(200, UnitPageSchema)
     def get(self, args):
         """Units in your scope; `q` searches name, licence number and school name."""
-        return paginate(services.list_units(current_user(), args), args,
-                        services.unit_dicts)
+        return paginate(services.list_units(current_user(), args), args, list)
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitInSchema)
     @blp.response(201, UnitOutSchema)
     def post(self, data):
         """Register a unit (an inspector may register e.g. an unlicensed operator found on site)."""
-        unit, warnings = services.create_unit(current_user(), data)
-        return services.unit_dict(unit, warnings)
+        return services.create_unit(current_user(), data)
 
 
 @blp.route("/units/<int:unit_id>")
@@ -106,15 +97,14 @@ class UnitById(MethodView):
     @blp.response(200, UnitOutSchema)
     def get(self, unit_id):
         """One unit with its licence and registered status."""
-        return services.unit_dict(services.get_unit(current_user(), unit_id))
+        return services.get_unit(current_user(), unit_id)
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitPatchSchema)
     @blp.response(200, UnitOutSchema)
     def patch(self, data, unit_id):
         """Change a unit's registration (licence, status); its kind is fixed."""
-        unit, warnings = services.update_unit(current_user(), unit_id, data)
-        return services.unit_dict(unit, warnings)
+        return services.update_unit(current_user(), unit_id, data)
 
 
 @blp.route("/supply-links")
@@ -124,16 +114,14 @@ class SupplyLinks(MethodView):
     @blp.response(200, SupplyLinkPageSchema)
     def get(self, args):
         """Which supplier supplies which school, and when."""
-        return paginate(services.list_links(current_user(), args), args,
-                        lambda rows: [services.link_dict(x) for x in rows])
+        return paginate(services.list_links(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)
     @blp.arguments(SupplyLinkInSchema)
     @blp.response(201, SupplyLinkOutSchema)
     def post(self, data):
         """Record that a supplier supplies a school from a date."""
-        link = services.create_link(current_user(), data)
-        return services.link_dict(link)
+        return services.create_link(current_user(), data)
 
 
 @blp.route("/supply-links/<int:link_id>")
@@ -143,5 +131,4 @@ class SupplyLinkById(MethodView):
     @blp.response(200, SupplyLinkOutSchema)
     def patch(self, data, link_id):
         """End (or reopen) a supply link."""
-        link = services.end_link(current_user(), link_id, data["ends_on"])
-        return services.link_dict(link)
+        return services.end_link(current_user(), link_id, data["ends_on"])

@@ -6,7 +6,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from foodsafety.fields import Bool, Id, Name, Text, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema
-from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, SchoolStage, UnitKind
+from foodsafety.registry.models import Unit
+from foodsafety.registry.rules import licence_status
+from foodsafety.timeutil import today_cst
+from foodsafety.vocabulary import HaccpStatus, LicenceStatus, Mingchu, OperationMode, SchoolStage, UnitKind
 
 CODE = validate.Regexp(r"^[0-9]{6}$", error="行政区划代码应为 6 位数字。")
 
@@ -83,55 +86,68 @@ class RegistryQueryArgsSchema(PageArgsSchema):
 
 
 class WarningOutSchema(Schema):
-    field = fields.String()
+    field = fields.String(metadata={"description": "有疑问的字段，如 uscc、licence_no"})
     message = fields.String()
 
 
 class SchoolOutSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    stage = fields.String()
-    stage_label = fields.String()
+    stage = code(SchoolStage)
+    stage_label = label("stage")
     jurisdiction_code = fields.String()
-    jurisdiction_name = fields.String()
+    jurisdiction_name = fields.String(attribute="jurisdiction.name")
     uscc = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
-    warnings = fields.List(fields.Nested(WarningOutSchema))
+    warnings = fields.List(fields.Nested(WarningOutSchema), dump_default=list,
+                           metadata={"description": "新建、修改时的提示（如校验位不符，已保存）；读取时为空列表"})
 
 
 class UnitOutSchema(Schema):
     id = fields.Integer()
-    kind = fields.String()
-    kind_label = fields.String()
+    kind = code(UnitKind)
+    kind_label = label("kind")
     name = fields.String()
     jurisdiction_code = fields.String()
-    jurisdiction_name = fields.String()
+    jurisdiction_name = fields.String(attribute="jurisdiction.name")
     school_id = fields.Integer(allow_none=True)
-    school_name = fields.String(allow_none=True)
-    operation_mode = fields.String(allow_none=True)
+    school_name = fields.String(attribute="school.name", allow_none=True, dump_default=None)
+    operation_mode = code(OperationMode, allow_none=True)
     address = fields.String(allow_none=True)
     uscc = fields.String(allow_none=True)
     licence_no = fields.String(allow_none=True)
-    licence_issued_on = fields.String(allow_none=True)
-    licence_expires_on = fields.String(allow_none=True)
-    licence_revoked_on = fields.String(allow_none=True)
-    licence_status = fields.String(metadata={"description": "valid / expired / not_yet_valid / revoked / none"})
-    licence_status_label = fields.String()
+    licence_issued_on = fields.Date(allow_none=True)
+    licence_expires_on = fields.Date(allow_none=True)
+    licence_revoked_on = fields.Date(allow_none=True)
+    licence_status = fields.Method("_licence_status", metadata={
+        "type": "string", "enum": list(LicenceStatus.codes()), "description": "今天（北京时间）的许可证状态"})
+    licence_status_label = fields.Method("_licence_status_label", metadata={"type": "string"})
     wuchang_6t = fields.Boolean()
-    haccp = fields.String()
-    haccp_cert_expires_on = fields.String(allow_none=True)
-    mingchu = fields.List(fields.String())
-    warnings = fields.List(fields.Nested(WarningOutSchema))
+    haccp = code(HaccpStatus)
+    haccp_cert_expires_on = fields.Date(allow_none=True)
+    mingchu = fields.List(code(Mingchu))
+    warnings = fields.List(fields.Nested(WarningOutSchema), dump_default=list,
+                           metadata={"description": "新建、修改时的提示（如校验位不符，已保存）；读取时为空列表"})
+
+    def _licence_status(self, unit: Unit) -> str:
+        return licence_status(unit, today_cst()).value
+
+    def _licence_status_label(self, unit: Unit) -> str:
+        return licence_status(unit, today_cst()).label
 
 
 class SupplyLinkOutSchema(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
-    supplier_name = fields.String()
+    supplier_name = fields.String(attribute="supplier.name")
     school_id = fields.Integer()
-    school_name = fields.String()
-    starts_on = fields.String()
-    ends_on = fields.String(allow_none=True)
+    school_name = fields.String(attribute="school.name")
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+
+
+class JurisdictionArgsSchema(Schema):
+    parent = fields.String(metadata={"description": "列出该行政区划的下级；不给时为您自己的行政区划"})
 
 
 class JurisdictionOutSchema(Schema):

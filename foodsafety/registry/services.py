@@ -11,24 +11,15 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from foodsafety.accounts.models import Role, User
+from foodsafety.access import Actor
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.registry.identifiers import check_licence_no, check_uscc
-from foodsafety.registry.models import (
-    HaccpStatus,
-    Jurisdiction,
-    OperationMode,
-    School,
-    SchoolStage,
-    SupplyLink,
-    Unit,
-    UnitKind,
-)
-from foodsafety.registry.rules import licence_status, overlaps
-from foodsafety.scope import code_within, in_subtree, unit_read_clause
-from foodsafety.timeutil import today_cst
+from foodsafety.registry.models import Jurisdiction, School, SupplyLink, Unit
+from foodsafety.registry.rules import overlaps
+from foodsafety.registry.scope import code_within, in_subtree, unit_read_clause
 from foodsafety.transactions import lock_row
+from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, Role, SchoolStage, UnitKind
 
 # The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
 LICENCE_TYPES = {"canteen": {"3"}, "supplier": {"2"}, "periphery": {"1", "2"}}
@@ -104,7 +95,7 @@ def unit_problems(data: dict, school: School | None) -> Problems:
 
 # --- scope ----------------------------------------------------------------------------------
 
-def _require_registry_writer(user: User, code: str, *, units: bool = False) -> None:
+def _require_registry_writer(user: Actor, code: str, *, units: bool = False) -> None:
     """Admins write the registry of their subtree; inspectors may register units there."""
     allowed = (Role.ADMIN, Role.INSPECTOR) if units else (Role.ADMIN,)
     if user.role not in allowed:
@@ -113,7 +104,7 @@ def _require_registry_writer(user: User, code: str, *, units: bool = False) -> N
         raise invalid({"jurisdiction_code": ["行政区划不存在或不在您的管辖范围内。"]})
 
 
-def jurisdiction_children(user: User, code: str | None) -> list[Jurisdiction]:
+def jurisdiction_children(user: Actor, code: str | None) -> list[Jurisdiction]:
     """The user's own jurisdiction (no code) or the children of one within its subtree."""
     if code is None:
         return [db.session.get(Jurisdiction, user.jurisdiction_code)]
@@ -125,21 +116,13 @@ def jurisdiction_children(user: User, code: str | None) -> list[Jurisdiction]:
 
 # --- schools --------------------------------------------------------------------------------
 
-def school_dict(school: School, warnings: list | None = None) -> dict:
-    return {"id": school.id, "name": school.name, "stage": school.stage.value,
-            "stage_label": school.stage.label,
-            "jurisdiction_code": school.jurisdiction_code,
-            "jurisdiction_name": school.jurisdiction.name, "uscc": school.uscc,
-            "address": school.address, "warnings": warnings or []}
-
-
-def _school_clause(user: User):
+def _school_clause(user: Actor):
     if user.role == Role.SCHOOL:
         return School.id == user.school_id
     return in_subtree(user.jurisdiction_code, School.jurisdiction_code)
 
 
-def list_schools(user: User, args: dict) -> Select:
+def list_schools(user: Actor, args: dict) -> Select:
     query = select(School).where(_school_clause(user)).order_by(School.jurisdiction_code,
                                                                 School.name)
     if code := args.get("jurisdiction"):
@@ -149,7 +132,7 @@ def list_schools(user: User, args: dict) -> Select:
     return query
 
 
-def get_school(user: User, school_id: int) -> School:
+def get_school(user: Actor, school_id: int) -> School:
     school = db.session.scalar(select(School).where(School.id == school_id, _school_clause(user)))
     if school is None:
         raise not_found()
@@ -171,7 +154,8 @@ def _unique_school(data: dict, school_id: int | None = None) -> None:
             raise invalid({"uscc": ["该统一社会信用代码已被其他学校使用。"]})
 
 
-def create_school(user: User, data: dict) -> tuple[School, list]:
+def create_school(user: Actor, data: dict) -> School:
+    """Register a school; its identifier warnings ride on it (`school.warnings`)."""
     _require_registry_writer(user, data["jurisdiction_code"])
     errors, warnings = school_problems(data)
     if errors:
@@ -182,10 +166,12 @@ def create_school(user: User, data: dict) -> tuple[School, list]:
                     address=data.get("address"))
     db.session.add(school)
     db.session.flush()
-    return school, warnings
+    school.warnings = warnings
+    return school
 
 
-def update_school(user: User, school_id: int, data: dict) -> tuple[School, list]:
+def update_school(user: Actor, school_id: int, data: dict) -> School:
+    """Change a school; its identifier warnings ride on it (`school.warnings`)."""
     school = get_school(user, school_id)
     _require_registry_writer(user, school.jurisdiction_code)
     merged = {"name": school.name, "stage": school.stage.value, "uscc": school.uscc,
@@ -197,45 +183,13 @@ def update_school(user: User, school_id: int, data: dict) -> tuple[School, list]
     school.name, school.stage = merged["name"], SchoolStage(merged["stage"])
     school.uscc, school.address = merged["uscc"], merged["address"]
     db.session.flush()
-    return school, warnings
+    school.warnings = warnings
+    return school
 
 
 # --- units ----------------------------------------------------------------------------------
 
-def _mingchu(unit: Unit) -> list[str]:
-    return [m for m, on in (("transparent", unit.mc_transparent), ("video", unit.mc_video),
-                            ("internet", unit.mc_internet)) if on]
-
-
-def unit_dicts(units: list[Unit]) -> list[dict]:
-    """Several units for a list page."""
-    return [unit_dict(u) for u in units]
-
-
-def unit_dict(unit: Unit, warnings: list | None = None) -> dict:
-    status = licence_status(unit, today_cst())
-    return {
-        "id": unit.id, "kind": unit.kind.value, "kind_label": unit.kind.label,
-        "name": unit.name, "jurisdiction_code": unit.jurisdiction_code,
-        "jurisdiction_name": unit.jurisdiction.name, "school_id": unit.school_id,
-        "school_name": unit.school.name if unit.school else None,
-        "operation_mode": unit.operation_mode.value if unit.operation_mode else None,
-        "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
-        "licence_issued_on": _day(unit.licence_issued_on),
-        "licence_expires_on": _day(unit.licence_expires_on),
-        "licence_revoked_on": _day(unit.licence_revoked_on),
-        "licence_status": status.value, "licence_status_label": status.label,
-        "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
-        "haccp_cert_expires_on": _day(unit.haccp_cert_expires_on), "mingchu": _mingchu(unit),
-        "warnings": warnings or [],
-    }
-
-
-def _day(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def list_units(user: User, args: dict) -> Select:
+def list_units(user: Actor, args: dict) -> Select:
     query = select(Unit).where(unit_read_clause(user)).order_by(Unit.jurisdiction_code, Unit.name,
                                                                 Unit.id)
     if code := args.get("jurisdiction"):
@@ -251,7 +205,7 @@ def list_units(user: User, args: dict) -> Select:
     return query
 
 
-def get_unit(user: User, unit_id: int) -> Unit:
+def get_unit(user: Actor, unit_id: int) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.id == unit_id, unit_read_clause(user)))
     if unit is None:
         raise not_found()
@@ -270,12 +224,10 @@ def _apply_unit(unit: Unit, data: dict) -> None:
         setattr(unit, name, data.get(name))
     unit.wuchang_6t = bool(data.get("wuchang_6t"))
     unit.haccp = HaccpStatus(data.get("haccp") or "none")
-    modes = set(data.get("mingchu") or [])
-    unit.mc_transparent, unit.mc_video, unit.mc_internet = (
-        "transparent" in modes, "video" in modes, "internet" in modes)
+    unit.mingchu = [Mingchu(mode) for mode in data.get("mingchu") or []]
 
 
-def _check_unit(user: User, data: dict, unit_id: int | None = None) -> list:
+def _check_unit(user: Actor, data: dict, unit_id: int | None = None) -> list:
     _require_registry_writer(user, data["jurisdiction_code"], units=True)
     school = None
     if data.get("school_id"):
@@ -296,13 +248,15 @@ def _check_unit(user: User, data: dict, unit_id: int | None = None) -> list:
     return warnings
 
 
-def create_unit(user: User, data: dict) -> tuple[Unit, list]:
+def create_unit(user: Actor, data: dict) -> Unit:
+    """Register a unit; its identifier warnings ride on it (`unit.warnings`)."""
     warnings = _check_unit(user, data)
     unit = Unit()
     _apply_unit(unit, data)
     db.session.add(unit)
     db.session.flush()
-    return unit, warnings
+    unit.warnings = warnings
+    return unit
 
 
 def _unit_data(unit: Unit) -> dict[str, Any]:
@@ -314,11 +268,13 @@ def _unit_data(unit: Unit) -> dict[str, Any]:
         "address": unit.address, "uscc": unit.uscc, "licence_no": unit.licence_no,
         "licence_issued_on": unit.licence_issued_on, "licence_expires_on": unit.licence_expires_on,
         "wuchang_6t": unit.wuchang_6t, "haccp": unit.haccp.value,
-        "haccp_cert_expires_on": unit.haccp_cert_expires_on, "mingchu": _mingchu(unit),
+        "haccp_cert_expires_on": unit.haccp_cert_expires_on,
+        "mingchu": [mode.value for mode in unit.mingchu],
     }
 
 
-def update_unit(user: User, unit_id: int, data: dict) -> tuple[Unit, list]:
+def update_unit(user: Actor, unit_id: int, data: dict) -> Unit:
+    """Change a unit's registration (not its kind); its warnings ride on it (`unit.warnings`)."""
     unit = get_unit(user, unit_id)
     _require_registry_writer(user, unit.jurisdiction_code, units=True)
     merged = {**_unit_data(unit), **data}
@@ -327,18 +283,13 @@ def update_unit(user: User, unit_id: int, data: dict) -> tuple[Unit, list]:
     warnings = _check_unit(user, merged, unit.id)
     _apply_unit(unit, merged)
     db.session.flush()
-    return unit, warnings
+    unit.warnings = warnings
+    return unit
 
 
 # --- supply links ---------------------------------------------------------------------------
 
-def link_dict(link: SupplyLink) -> dict:
-    return {"id": link.id, "supplier_id": link.supplier_id, "supplier_name": link.supplier.name,
-            "school_id": link.school_id, "school_name": link.school.name,
-            "starts_on": link.starts_on.isoformat(), "ends_on": _day(link.ends_on)}
-
-
-def _link_clause(user: User):
+def _link_clause(user: Actor):
     if user.role == Role.SCHOOL:
         return SupplyLink.school_id == user.school_id
     supplier_in = select(Unit.id).where(in_subtree(user.jurisdiction_code, Unit.jurisdiction_code))
@@ -347,14 +298,14 @@ def _link_clause(user: User):
     return or_(SupplyLink.supplier_id.in_(supplier_in), SupplyLink.school_id.in_(school_in))
 
 
-def list_links(user: User, args: dict) -> Select:
+def list_links(user: Actor, args: dict) -> Select:
     query = select(SupplyLink).where(_link_clause(user)).order_by(SupplyLink.id)
     if school_id := args.get("school_id"):
         query = query.where(SupplyLink.school_id == school_id)
     return query
 
 
-def _school_in_scope(user: User, school_id: int) -> School | None:
+def _school_in_scope(user: Actor, school_id: int) -> School | None:
     return db.session.scalar(select(School).where(
         School.id == school_id, in_subtree(user.jurisdiction_code, School.jurisdiction_code)))
 
@@ -369,7 +320,7 @@ def _overlapping_link(supplier_id: int, school_id: int, starts_on: date, ends_on
     return db.session.scalar(query.limit(1))
 
 
-def create_link(user: User, data: dict) -> SupplyLink:
+def create_link(user: Actor, data: dict) -> SupplyLink:
     """Link a supplier to a school it supplies: both must lie in the admin's subtree (a school
     outside it is answered exactly like a missing one). Periods of one pair never overlap."""
     if user.role != Role.ADMIN:
@@ -395,7 +346,7 @@ def create_link(user: User, data: dict) -> SupplyLink:
     return link
 
 
-def end_link(user: User, link_id: int, ends_on) -> SupplyLink:
+def end_link(user: Actor, link_id: int, ends_on) -> SupplyLink:
     """End a link, or reopen it (later end or none) as long as it overlaps no other period."""
     if user.role != Role.ADMIN:
         raise ApiError(403)

@@ -1,4 +1,9 @@
-"""`flask scheduler ...`: run the scheduler in its own process, tick once, show status, retry."""
+"""`flask scheduler ...`: run the scheduler in its own process, tick once, show status, retry.
+
+`flask scheduler run` is the only thing that runs the jobs on a clock (never `create_app` or a web
+worker); `runner.tick(now)` runs whatever is due and not yet done, exactly once per (job, period)
+however many scheduler processes run.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from flask.cli import AppGroup
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
+from foodsafety.scheduler.jobs import check_config
+from foodsafety.scheduler.runner import tick
+from foodsafety.scheduler.services import jobs_status, reset_run
+from foodsafety.timeutil import iso_cst
 
 scheduler_cli = AppGroup("scheduler", help="定时任务：半年/全年统计快照、逾期整改通知书日统计。")
 log = logging.getLogger("foodsafety.scheduler")
@@ -20,8 +33,6 @@ log = logging.getLogger("foodsafety.scheduler")
 
 def _tick_now(app) -> None:
     """One tick on the wall clock, in its own app context (APScheduler calls this)."""
-    from foodsafety.scheduler.runner import tick
-
     with app.app_context():
         try:
             tick(datetime.now(ZoneInfo(app.config["SCHEDULER_TIMEZONE"])))
@@ -34,13 +45,6 @@ def _tick_now(app) -> None:
 @scheduler_cli.command("run")
 def run_command() -> None:
     """启动定时任务进程（Asia/Shanghai 时区）：启动时及此后每隔一段时间检查并补跑到期任务。"""
-    from apscheduler.executors.pool import ThreadPoolExecutor
-    from apscheduler.jobstores.memory import MemoryJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from foodsafety.scheduler.jobs import check_config
-
     app = current_app._get_current_object()  # noqa: SLF001
     try:
         check_config(app.config)
@@ -73,8 +77,6 @@ def run_command() -> None:
               help="按指定时间检查（带时区，如 2026-07-03T09:00+08:00），默认当前时间。")
 def tick_command(at: str | None) -> None:
     """立即检查一次：运行所有已到期且尚未成功的任务。"""
-    from foodsafety.scheduler.runner import tick
-
     zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
     try:
         now = datetime.fromisoformat(at) if at else datetime.now(zone)
@@ -95,16 +97,14 @@ def tick_command(at: str | None) -> None:
 @scheduler_cli.command("status")
 def status_command() -> None:
     """列出各定时任务的计划与最近一次运行情况。"""
-    from foodsafety.scheduler.services import jobs_status
-
     zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
-    for job in jobs_status(None, current_app.config, datetime.now(zone)):
-        run = job["last_run"]
-        last = (f"{run['period_key']} {run['status_label']}（第{run['attempts']}次，"
-                f"开始于 {run['started_at']}，用时 {run['duration_ms']} 毫秒）" if run else "从未运行")
-        click.echo(f"{job['label']}［{job['name']}］{job['schedule']}：{last}")
-        if run and run["error"]:
-            click.echo(f"    错误：{run['error']}")
+    for status in jobs_status(None, current_app.config, datetime.now(zone)):
+        run = status.last_run
+        last = (f"{run.period_key} {run.status.label}（第{run.attempts}次，"
+                f"开始于 {iso_cst(run.started_at)}，用时 {run.duration_ms} 毫秒）" if run else "从未运行")
+        click.echo(f"{status.job.label}［{status.job.name}］{status.schedule}：{last}")
+        if run and run.error:
+            click.echo(f"    错误：{run.error}")
 
 
 @scheduler_cli.command("retry")
@@ -112,8 +112,6 @@ def status_command() -> None:
 @click.argument("period_key")
 def retry_command(job: str, period_key: str) -> None:
     """重置一次失败的运行（如已用完重试次数），下次检查时重新运行。"""
-    from foodsafety.scheduler.services import reset_run
-
     try:
         reset_run(job, period_key)
         db.session.commit()

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from foodsafety.periods import parse_period
+from foodsafety.photos.tasks import PHOTO_SWEEP
+from foodsafety.rectification.tasks import OVERDUE_ORDERS
+from foodsafety.statistics.tasks import SNAPSHOTS
+from foodsafety.tasks import Task
 from foodsafety.timeutil import CST
 
 
@@ -20,7 +24,7 @@ from foodsafety.timeutil import CST
 class Job:
     name: str
     label: str  # shown in the API and the CLI
-    task: str  # key of `tasks.TASKS`
+    task: Task  # what it does, defined by the feature that owns it
     every: str  # "year" (on the date in `date_setting`) or "day"
     date_setting: str | None = None  # config key holding the due date as MM-DD
     period: str | None = None  # snapshot jobs: "H1" (half-year) or "year"
@@ -29,14 +33,14 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("h1_draft", "上半年统计表草稿", "snapshots", "year", "SCHEDULE_H1_DRAFT", "H1", "draft",
+    Job("h1_draft", "上半年统计表草稿", SNAPSHOTS, "year", "SCHEDULE_H1_DRAFT", "H1", "draft",
         superseded_by="h1_final"),
-    Job("h1_final", "上半年统计表定稿", "snapshots", "year", "SCHEDULE_H1_FINAL", "H1", "final"),
-    Job("year_draft", "全年统计表草稿", "snapshots", "year", "SCHEDULE_YEAR_DRAFT", "year", "draft",
+    Job("h1_final", "上半年统计表定稿", SNAPSHOTS, "year", "SCHEDULE_H1_FINAL", "H1", "final"),
+    Job("year_draft", "全年统计表草稿", SNAPSHOTS, "year", "SCHEDULE_YEAR_DRAFT", "year", "draft",
         superseded_by="year_final"),
-    Job("year_final", "全年统计表定稿", "snapshots", "year", "SCHEDULE_YEAR_FINAL", "year", "final"),
-    Job("overdue_orders", "逾期未整改通知书日统计", "overdue_orders", "day"),
-    Job("photo_sweep", "清理检查记录未到达的照片和无记录引用的照片文件", "photo_sweep", "day"),
+    Job("year_final", "全年统计表定稿", SNAPSHOTS, "year", "SCHEDULE_YEAR_FINAL", "year", "final"),
+    Job("overdue_orders", "逾期未整改通知书日统计", OVERDUE_ORDERS, "day"),
+    Job("photo_sweep", "清理检查记录未到达的照片和无记录引用的照片文件", PHOTO_SWEEP, "day"),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 
@@ -49,6 +53,11 @@ class Occurrence:
     key: str
     due_on: date
     cutoff: date  # snapshot jobs: the table's cutoff; daily jobs: the day itself
+
+    @property
+    def kind(self) -> str | None:
+        """Snapshot jobs: draft or final."""
+        return self.job.kind
 
 
 def month_day(config: Mapping, setting: str, year: int) -> date:

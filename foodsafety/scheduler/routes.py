@@ -8,10 +8,10 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import current_user, login_required
-from foodsafety.accounts.models import Role
+from foodsafety.access import current_user, login_required
 from foodsafety.scheduler import services
 from foodsafety.scheduler.schemas import JobStatusListSchema
+from foodsafety.vocabulary import Role
 
 blp = Blueprint("scheduler", __name__, url_prefix="/scheduler", description="定时任务运行状态")
 

@@ -40,7 +40,6 @@ from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.scheduler.jobs import JOBS, Job, Occurrence, due_occurrences
 from foodsafety.scheduler.models import JobRun, RunStatus
-from foodsafety.scheduler.tasks import TASKS, forget_computations
 from foodsafety.timeutil import to_utc_naive
 
 log = logging.getLogger("foodsafety.scheduler")
@@ -74,7 +73,7 @@ def run_occurrence(occ: Occurrence, now: datetime) -> Outcome:
         return Outcome(occ.job.name, occ.key, "busy", _error_text(error))
     if isinstance(claim, str):
         return Outcome(occ.job.name, occ.key, claim)
-    forget_computations()
+    occ.job.task.begin()
     return _Attempt(occ, *claim, now).run()
 
 
@@ -163,7 +162,7 @@ class _Attempt:
 
     def __init__(self, occ: Occurrence, run_id: int, token: str, now: datetime) -> None:
         self.occ, self.run_id, self.token = occ, run_id, token
-        self.task = TASKS[occ.job.task]
+        self.task = occ.job.task
         self.at = to_utc_naive(now)  # the controlled clock; real elapsed time is added to it
         self.started = time.perf_counter()
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 
-from foodsafety.accounts.models import User
+from foodsafety.access import Actor
 from foodsafety.errors import ApiError, invalid
 from foodsafety.extensions import db
-from foodsafety.scheduler.jobs import JOBS, JOBS_BY_NAME, Job, due_occurrences, schedule_text
+from foodsafety.rectification.tasks import OVERDUE_ORDERS
+from foodsafety.registry.scope import subtree
+from foodsafety.scheduler.jobs import JOBS, JOBS_BY_NAME, Job, Occurrence, due_occurrences, schedule_text
 from foodsafety.scheduler.models import JobRun, RunStatus
-from foodsafety.scope import subtree
-from foodsafety.timeutil import iso_cst
+from foodsafety.statistics.tasks import SNAPSHOTS
 
 
 def last_run(job: Job) -> JobRun | None:
@@ -28,50 +30,40 @@ def _result_in_scope(job: Job, result: Mapping | None, codes: set[str] | None) -
         return None
     if "progress" in result:  # still running, or failed part-way: how many steps are done
         return {"steps_done": len(result["progress"])}
-    if job.task == "overdue_orders":
-        mine = {k: v for k, v in result.get("by_jurisdiction", {}).items() if codes is None or k in codes}
-        return {"as_of": result.get("as_of"),
-                "overdue": sum(c["count"] for c in result.get("by_county", [])
-                               if codes is None or c["code"] in codes),
-                "by_county": [c for c in result.get("by_county", []) if codes is None or c["code"] in codes],
-                "by_jurisdiction": mine}
-    return {"period": result.get("period"), "kind": result.get("kind"), "cutoff": result.get("cutoff"),
-            "jurisdictions": result.get("jurisdictions"), "snapshots": result.get("snapshots"),
-            "refused": [r for r in result.get("refused", []) if codes is None or r["code"] in codes]}
+    if job.task is OVERDUE_ORDERS:
+        by_county = [c for c in result.get("by_county", []) if codes is None or c["code"] in codes]
+        return {"as_of": result.get("as_of"), "overdue": sum(c["count"] for c in by_county),
+                "by_county": by_county,
+                "by_jurisdiction": {k: v for k, v in result.get("by_jurisdiction", {}).items()
+                                    if codes is None or k in codes}}
+    if job.task is SNAPSHOTS:
+        return {"period": result.get("period"), "kind": result.get("kind"), "cutoff": result.get("cutoff"),
+                "jurisdictions": result.get("jurisdictions"), "snapshots": result.get("snapshots"),
+                "refused": [r for r in result.get("refused", []) if codes is None or r["code"] in codes]}
+    return dict(result)  # no figures of any jurisdiction (the photo sweep)
 
 
-def run_json(job: Job, run: JobRun, codes: set[str] | None = None) -> dict:
-    return {
-        "id": run.id,
-        "period_key": run.period_key,
-        "due_on": run.due_on.isoformat(),
-        "status": run.status.value,
-        "status_label": run.status.label,
-        "attempts": run.attempts,
-        "started_at": iso_cst(run.started_at),
-        "finished_at": iso_cst(run.finished_at),
-        "duration_ms": run.duration_ms,
-        "next_attempt_at": iso_cst(run.next_attempt_at) if run.status == RunStatus.FAILED else None,
-        "error": run.error,
-        "result": _result_in_scope(job, run.result, codes),
-    }
+@dataclass(frozen=True)
+class JobStatus:
+    """A job with its schedule, its occurrence due now and its last run."""
+
+    job: Job
+    schedule: str
+    due: Occurrence | None
+    last_run: JobRun | None
 
 
-def jobs_status(user: User | None, config: Mapping, now: datetime) -> list[dict]:
-    """Every job with its schedule, what is due now and its last run (results within `user`'s scope)."""
+def jobs_status(user: Actor | None, config: Mapping, now: datetime) -> list[JobStatus]:
+    """Every job with its schedule, what is due now and its last run; the run's result, within
+    `user`'s scope (everything for the command line's None), rides on it as `visible_result`."""
     codes = set(db.session.scalars(subtree(user.jurisdiction_code))) if user is not None else None
     due = {occ.job.name: occ for occ in due_occurrences(now, config)}
     jobs = []
     for job in JOBS:
         run = last_run(job)
-        occ = due.get(job.name)
-        jobs.append({
-            "name": job.name,
-            "label": job.label,
-            "schedule": schedule_text(job, config),
-            "due": {"period_key": occ.key, "due_on": occ.due_on.isoformat()} if occ else None,
-            "last_run": run_json(job, run, codes) if run else None,
-        })
+        if run is not None:
+            run.visible_result = _result_in_scope(job, run.result, codes)
+        jobs.append(JobStatus(job, schedule_text(job, config), due.get(job.name), run))
     return jobs
 
 

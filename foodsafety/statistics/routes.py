@@ -8,7 +8,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from foodsafety.accounts.auth import current_user, login_required
+from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive

@@ -26,7 +26,7 @@ from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.scope import code_within, in_subtree
+from foodsafety.registry.scope import code_within, in_subtree
 from foodsafety.statistics import queries, versions
 from foodsafety.statistics.cache import table_cache
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE

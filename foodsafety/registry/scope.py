@@ -1,14 +1,16 @@
-"""Tenancy: which rows a user may read or write. Out-of-scope objects are reported as absent."""
+"""Tenancy: which rows a user may read or write, by the jurisdiction tree and the registry's units.
+Out-of-scope objects are reported as absent."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select
 
-from foodsafety.accounts.models import Role, User
+from foodsafety.access import Actor
 from foodsafety.extensions import db
-from foodsafety.registry.models import JurisdictionClosure, SupplyLink, Unit, UnitKind
+from foodsafety.registry.models import JurisdictionClosure, SupplyLink, Unit
 from foodsafety.registry.rules import supplies_on
 from foodsafety.timeutil import today_cst
+from foodsafety.vocabulary import Role, UnitKind
 
 
 def subtree(code: str) -> Select:
@@ -31,7 +33,7 @@ def code_within(ancestor: str, code: str) -> bool:
     return bool(db.session.scalar(select(in_subtree(ancestor, literal(code)))))
 
 
-def unit_read_clause(user: User) -> ColumnElement[bool]:
+def unit_read_clause(user: Actor) -> ColumnElement[bool]:
     """Units a user may read: its subtree, or for a school its canteens and current suppliers."""
     if user.role == Role.SCHOOL:
         supplies_school = exists().where(
@@ -44,7 +46,7 @@ def unit_read_clause(user: User) -> ColumnElement[bool]:
     return in_subtree(user.jurisdiction_code, Unit.jurisdiction_code)
 
 
-def unit_write_clause(user: User) -> ColumnElement[bool]:
+def unit_write_clause(user: Actor) -> ColumnElement[bool]:
     """Units a user may record inspections and cases on: inspectors within their subtree."""
     if user.role != Role.INSPECTOR:
         return false()
@@ -56,7 +58,7 @@ def unit_within(code: str, unit_col: ColumnElement) -> ColumnElement[bool]:
     return unit_col.in_(select(Unit.id).where(in_subtree(code, Unit.jurisdiction_code)))
 
 
-def record_read_clause(user: User, unit_col: ColumnElement) -> ColumnElement[bool]:
+def record_read_clause(user: Actor, unit_col: ColumnElement) -> ColumnElement[bool]:
     """Records tied to a unit (inspections, orders, cases, photos): those of units now in the
     user's subtree, or for a school its own canteens.
 

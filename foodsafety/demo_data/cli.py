@@ -10,7 +10,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from foodsafety.demo_data.accounts import demo_logins
+from foodsafety.demo_data.context import DEMO_DAYS
+from foodsafety.demo_data.load import demo_loaded, has_other_data, load_demo
+from foodsafety.demo_data.snapshots import report_past_periods
 from foodsafety.extensions import db
+from foodsafety.scheduler.jobs import JOBS_BY_NAME
+from foodsafety.timeutil import today_cst
 
 demo_cli = AppGroup("demo", help="演示数据。")
 
@@ -20,8 +26,6 @@ demo_cli = AppGroup("demo", help="演示数据。")
               help="数据规模倍数（学校、单位、案件数量；测试时用较小值）。")
 def load_command(size: float) -> None:
     """载入演示数据（四川省的真实区划、学校、单位、一年的检查与案件）；已载入时只显示登录信息。"""
-    from foodsafety.demo_data import demo_loaded, has_other_data
-
     if demo_loaded():
         click.echo("演示数据已载入，本次未重复载入。")
     elif has_other_data():
@@ -38,8 +42,6 @@ def load_command(size: float) -> None:
 @click.confirmation_option(prompt="将删除数据库中除行政区划和审计日志以外的全部数据并重新载入演示数据，确定吗？")
 def reset_command(size: float) -> None:
     """清空数据库（行政区划和审计日志除外）并重新载入演示数据；仅用于已载入演示数据的数据库。"""
-    from foodsafety.demo_data import demo_loaded
-
     if not demo_loaded():
         raise click.ClickException("该数据库未载入演示数据，拒绝清空。")
     keep = {"jurisdictions", "jurisdiction_closure", "audit_log"}  # the audit log is append-only
@@ -52,8 +54,6 @@ def reset_command(size: float) -> None:
 
 def _load(size: float) -> None:
     """Build the demo and commit once: a failure leaves the database as it was."""
-    from foodsafety.demo_data import load_demo
-
     started = time.monotonic()
     click.echo("正在载入演示数据（约需半分钟到一分钟）……")
     try:
@@ -71,11 +71,6 @@ def _load(size: float) -> None:
 
 def _report_past_periods() -> None:
     """The statistics snapshots the scheduler would have built over the demo's year."""
-    from foodsafety.demo_data import DEMO_DAYS
-    from foodsafety.demo_data.snapshots import report_past_periods
-    from foodsafety.scheduler.jobs import JOBS_BY_NAME
-    from foodsafety.timeutil import today_cst
-
     today = today_cst()
     for outcome in report_past_periods(today, today - timedelta(days=DEMO_DAYS)):
         state = {"succeeded": "已生成", "skipped": "已存在"}.get(outcome.status, outcome.status)
@@ -92,8 +87,6 @@ def _pad(text: str, width: int) -> str:
 
 
 def _print_logins() -> None:
-    from foodsafety.demo_data import demo_logins
-
     rows = [("角色", "用户名", "密码", "所属")] + [
         (r["role"], r["username"], r["password"], r["where"]) for r in demo_logins()]
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(4)]

@@ -1,0 +1,1 @@
+"""Accounts: users, login with its second factor, sessions, passwords and two-factor policies."""
