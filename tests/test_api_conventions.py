@@ -56,3 +56,81 @@ def test_responses_carry_security_headers(client):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+# --- the OpenAPI document tells the truth ---------------------------------------------------
+
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in schema:  # apispec's way of saying "nullable object"
+        merged: dict = {}
+        for part in schema["allOf"]:
+            merged.update(_resolve(spec, part))
+        return merged
+    return schema
+
+
+def _mismatches(spec: dict, schema: dict, value, path: str) -> list[str]:
+    """Where `value` and the documented `schema` disagree: a documented property missing, or an
+    undocumented one present (recursively through objects and arrays)."""
+    schema = _resolve(spec, schema)
+    if value is None:
+        return []
+    if isinstance(value, list) and "items" in schema:
+        return [m for i, item in enumerate(value[:3])
+                for m in _mismatches(spec, schema["items"], item, f"{path}[{i}]")]
+    if isinstance(value, dict) and "properties" in schema:
+        documented, sent = set(schema["properties"]), set(value)
+        problems = [f"{path}.{key}: documented, not sent" for key in sorted(documented - sent)]
+        if not schema.get("additionalProperties"):
+            problems += [f"{path}.{key}: sent, not documented" for key in sorted(sent - documented)]
+        for key in documented & sent:
+            problems += _mismatches(spec, schema["properties"][key], value[key], f"{path}.{key}")
+        return problems
+    return []
+
+
+def _documented(spec: dict, path: str, method: str, status: str) -> dict:
+    response = spec["paths"][path][method]["responses"][status]
+    return response["content"]["application/json"]["schema"]
+
+
+def test_every_documented_field_of_real_responses_is_present(client, login_as, make_school, make_unit,
+                                                             make_link, new_inspection):
+    school = make_school(jurisdiction="510104")
+    canteen = make_unit("canteen", "510104", school=school)
+    supplier = make_unit("supplier", "510104")
+    link = make_link(supplier, school)
+    inspector, admin = login_as("inspector", "510104"), login_as("admin", "510104")
+    doc = new_inspection(canteen, answers={"6.1": "no"}, handling="rectify",
+                         rectification_order={"number": "锦市监责改〔2026〕1号", "deadline": "2099-01-01"})
+    doc["rectification_order"]["deadline"] = doc["started_at"][:10]
+    inspection = inspector.post("/api/v1/inspections", json=doc).get_json()
+    order_id = inspection["rectification_order"]["id"]
+    case = inspector.post("/api/v1/cases", json={"case_no": "锦市监罚〔2026〕1号", "unit_id": canteen.id,
+                                                 "filed_on": doc["started_at"][:10], "fine_yuan": "100.00",
+                                                 "decided_on": doc["started_at"][:10]}).get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    checks = [
+        (inspector, f"/api/v1/inspections/{inspection['id']}", "/api/v1/inspections/{uuid}"),
+        (inspector, "/api/v1/inspections", "/api/v1/inspections"),
+        (inspector, f"/api/v1/inspections/{inspection['id']}/revisions", "/api/v1/inspections/{uuid}/revisions"),
+        (inspector, f"/api/v1/units/{canteen.id}", "/api/v1/units/{unit_id}"),
+        (inspector, "/api/v1/units", "/api/v1/units"),
+        (inspector, f"/api/v1/schools/{school.id}", "/api/v1/schools/{school_id}"),
+        (admin, "/api/v1/supply-links", "/api/v1/supply-links"),
+        (inspector, f"/api/v1/rectification-orders/{order_id}", "/api/v1/rectification-orders/{order_id}"),
+        (inspector, "/api/v1/rectification-orders", "/api/v1/rectification-orders"),
+        (inspector, f"/api/v1/cases/{case['id']}", "/api/v1/cases/{case_id}"),
+        (inspector, "/api/v1/auth/me", "/api/v1/auth/me"),
+        (admin, "/api/v1/users", "/api/v1/users"),
+        (inspector, "/api/v1/forms", "/api/v1/forms"),
+    ]
+    assert link.id
+    problems = []
+    for account, url, documented_path in checks:
+        r = account.get(url)
+        assert r.status_code == 200, (url, r.get_json())
+        problems += _mismatches(spec, _documented(spec, documented_path, "get", "200"), r.get_json(), url)
+    assert problems == []
