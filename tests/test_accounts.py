@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from foodsafety.accounts.models import AuthSession, LoginThrottle, User
 from foodsafety.extensions import db
 from foodsafety.timeutil import utcnow
-from tests.conftest import PASSWORD, ApiClient
+from tests.factories import PASSWORD, ApiClient
 
 
 def login(client, username, password):

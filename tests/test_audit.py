@@ -12,7 +12,7 @@ from foodsafety.audit.models import AuditEntry
 from foodsafety.audit.services import purge
 from foodsafety.extensions import db
 from foodsafety.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def entries(event: str | None = None) -> list[AuditEntry]:

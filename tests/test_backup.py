@@ -21,7 +21,7 @@ from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
 from foodsafety.photos.models import Photo
 from foodsafety.timeutil import today_cst
-from tests.conftest import _database_url
+from tests.database import database_url
 
 
 def jpeg(color: tuple[int, int, int]) -> bytes:
@@ -70,7 +70,7 @@ def fresh_instance(tmp_path):
     """An application on a brand-new empty database (like a newly installed server)."""
     root = tmp_path / "restored"
     root.mkdir()
-    url, drop = _database_url(root)
+    url, drop = database_url(root)
     target = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=root,
                         PHOTO_DIR=root / "photos")
     yield target

@@ -26,7 +26,7 @@ from foodsafety.rectification.models import (
 from foodsafety.registry import services as registry
 from foodsafety.registry.models import School, SupplyLink, Unit
 from foodsafety.timeutil import today_cst
-from tests.conftest import ApiClient, licence_for
+from tests.factories import ApiClient, licence_for
 
 THREADS = 6
 ORDERS = "/api/v1/rectification-orders"

@@ -21,7 +21,8 @@ from foodsafety.rectification.models import OrderStatus, Recheck, RectificationO
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure, School, SupplyLink, Unit
 from foodsafety.timeutil import today_cst
 from forms import evaluate, forms
-from tests.conftest import DIVISIONS, clear_tables, full_login
+from tests.database import DIVISIONS, clear_tables
+from tests.factories import full_login
 
 SIZE = "0.1"  # a tenth of the full demo keeps the test quick; the shape is the same
 

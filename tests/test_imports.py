@@ -17,7 +17,7 @@ from foodsafety.imports import reader
 from foodsafety.imports.template import SHEETS_BY_TITLE, build_template
 from foodsafety.registry.identifiers import uscc_check_char
 from foodsafety.registry.models import School, SupplyLink, Unit
-from tests.conftest import licence_for
+from tests.factories import licence_for
 
 CANTEEN_LICENCE = licence_for("canteen", "510104", 101)
 SUPPLIER_LICENCE = licence_for("supplier", "510104", 102)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from foodsafety.accounts import services, two_factor
 from foodsafety.accounts.models import User
 from foodsafety.extensions import db
-from tests.conftest import PASSWORD, enrol_totp
+from tests.factories import PASSWORD, enrol_totp
 
 THREADS = 40
 

@@ -9,11 +9,11 @@ from flask_migrate import downgrade, upgrade
 from config import TestConfig
 from foodsafety import create_app
 from foodsafety.extensions import db
-from tests.conftest import _database_url
+from tests.database import database_url
 
 
 def test_migrations_build_the_models_schema_and_downgrade_cleanly(tmp_path):
-    url, drop = _database_url(tmp_path)
+    url, drop = database_url(tmp_path)
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=tmp_path)
     try:
         with app.app_context():

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foodsafety.fields import ID_MAX
-from tests.conftest import create_unit, session_client
+from tests.factories import create_unit, session_client
 
 EXAMPLES_PER_OPERATION = 12
 BEYOND_ID_BOUNDS = st.sampled_from([ID_MAX + 1, 2**31, 2**63, 10**30])

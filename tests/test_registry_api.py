@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from foodsafety.extensions import db
 from foodsafety.registry.models import School, SupplyLink, Unit
-from tests.conftest import licence_for
+from tests.factories import licence_for
 
 
 @pytest.fixture

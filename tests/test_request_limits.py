@@ -16,7 +16,7 @@ from foodsafety.limits import leases
 from foodsafety.limits.models import RequestLease
 from foodsafety.statistics import services
 from foodsafety.timeutil import utcnow
-from tests.conftest import ApiClient
+from tests.factories import ApiClient
 
 TABLE = "/api/v1/statistics/510100/2026-H1"
 EXPENSIVE = [TABLE, TABLE + "/breakdown", TABLE + "/coverage",

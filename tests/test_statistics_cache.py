@@ -18,7 +18,7 @@ from foodsafety.registry.models import Unit, UnitKind
 from foodsafety.statistics import services, versions
 from foodsafety.statistics.models import StatsDataVersion
 from foodsafety.timeutil import CST, today_cst
-from tests.conftest import licence_for
+from tests.factories import licence_for
 
 PAST = "2026-H1"  # over by the time these tests run (cutoff 2026-06-30)
 LIVE = "/api/v1/statistics/{code}/{period}"

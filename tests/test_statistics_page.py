@@ -7,7 +7,7 @@ import re
 import pytest
 
 from foodsafety.statistics.definition import TABLE
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 @pytest.fixture

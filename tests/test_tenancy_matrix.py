@@ -22,8 +22,8 @@ from foodsafety.accounts.models import Role, TwoFactorPolicy
 from foodsafety.extensions import db
 from foodsafety.registry.models import School, UnitKind
 from foodsafety.timeutil import today_cst
-from tests.conftest import (
-    clear_tables,
+from tests.database import clear_tables
+from tests.factories import (
     create_link,
     create_school,
     create_unit,

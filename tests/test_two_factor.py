@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from foodsafety.accounts.models import LoginChallenge, RecoveryCode, User
 from foodsafety.extensions import db
 from foodsafety.timeutil import utcnow
-from tests.conftest import PASSWORD, ApiClient, enrol_totp, full_login, totp_code
+from tests.factories import PASSWORD, ApiClient, enrol_totp, full_login, totp_code
 
 
 def password_step(client, username, password=PASSWORD):

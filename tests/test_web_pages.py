@@ -11,7 +11,7 @@ import pytest
 from foodsafety.vocabulary import VOCABULARIES, as_json
 from forms import forms
 from forms.mobile import routes as mobile_routes
-from tests.conftest import full_login
+from tests.factories import full_login
 
 PAGES_DIRS = ("forms/mobile", "foodsafety/web")
 

@@ -16,7 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from config import BASE_DIR
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyotp
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.conftest import PASSWORD, totp_code
+from tests.factories import PASSWORD, totp_code
 
 
 def _password(page, username: str) -> None:
