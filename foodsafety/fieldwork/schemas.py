@@ -11,10 +11,9 @@ from foodsafety.rectification.schemas import OrderOutSchema, OrderSummarySchema
 from foodsafety.registry.schemas import UnitOutSchema, UnitRefSchema
 
 
-class TaskOrderSchema(OrderSummarySchema):
-    """An order on the task list: what it is, whose, and how late."""
+class TaskOrderSchema(OrderOutSchema):
+    """An order on the task list, with what its 复查 needs offline (findings, reports), and how late."""
 
-    unit = fields.Nested(UnitRefSchema)
     days_overdue = fields.Function(days_overdue, metadata={
         "type": "integer", "description": "今天已逾期的天数（未逾期为 0）"})
 

@@ -52,7 +52,9 @@ def _orders(user: Actor) -> Select:
     return (select(RectificationOrder)
             .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
             .where(live(), unit_within(user.jurisdiction_code, RectificationOrder.unit_id))
-            .options(selectinload(RectificationOrder.unit)))
+            .options(selectinload(RectificationOrder.unit),
+                     selectinload(RectificationOrder.inspection).selectinload(Inspection.findings),
+                     selectinload(RectificationOrder.reports), selectinload(RectificationOrder.rechecks)))
 
 
 def task_list(user: Actor) -> TaskList:
