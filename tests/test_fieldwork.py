@@ -122,7 +122,7 @@ def statements_into(statements: list):
 
 def test_the_unit_list_costs_the_same_few_queries_for_any_page(inspector, make_unit, new_inspection,
                                                                app):
-    units = [make_unit("supplier", "510104") for _ in range(6)]
+    units = [make_unit("canteen", "510104") for _ in range(6)]  # each of its own school
     for unit in units:
         inspect(inspector, unit, new_inspection, failed=["6.1"], number=f"Q-{unit.id}")
     inspector.get("/api/v1/units?per_page=1")  # warm up: the session's first request loads more

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from foodsafety.access import Actor
 from foodsafety.errors import ApiError, invalid, not_found
@@ -191,8 +192,9 @@ def update_school(user: Actor, school_id: int, data: dict) -> School:
 # --- units ----------------------------------------------------------------------------------
 
 def list_units(user: Actor, args: dict) -> Select:
-    query = select(Unit).where(unit_read_clause(user)).order_by(Unit.jurisdiction_code, Unit.name,
-                                                                Unit.id)
+    query = (select(Unit).where(unit_read_clause(user))
+             .options(selectinload(Unit.school), selectinload(Unit.jurisdiction))  # not one per row
+             .order_by(Unit.jurisdiction_code, Unit.name, Unit.id))
     if code := args.get("jurisdiction"):
         query = query.where(in_subtree(code, Unit.jurisdiction_code))
     if kind := args.get("kind"):
