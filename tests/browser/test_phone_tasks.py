@@ -165,6 +165,9 @@ def test_a_recheck_with_everything_rectified_closes_the_order(
     order = db.session.get(RectificationOrder, order_id)
     assert order.status.value == "closed" and len(order.rechecks) == 1
     assert order.rechecks[0].results[0]["photo_ids"]
+    page.click("text=返回首页")
+    page.wait_for_selector("#tasks")
+    assert page.inner_text(".tabs [data-tab=reported] .count") == "0"  # no longer due
 
 
 def test_a_recheck_with_problems_left_sets_a_new_deadline(

@@ -54,7 +54,7 @@ async function refreshUnits(user) {
 }
 
 // What is due (GET /api/v1/tasks): shown offline as of this sync.
-async function refreshTasks(user) {
+export async function refreshTasks(user) {
   await setMeta('tasks', {user: user.id, at: new Date().toISOString(), data: await fetchJson('/api/v1/tasks')});
 }
 

@@ -3,10 +3,10 @@
 // The re-inspection waits in the outbox like an inspection: sent once, whatever the network.
 import {NetworkError, request} from '/static/web/api.js';
 import {clear, dayLabel, errorList, h, uuid4} from '/static/web/dom.js';
-import {cachedTasks} from './catalog.js';
+import {cachedTasks, refreshTasks} from './catalog.js';
 import {enqueueEntry, flush} from './outbox.js';
 import {addPhoto, photoUrl, removePhoto} from './photos.js';
-import {all, getMeta, setMeta} from './store.js';
+import {all, getMeta, keepRecent, setMeta} from './store.js';
 import {orderCard} from './unit.js';
 
 const FOLLOW_UP_DAYS = 15;
@@ -23,7 +23,7 @@ async function loadOrder(user, id) {
     try {
       const answer = await request(`/api/v1/rectification-orders/${id}`);
       if (answer.ok) {
-        await setMeta(`order:${id}`, answer.data);
+        await keepRecent('orders', `order:${id}`, answer.data);
         return answer.data;
       }
       if (answer.status === 404) return null;
@@ -54,7 +54,7 @@ export async function showOrder(root, user, id, {go}) {
   }
   const pending = (await all('outbox')).find((e) => e.kind === 'recheck' && e.order_id === order.id && e.status === 'pending');
   const recheckId = pending?.id || (await getMeta(`recheck-draft:${order.id}`)) || uuid4();
-  await setMeta(`recheck-draft:${order.id}`, recheckId);
+  await keepRecent('recheck-drafts', `recheck-draft:${order.id}`, recheckId, 20);
   const open = order.findings.filter((f) => f.rectified !== true);
   const judged = new Map(open.map((f) => [f.id, {finding_id: f.id, rectified: null, note: '', photo_ids: []}]));
   const errors = h('div', {id: 'recheck-errors'});
@@ -140,6 +140,8 @@ export async function showOrder(root, user, id, {go}) {
       unit_name: `${order.unit.name}（复查 ${order.number}）`, path: `/api/v1/rectification-orders/${order.id}/rechecks`, doc, photos});
     await setMeta(`recheck-draft:${order.id}`, null);
     await flush({force: true});
+    // The task list no longer shows this order as due once the server has the 复查.
+    await refreshTasks(user).catch(() => {});
     if (left && choice === 'case') return go(`/case/new?unit=${order.unit.id}&inspection=${order.inspection_id}`);
     go('/outbox');
   };

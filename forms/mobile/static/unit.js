@@ -4,7 +4,7 @@
 import {NetworkError, request} from '/static/web/api.js';
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {getUnit} from './catalog.js';
-import {getMeta, setMeta} from './store.js';
+import {getMeta, keepRecent} from './store.js';
 
 const LICENCE = /[A-Z]{2}[0-9]{14}/;
 
@@ -13,7 +13,7 @@ async function loadDossier(id) {
     try {
       const answer = await request(`/api/v1/units/${id}/dossier`);
       if (answer.ok) {
-        await setMeta(`dossier:${id}`, {at: new Date().toISOString(), data: answer.data});
+        await keepRecent('dossiers', `dossier:${id}`, {at: new Date().toISOString(), data: answer.data});
         return {data: answer.data, at: null};
       }
       if (answer.status === 404) return {missing: true};
