@@ -200,3 +200,29 @@ def test_a_recheck_with_problems_left_sets_a_new_deadline(
     page.wait_for_selector("#recheck")
     assert "新期限" in page.inner_text("main")
     _shoot(phone, "phone-recheck-followup-3")
+
+
+def test_a_recheck_made_offline_waits_in_the_outbox_and_counts_once(
+        phone, make_school, make_unit, make_user, login_as, new_inspection):
+    inspector, order_id = _recheck_setup(make_school, make_unit, make_user, login_as, new_inspection,
+                                         "锦市监责改〔2026〕33号")
+    page = phone.page
+    phone.log_in(inspector, "/m/")
+    phone.wait_synced()
+    phone.context.set_offline(True)
+    page.click(f"#task-list [data-order='{order_id}'] a")  # the order comes from the last sync
+    page.wait_for_selector("#recheck")
+    blocks = page.locator("#recheck [data-finding]")
+    for i in range(blocks.count()):
+        blocks.nth(i).locator(".choice[data-value=yes]").click()
+    page.click("#submit-recheck")
+    page.wait_for_selector("#outbox [data-status=pending]")
+    _shoot(phone, "phone-recheck-offline-1")
+
+    phone.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#outbox [data-status=sent]")
+    _shoot(phone, "phone-recheck-offline-2")
+    db.session.expire_all()
+    order = db.session.get(RectificationOrder, order_id)
+    assert order.status.value == "closed" and len(order.rechecks) == 1
