@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.accounts.routes import blp as accounts_blp
     from foodsafety.audit.routes import blp as audit_blp
     from foodsafety.enforcement.routes import blp as enforcement_blp
+    from foodsafety.fieldwork.routes import blp as fieldwork_blp
     from foodsafety.health import bp as health_bp
     from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
@@ -142,7 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from forms.routes import blp as forms_blp
 
     for blp in (accounts_blp, audit_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
-                statistics_blp, imports_blp, photos_blp):
+                statistics_blp, imports_blp, photos_blp, fieldwork_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     for blp in (forms_blp, school_view_blp, scheduler_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")

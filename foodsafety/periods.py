@@ -42,3 +42,8 @@ def parse_period(text: str) -> Period:
     if half == "H2":
         return Period(text, date(year, 7, 1), date(year, 12, 31))
     return Period(text, date(year, 1, 1), date(year, 12, 31))
+
+
+def half_year_of(day: date) -> Period:
+    """The half-year (上半年 / 下半年) that `day` falls in."""
+    return parse_period(f"{day.year}-H{1 if day.month <= 6 else 2}")

@@ -189,6 +189,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("PATCH", "/api/v1/units/<int:unit_id>"): Route(
         lambda s: f"/api/v1/units/{s.canteen_id}", {"admin", "inspector"},
         body=lambda s: {"address": "新地址"}),
+    ("GET", "/api/v1/units/<int:unit_id>/dossier"): Route(
+        lambda s: f"/api/v1/units/{s.canteen_id}/dossier", STAFF),
+    ("GET", "/api/v1/tasks"): Route(lambda s: "/api/v1/tasks", {"inspector"}, scoped=False),
     ("GET", "/api/v1/supply-links"): Route(lambda s: "/api/v1/supply-links", EVERYONE,
                                            scoped=False),
     ("POST", "/api/v1/supply-links"): Route(
@@ -376,6 +379,12 @@ def test_lists_never_show_the_other_tenants_records(shared_world, role):
     assert theirs.order_id not in orders and mine.order_id in orders
     schools = {s["id"] for s in client.get("/api/v1/schools").get_json()["items"]}
     assert theirs.school_id not in schools and mine.school_id in schools
+    if role == "inspector":
+        tasks = client.get("/api/v1/tasks").get_json()
+        listed = {u["id"] for u in tasks["uncovered"]} | {
+            o["unit"]["id"] for o in tasks["reported"] + tasks["overdue"]}
+        assert not listed & {theirs.canteen_id, theirs.supplier_id}
+        assert mine.supplier_id in listed  # never inspected
 
 
 @pytest.mark.shared_data

@@ -233,7 +233,7 @@ class Inspections:
             "results": results,
             "note": rng.choice(RECHECK_NOTES_OK if all_done else RECHECK_NOTES_NOT),
         })
-        recheck = record_recheck(self.demo.inspectors[unit.county], order.id, data)
+        recheck, _ = record_recheck(self.demo.inspectors[unit.county], order.id, data)
         recheck.created_at = cst_instant(checked_on, rng.randint(9, 17), rng.randint(0, 59))
         self.demo.counts["rechecks"] += 1
         return recheck.all_rectified

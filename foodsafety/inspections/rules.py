@@ -8,8 +8,9 @@ it is the one the server received first (the statistics spec, "Corrections, void
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
@@ -23,14 +24,23 @@ def live(inspection=Inspection) -> ColumnElement[bool]:
     return inspection.deleted_at.is_(None)
 
 
-def latest_live(unit_ids: Iterable[int]) -> dict[int, Inspection]:
-    """The latest live inspection of each unit, in one query."""
+def inspected_between(start: date, end: date, unit_id: ColumnElement) -> ColumnElement[bool]:
+    """SQL: the unit had at least one live inspection dated from `start` through `end` (the
+    coverage rule: 全覆盖 counts a unit as inspected in a period by this)."""
+    return exists().where(Inspection.unit_id == unit_id, live(),
+                          and_(Inspection.inspected_on >= start, Inspection.inspected_on <= end))
+
+
+def latest_live(unit_ids: Iterable[int], where: ColumnElement[bool] | None = None
+                ) -> dict[int, Inspection]:
+    """The latest live inspection of each unit, in one query (`where`: e.g. the reader's scope)."""
     unit_ids = list(unit_ids)
     if not unit_ids:
         return {}
     ranked = (select(Inspection.id, func.row_number().over(
                   partition_by=Inspection.unit_id, order_by=LATEST_FIRST).label("rank"))
-              .where(Inspection.unit_id.in_(unit_ids), live())
+              .where(Inspection.unit_id.in_(unit_ids), live(),
+                     *([where] if where is not None else []))
               .subquery())
     rows = db.session.scalars(
         select(Inspection).join(ranked, ranked.c.id == Inspection.id).where(ranked.c.rank == 1))

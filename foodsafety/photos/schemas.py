@@ -10,8 +10,11 @@ from foodsafety.fields import Inline, StoredInstant
 from foodsafety.photos.storage import CONTENT_TYPE
 
 # item:<checklist item code> | finding:<extra finding index, from 0> | report:<order id>
-TARGET_PATTERN = r"^(item:[0-9A-Za-z][0-9A-Za-z.\-]{0,15}|finding:(0|[1-9][0-9]?)|report:[1-9][0-9]{0,9})$"
-TARGET_HELP = "应为 item:<检查项目编号>、finding:<补充问题序号> 或 report:<整改通知编号>。"
+# | recheck:<order id> (a re-inspection's photos)
+TARGET_PATTERN = (r"^(item:[0-9A-Za-z][0-9A-Za-z.\-]{0,15}|finding:(0|[1-9][0-9]?)"
+                  r"|(report|recheck):[1-9][0-9]{0,9})$")
+TARGET_HELP = ("应为 item:<检查项目编号>、finding:<补充问题序号>、report:<整改通知编号> "
+               "或 recheck:<整改通知编号>。")
 
 
 class PhotoUploadSchema(Schema):

@@ -78,6 +78,15 @@ def _read_upload(upload: FileStorage) -> bytes:
     return data
 
 
+def _order_of(order_id: int, unit: Unit, inspection_uuid: str) -> int | None:
+    """The order `order_id` if it was issued to `unit` at the live inspection `inspection_uuid`."""
+    return db.session.scalar(
+        select(RectificationOrder.id)
+        .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
+        .where(RectificationOrder.id == order_id, RectificationOrder.unit_id == unit.id,
+               Inspection.uuid == inspection_uuid, live()))
+
+
 def _target_unit(user: User, data: dict) -> Unit:
     """The unit the photo is for, after checking the caller may add photos to it and the target."""
     kind, _, ref = data["target"].partition(":")
@@ -90,12 +99,7 @@ def _target_unit(user: User, data: dict) -> Unit:
             Unit.school_id == user.school_id))
         if unit is None:
             raise invalid({"unit_id": ["单位不存在或不是本校食堂。"]})
-        order = db.session.scalar(
-            select(RectificationOrder.id)
-            .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
-            .where(RectificationOrder.id == int(ref), RectificationOrder.unit_id == unit.id,
-                   Inspection.uuid == inspection_uuid, live()))
-        if order is None:
+        if _order_of(int(ref), unit, inspection_uuid) is None:
             raise invalid({"target": ["整改通知不存在，或不属于该检查记录和单位。"]})
         return unit
     if kind == "report":
@@ -103,6 +107,8 @@ def _target_unit(user: User, data: dict) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.id == data["unit_id"], unit_write_clause(user)))
     if unit is None:
         raise invalid({"unit_id": ["单位不存在或不在您的辖区内。"]})
+    if kind == "recheck" and not _order_of(int(ref), unit, inspection_uuid):
+        raise invalid({"target": ["整改通知不存在，或不属于该检查记录和单位。"]})
     inspection = db.session.scalar(select(Inspection).where(Inspection.uuid == inspection_uuid))
     if inspection is not None:
         if inspection.deleted_at is not None:

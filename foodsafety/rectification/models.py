@@ -69,11 +69,16 @@ class Recheck(db.Model):
     __tablename__ = "rechecks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # UUID made by the phone: a re-inspection sent twice (a retry from the outbox) counts once.
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id"), index=True)
     checked_on: Mapped[date] = mapped_column(Date)
     inspectors: Mapped[list] = mapped_column(JSON)
-    results: Mapped[list] = mapped_column(JSON)  # [{finding_id, rectified, note}]
+    results: Mapped[list] = mapped_column(JSON)  # [{finding_id, rectified, note, photo_ids}]
     all_rectified: Mapped[bool]
+    # A follow-up (限期再整改): not all rectified, the order stays open with a new deadline.
+    previous_deadline: Mapped[date | None] = mapped_column(Date)
+    new_deadline: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

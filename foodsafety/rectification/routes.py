@@ -45,9 +45,13 @@ class OrderRechecks(MethodView):
     @login_required(Role.INSPECTOR)
     @blp.arguments(RecheckSchema)
     @blp.response(201, OrderOutSchema)
+    @blp.alt_response(200, schema=OrderOutSchema, description="同一复查编号、同一内容的重复提交")
     def post(self, data, order_id):
-        """Record a re-inspection (复查); the order closes when every finding is rectified."""
-        return services.record_recheck(current_user(), order_id, data).order
+        """Record a re-inspection (复查); the order closes when every finding is rectified,
+        otherwise `new_deadline` gives it a follow-up deadline. A repeat of the same id and
+        content is answered with the order (200)."""
+        recheck, created = services.record_recheck(current_user(), order_id, data)
+        return recheck.order, 201 if created else 200
 
 
 @blp.route("/<int:order_id>/reports")

@@ -15,11 +15,19 @@ from foodsafety.rectification.models import RectificationOrder
 from foodsafety.timeutil import today_cst
 from foodsafety.vocabulary import OrderStatus
 
+# A follow-up deadline set at a re-inspection lies at most this many days after it.
+FOLLOW_UP_MAX_DAYS = 90
+
 
 def overdue_on(day: date, order=RectificationOrder) -> ColumnElement[bool]:
     """SQL: the order was overdue on `day`."""
     return and_(order.issued_on <= day, order.deadline < day,
                 or_(order.status != OrderStatus.CLOSED, order.closed_on > day))
+
+
+def is_open(order=RectificationOrder) -> ColumnElement[bool]:
+    """SQL: the order has not been closed (销号) yet: it still counts as an open order."""
+    return order.status != OrderStatus.CLOSED
 
 
 def is_overdue(order: RectificationOrder, day: date | None = None) -> bool:

@@ -23,9 +23,17 @@ class RecheckResultSchema(Schema):
     finding_id = Id(required=True)
     rectified = Bool(required=True)
     note = Text(max_length=1000, multiline=True, load_default=None, allow_none=True)
+    photo_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+                            metadata={"description": "复查照片：先上传（target 为 recheck:<整改通知编号>）"})
 
 
 class RecheckSchema(Schema):
+    id = fields.UUID(load_default=None, metadata={
+        "description": "客户端生成的复查编号：重复提交（如离线重发）只记录一次，并得到同样的答复"})
+    known_rechecks = fields.Integer(load_default=None, validate=validate.Range(min=0, max=1000),
+                                    metadata={"description": "填写复查时看到的复查次数；此后已有他人复查则拒绝（409）"})
+    new_deadline = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "仍有问题未整改时，限期再整改的新期限（责令限期整改的后续通知）"})
     checked_on = fields.Date(required=True)
     inspectors = fields.List(fields.Nested(InspectorSchema), required=True,
                              validate=validate.Length(min=1, max=10))
@@ -62,18 +70,28 @@ class ReportOutSchema(Schema):
     submitted_at = StoredInstant()
 
 
+class RecheckResultOutSchema(Schema):
+    finding_id = fields.Integer()
+    rectified = fields.Boolean()
+    note = fields.String(allow_none=True, dump_default=None)
+    photo_ids = fields.List(fields.String(), dump_default=list)
+
+
 class RecheckOutSchema(Schema):
     id = fields.Integer()
     checked_on = fields.Date()
     all_rectified = fields.Boolean()
-    results = fields.List(fields.Nested(RecheckResultSchema))
+    results = fields.List(fields.Nested(RecheckResultOutSchema))
     note = fields.String(allow_none=True)
+    previous_deadline = fields.Date(allow_none=True, metadata={"description": "限期再整改前的期限"})
+    new_deadline = fields.Date(allow_none=True, metadata={"description": "本次复查给出的新期限；无则为 null"})
 
 
 class OrderOutSchema(OrderSummarySchema):
     """An order with the inspection's findings, the school's reports and the re-inspections."""
 
     inspection_id = fields.String(attribute="inspection.uuid")
+    version = fields.Integer(metadata={"description": "每次复查、报告、更正后加 1"})
     unit = fields.Nested(UnitRefSchema)
     jurisdiction_code = fields.String()
     findings = fields.List(fields.Nested(FindingOutSchema), attribute="inspection.findings")

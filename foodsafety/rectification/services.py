@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -18,7 +20,7 @@ from foodsafety.rectification.models import (
     RectificationOrder,
     RectificationReport,
 )
-from foodsafety.rectification.rules import overdue_on
+from foodsafety.rectification.rules import FOLLOW_UP_MAX_DAYS, overdue_on
 from foodsafety.registry.scope import record_read_clause, unit_within
 from foodsafety.timeutil import today_cst
 from foodsafety.transactions import savepoint
@@ -71,23 +73,38 @@ def get_order(user: User, order_id: int) -> RectificationOrder:
     return order
 
 
-def record_recheck(user: User, order_id: int, data: dict) -> Recheck:
-    """A re-inspection: every open finding marked rectified or not; all rectified → closed.
+def _find_recheck(client_id: str) -> Recheck | None:
+    return db.session.scalar(select(Recheck).where(Recheck.client_id == client_id))
 
-    An order with no open findings (none at all, or all rectified already) is closed by a
-    re-inspection with no results. Of concurrent re-inspections of one order only the first
-    counts; the others get 409 and see its outcome when they reload.
-    """
-    order = get_order(user, order_id)
-    if user.role != Role.INSPECTOR:
-        raise ApiError(403)
-    if order.status == OrderStatus.CLOSED:
-        raise ApiError(409, "该整改通知已复查合格并销号。", reason="order_closed")
-    findings = {f.id: f for f in order.inspection.findings}
+
+def _recheck_body(data: dict) -> dict:
+    """What a re-inspection said, comparable between a stored one and a repeat."""
+    return {"checked_on": data["checked_on"], "note": data.get("note"),
+            "new_deadline": data.get("new_deadline"),
+            "results": [{"finding_id": r["finding_id"], "rectified": r["rectified"],
+                         "note": r.get("note"),
+                         "photo_ids": [str(p) for p in r.get("photo_ids") or []]}
+                        for r in data["results"]]}
+
+
+def _replay_recheck(user: User, recheck: Recheck, order_id: int, data: dict) -> Recheck:
+    """A re-inspection id sent again (a retry from the outbox) → the stored one, if the same."""
+    if recheck.order_id != order_id or recheck.created_by_id != user.id:
+        raise ApiError(409, "该复查编号（id）已被使用，请重新生成。", reason="recheck_id_conflict")
+    stored = _recheck_body({"checked_on": recheck.checked_on, "note": recheck.note,
+                            "new_deadline": recheck.new_deadline, "results": recheck.results})
+    if stored != _recheck_body(data):
+        raise ApiError(409, "该复查编号（id）已提交过不同的内容。", reason="recheck_id_conflict")
+    return recheck
+
+
+def _check_recheck(order: RectificationOrder, data: dict, findings: dict[int, Finding]) -> None:
+    """422 with every problem of a re-inspection, by field."""
     errors: dict = {}
-    if data["checked_on"] < order.issued_on:
+    day = data["checked_on"]
+    if day < order.issued_on:
         errors["checked_on"] = ["复查日期不能早于下达日期。"]
-    if data["checked_on"] > today_cst():
+    if day > today_cst():
         errors["checked_on"] = ["复查日期不能晚于今天。"]
     seen: set[int] = set()
     for index, result in enumerate(data["results"]):
@@ -99,24 +116,77 @@ def record_recheck(user: User, order_id: int, data: dict) -> Recheck:
     missing = {fid for fid, f in findings.items() if f.rectified is not True} - seen
     if missing and "results" not in errors:
         errors["results"] = [f"以下问题未给出复查结论：{', '.join(map(str, sorted(missing)))}。"]
+    outcome = {fid: f.rectified is True for fid, f in findings.items()}
+    outcome.update({r["finding_id"]: r["rectified"] for r in data["results"]
+                    if r["finding_id"] in findings})
+    if (new_deadline := data.get("new_deadline")) is not None:
+        if all(outcome.values()):
+            errors["new_deadline"] = ["问题已全部整改，无需再限期整改。"]
+        elif new_deadline <= day:
+            errors["new_deadline"] = ["新的整改期限应晚于复查日期。"]
+        elif new_deadline > day + timedelta(days=FOLLOW_UP_MAX_DAYS):
+            errors["new_deadline"] = [f"新的整改期限不能超过复查日期后 {FOLLOW_UP_MAX_DAYS} 天。"]
     if errors:
         raise invalid(errors)
+
+
+def record_recheck(user: User, order_id: int, data: dict) -> tuple[Recheck, bool]:
+    """A re-inspection: every open finding marked rectified or not; all rectified → closed;
+    otherwise, with `new_deadline`, a follow-up (限期再整改): the order stays open until then.
+
+    An order with no open findings (none at all, or all rectified already) is closed by a
+    re-inspection with no results. Of concurrent re-inspections of one order only the first
+    counts; the others get 409 and see its outcome when they reload. With an `id`, a repeat
+    (the outbox retrying) is answered with the stored re-inspection. Returns (recheck, created).
+    """
+    client_id = str(data["id"]) if data.get("id") else None
+    if client_id and (existing := _find_recheck(client_id)) is not None:
+        return _replay_recheck(user, existing, order_id, data), False
+    order = get_order(user, order_id)
+    if user.role != Role.INSPECTOR:
+        raise ApiError(403)
+    if order.status == OrderStatus.CLOSED:
+        raise ApiError(409, "该整改通知已复查合格并销号。", reason="order_closed")
+    known = data.get("known_rechecks")
+    if known is not None and known != len(order.rechecks):
+        raise ApiError(409, "在您填写复查期间，该整改通知已被他人复查，请查看最新情况后再复查。",
+                       reason="order_changed")
+    findings = {f.id: f for f in order.inspection.findings}
+    _check_recheck(order, data, findings)
+    photo_ids = {index: [str(p) for p in r.get("photo_ids") or []]
+                 for index, r in enumerate(data["results"]) if r.get("photo_ids")}
+    if photo_ids:
+        signals.recheck_recording.send(order, user=user, photo_ids=photo_ids)
     outcome = {fid: f.rectified is True for fid, f in findings.items()}
     outcome.update({r["finding_id"]: r["rectified"] for r in data["results"]})
     all_done = all(outcome.values())
-    claim(order, status=OrderStatus.CLOSED if all_done else OrderStatus.OPEN,
-           closed_on=data["checked_on"] if all_done else None)
+    previous_deadline = order.deadline
+    new_deadline = data.get("new_deadline")
+    values = {"status": OrderStatus.CLOSED if all_done else OrderStatus.OPEN,
+              "closed_on": data["checked_on"] if all_done else None}
+    if new_deadline:
+        values["deadline"] = new_deadline
+    claim(order, **values)
     for result in data["results"]:
         finding: Finding = findings[result["finding_id"]]
         finding.rectified = result["rectified"]
         finding.rectified_checked_on = data["checked_on"]
-    recheck = Recheck(order_id=order.id, checked_on=data["checked_on"],
+    body = _recheck_body(data)
+    recheck = Recheck(client_id=client_id, order_id=order.id, checked_on=data["checked_on"],
                       inspectors=[dict(i) for i in data["inspectors"]],
-                      results=[dict(r) for r in data["results"]], all_rectified=all_done,
-                      note=data.get("note"), created_by_id=user.id)
-    db.session.add(recheck)
-    db.session.flush()
-    return recheck
+                      results=body["results"], all_rectified=all_done, note=data.get("note"),
+                      previous_deadline=previous_deadline if new_deadline else None,
+                      new_deadline=new_deadline, created_by_id=user.id)
+    try:
+        with savepoint():  # a concurrent twin of the same id undoes this insert only
+            db.session.add(recheck)
+            db.session.flush()
+    except IntegrityError:
+        existing = _find_recheck(client_id) if client_id else None
+        if existing is None:
+            raise
+        return _replay_recheck(user, existing, order_id, data), False
+    return recheck, True
 
 
 def _find_report(client_id: str) -> RectificationReport | None:

@@ -91,6 +91,8 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[UnitKind] = mapped_column(term_column(UnitKind, "unit_kind"))
     name: Mapped[str] = mapped_column(String(128))
+    # What inspectors and neighbours call it (e.g. "七中食堂"): searched beside the name.
+    short_name: Mapped[str | None] = mapped_column(String(64))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     operation_mode: Mapped[OperationMode | None] = mapped_column(

@@ -31,6 +31,10 @@ blp = Blueprint("registry", __name__, url_prefix="", description="登记：行�
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
 
 
+def _shown(unit):
+    return services.show_units(current_user(), [unit])[0]
+
+
 @blp.route("/jurisdictions")
 class Jurisdictions(MethodView):
     @login_required(*STAFF)
@@ -80,15 +84,18 @@ class Units(MethodView):
     @blp.arguments(RegistryQueryArgsSchema, location="query")
     @blp.response(200, UnitPageSchema)
     def get(self, args):
-        """Units in your scope; `q` searches name, licence number and school name."""
-        return paginate(services.list_units(current_user(), args), args, list)
+        """Units in your scope, each with its last inspection and open orders; `q` searches name,
+        short name, address, licence number and school name."""
+        user = current_user()
+        return paginate(services.list_units(user, args), args,
+                        lambda units: services.show_units(user, units))
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitInSchema)
     @blp.response(201, UnitOutSchema)
     def post(self, data):
         """Register a unit (an inspector may register e.g. an unlicensed operator found on site)."""
-        return services.create_unit(current_user(), data)
+        return _shown(services.create_unit(current_user(), data))
 
 
 @blp.route("/units/<int:unit_id>")
@@ -96,15 +103,15 @@ class UnitById(MethodView):
     @login_required()
     @blp.response(200, UnitOutSchema)
     def get(self, unit_id):
-        """One unit with its licence and registered status."""
-        return services.get_unit(current_user(), unit_id)
+        """One unit with its licence, registered status, last inspection and open orders."""
+        return _shown(services.get_unit(current_user(), unit_id))
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitPatchSchema)
     @blp.response(200, UnitOutSchema)
     def patch(self, data, unit_id):
         """Change a unit's registration (licence, status); its kind is fixed."""
-        return services.update_unit(current_user(), unit_id, data)
+        return _shown(services.update_unit(current_user(), unit_id, data))
 
 
 @blp.route("/supply-links")

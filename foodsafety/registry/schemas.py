@@ -9,7 +9,15 @@ from foodsafety.pagination import PageArgsSchema, page_schema
 from foodsafety.registry.models import Unit
 from foodsafety.registry.rules import licence_status
 from foodsafety.timeutil import today_cst
-from foodsafety.vocabulary import HaccpStatus, LicenceStatus, Mingchu, OperationMode, SchoolStage, UnitKind
+from foodsafety.vocabulary import (
+    HaccpStatus,
+    LicenceStatus,
+    Mingchu,
+    OperationMode,
+    Result,
+    SchoolStage,
+    UnitKind,
+)
 
 CODE = validate.Regexp(r"^[0-9]{6}$", error="行政区划代码应为 6 位数字。")
 
@@ -32,6 +40,8 @@ class SchoolPatchSchema(Schema):
 class UnitInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(UnitKind.codes()))
     name = Name(required=True, max_length=128)
+    short_name = Text(max_length=64, load_default=None, allow_none=True,
+                      metadata={"description": "简称（如“七中食堂”），可按简称搜索"})
     jurisdiction_code = fields.String(required=True, validate=CODE)
     school_id = Id(load_default=None, allow_none=True)
     operation_mode = fields.String(validate=validate.OneOf(OperationMode.codes()),
@@ -80,7 +90,8 @@ class SupplyLinkPatchSchema(Schema):
 
 class RegistryQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=CODE)
-    q = Text(max_length=64)
+    q = Text(max_length=64, metadata={
+        "description": "单位：按名称、简称、地址、许可证编号或学校名称搜索；学校：按名称搜索"})
     kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
     school_id = Id(strict=False)
 
@@ -103,11 +114,21 @@ class SchoolOutSchema(Schema):
                            metadata={"description": "新建、修改时的提示（如校验位不符，已保存）；读取时为空列表"})
 
 
+class LastInspectionSchema(Schema):
+    """A unit's latest live inspection, as its lists show it."""
+
+    id = fields.String(attribute="uuid", metadata={"description": "检查编号（UUID）"})
+    date = fields.Date(attribute="inspected_on")
+    result = code(Result)
+    result_label = label("result")
+
+
 class UnitOutSchema(Schema):
     id = fields.Integer()
     kind = code(UnitKind)
     kind_label = label("kind")
     name = fields.String()
+    short_name = fields.String(allow_none=True)
     jurisdiction_code = fields.String()
     jurisdiction_name = fields.String(attribute="jurisdiction.name")
     school_id = fields.Integer(allow_none=True)
@@ -126,6 +147,9 @@ class UnitOutSchema(Schema):
     haccp = code(HaccpStatus)
     haccp_cert_expires_on = fields.Date(allow_none=True)
     mingchu = fields.List(code(Mingchu))
+    last_inspection = fields.Nested(LastInspectionSchema, allow_none=True, dump_default=None,
+                                    metadata={"description": "最近一次（未删除的）检查；从未检查为 null"})
+    open_orders = fields.Integer(dump_default=0, metadata={"description": "未销号的责令改正通知书数"})
     warnings = fields.List(fields.Nested(WarningOutSchema), dump_default=list,
                            metadata={"description": "新建、修改时的提示（如校验位不符，已保存）；读取时为空列表"})
 

@@ -25,7 +25,6 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    exists,
     func,
     literal,
     or_,
@@ -36,7 +35,7 @@ from sqlalchemy import (
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.inspections.models import Finding, Inspection
-from foodsafety.inspections.rules import LATEST_FIRST, live
+from foodsafety.inspections.rules import LATEST_FIRST, inspected_between, live
 from foodsafety.periods import Period
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import (
@@ -282,8 +281,7 @@ def cases_query(scope: Scope, period: Period, cutoff: date) -> Select:
 
 def inspected_in(period: Period, cutoff: date, unit=Unit) -> ColumnElement[bool]:
     """The unit had at least one live inspection dated in the period (up to the cutoff)."""
-    return exists().where(Inspection.unit_id == unit.id, live(),
-                          _between(Inspection.inspected_on, period.start, cutoff))
+    return inspected_between(period.start, cutoff, unit.id)
 
 
 def coverage_query(scope: Scope, period: Period, cutoff: date) -> Select:

@@ -78,7 +78,7 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
     page.wait_for_selector(f"[data-id='{uuid}'][data-status=sent]")
     assert "基本符合" in page.inner_text(f"[data-id='{uuid}']")
     _fits_and_shoot(phone, "inspector-8-outbox")
-    page.click("text=返回单位列表")  # the unit just inspected now comes first
+    page.click("text=返回首页")  # the unit just inspected now comes first in the search
     first = page.locator("#units [data-unit]").first
     assert first.get_attribute("data-unit") == str(unit.id) and "最近" in first.inner_text()
 

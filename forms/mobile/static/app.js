@@ -4,13 +4,16 @@ import {NetworkError, logout, request, session, updateUser} from '/static/web/ap
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {loginForm} from '/static/web/login.js';
 import {
-  cachedVocabulary, definitionFor, findUnits, getUnit, latestFormKey, refreshCatalog, rememberUnit, syncState,
+  cachedVocabulary, definitionFor, findUnits, latestFormKey, refreshCatalog, rememberUnit, syncState, unitByLicence,
 } from './catalog.js';
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {renderDraft} from './form.js';
-import {discard, enqueue, entriesOf, flush, reopen} from './outbox.js';
+import {discard, enqueue, entriesOf, flush, pruneSent, reopen} from './outbox.js';
 import {removePhotosOf} from './photos.js';
+import {showOrder} from './recheck.js';
 import {getMeta, setMeta} from './store.js';
+import {taskList} from './tasks.js';
+import {scanButton, showUnit} from './unit.js';
 
 const root = document.getElementById('app');
 const net = document.getElementById('net');
@@ -107,37 +110,65 @@ async function sync() {
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
   if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
+  if (/^#\/(unit|order|inspection|case)\//.test(location.hash)) return; // pages the inspector is reading or filling in
   if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
   else route();
 }
 
 async function route() {
   if (!user) return;
-  const [, view, id, step, focus] = location.hash.split('/');
+  const [path, query = ''] = location.hash.split('?');
+  const [, view, id, step, focus] = path.split('/');
+  const params = new URLSearchParams(query);
   if (view === 'draft' && id) return showDraft(id, step || 'info', focus);
   if (view === 'outbox') return showOutbox();
-  return showHome();
+  if (view === 'unit' && id) return showUnit(root, user, id, {startDraft});
+  if (view === 'order' && id) return showOrder(root, user, id, {go});
+  if (view === 'inspection' || view === 'case') return showElsewhere();
+  return showHome(params.get('tab') || 'all');
 }
 
-// --- home: find the unit ---------------------------------------------------------------
+// Screens another part of the app provides (stored inspections, cases).
+function showElsewhere() {
+  clear(root, h('p', {class: 'card warn'}, '此页面在当前版本中尚不可用。'), h('a', {class: 'btn secondary block', href: '#/tasks'}, '返回'));
+}
 
-async function showHome() {
+// A licence number typed (or scanned) → its unit's page: from the offline list, else the server.
+async function openLicence(number) {
+  const wanted = number.trim().toUpperCase();
+  let unit = await unitByLicence(user, wanted);
+  if (!unit && navigator.onLine) {
+    try {
+      const answer = await request(`/api/v1/units?q=${encodeURIComponent(wanted)}&per_page=5`);
+      unit = answer.ok ? answer.data.items.find((u) => u.licence_no === wanted) : null;
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+    }
+  }
+  if (unit) return go(`/unit/${unit.id}`);
+  flash = `没有找到许可证编号为 ${wanted} 的单位。`;
+  return showHome('all');
+}
+
+// --- home: what is due, and find a unit -------------------------------------------------
+
+async function showHome(tab) {
   const drafts = await draftsOf(user);
   const entries = await entriesOf(user);
-  const waiting = entries.filter((e) => e.status === 'pending').length;
-  const refused = entries.filter((e) => e.status === 'rejected').length;
   const synced = await syncState(user);
   const query = (await getMeta('lastQuery', '')) || '';
-  const search = h('input', {id: 'unit-search', type: 'search', value: query, placeholder: '单位名称、许可证号或学校',
+  const search = h('input', {id: 'unit-search', type: 'search', value: query, placeholder: '名称、简称、地址、许可证号或学校',
     autocomplete: 'off', enterkeyhint: 'search'});
   const results = h('ul', {class: 'list', id: 'units'});
+  const tasks = await taskList(user, {tab, drafts, entries});
   const paint = async () => {
-    const {total, units} = await findUnits(user, search.value);
+    const searching = Boolean(search.value.trim());
+    tasks.hidden = searching;
+    results.hidden = !searching;
     await setMeta('lastQuery', search.value);
-    results.replaceChildren(...units.map((unit) => h('li', {},
-      h('button', {class: 'row-button', type: 'button', dataset: {unit: String(unit.id)}, onclick: () => startDraft(unit)},
-        h('strong', {}, unit.name, unit.recent ? h('span', {class: 'chip neutral small'}, '最近') : null),
-        h('span', {class: 'muted small'}, [unit.kind_label, unit.school_name, unit.licence_no].filter(Boolean).join(' · '))))));
+    if (!searching) return;
+    const {total, units} = await findUnits(user, search.value);
+    results.replaceChildren(...units.map(unitResult));
     if (!units.length) {
       results.append(h('li', {class: 'pad muted'}, synced ? '没有找到匹配的单位。' : '单位清单尚未下载，请联网后打开本应用。'));
     } else if (total > units.length) {
@@ -145,25 +176,33 @@ async function showHome() {
     }
   };
   search.addEventListener('input', paint);
+  const form = h('form', {role: 'search', onsubmit: (event) => {
+    event.preventDefault();
+    if (/^[A-Za-z]{2}[0-9]{14}$/.test(search.value.trim())) openLicence(search.value);
+  }}, h('label', {for: 'unit-search'}, '搜索本辖区单位（可输入许可证编号）'), search);
   repaintUnits = paint;
   clear(root,
     flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
-    waiting || refused ? h('a', {class: 'btn secondary block', href: '#/outbox'},
-      `待发送 ${waiting} 条`, refused ? ` · 被退回 ${refused} 条` : '') : h('a', {class: 'link', href: '#/outbox'}, '查看已提交的检查'),
-    drafts.length ? [h('h2', {}, '未完成的检查'), h('ul', {class: 'list', id: 'drafts'}, drafts.map((d) => h('li', {},
-      h('a', {class: 'row-button', href: `#/draft/${d.id}/${Object.keys(d.errors || {}).length ? 'review' : 'checklist'}`},
-        h('strong', {}, d.unit.name),
-        h('span', {class: 'muted small'}, `开始于 ${new Date(d.started_at).toLocaleString('zh-CN', {hour12: false})}`,
-          Object.keys(d.errors || {}).length ? ' · 被退回，需修改' : '')))))] : null,
-    h('h1', {}, '选择检查单位'),
-    h('label', {for: 'unit-search'}, '搜索本辖区单位'),
-    search,
+    form,
+    h('div', {class: 'actions'}, scanButton(openLicence), h('a', {class: 'link', href: '#/outbox'}, '已提交的记录')),
     h('p', {class: 'muted small', id: 'sync-state'}, synced
       ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
       : '正在下载本辖区单位清单…'),
-    results);
+    results, tasks);
   flash = null;
   await paint();
+}
+
+// A search result: tap to start an inspection; its page (档案) beside it.
+function unitResult(unit) {
+  const last = unit.last_inspection;
+  return h('li', {class: 'unit-row'},
+    h('button', {class: 'row-button', type: 'button', dataset: {unit: String(unit.id)}, onclick: () => startDraft(unit)},
+      h('strong', {}, unit.name, unit.recent ? h('span', {class: 'chip neutral small'}, '最近') : null),
+      h('span', {class: 'muted small'}, [unit.kind_label, unit.school_name, unit.licence_no].filter(Boolean).join(' · ')),
+      h('span', {class: 'small'}, last ? ['上次 ', dayLabel(last.date), ' ', resultChip(last.result, last.result_label)] : '从未检查',
+        unit.open_orders ? h('span', {class: 'chip noncompliant small'}, `未销号 ${unit.open_orders}`) : null)),
+    h('a', {class: 'btn secondary', href: `#/unit/${unit.id}`, dataset: {unitPage: String(unit.id)}, 'aria-label': `${unit.name}的档案`}, '档案'));
 }
 
 let starting = false;
@@ -255,13 +294,17 @@ async function submit(draft, definition) {
 
 const STATUS = {pending: '待发送', sent: '已发送', rejected: '被退回'};
 
+const KEEP_SENT = 50;
+
 async function showOutbox() {
+  await pruneSent(user, KEEP_SENT);
   const entries = await entriesOf(user);
   clear(root,
-    h('h1', {}, '已提交的检查'),
-    h('p', {class: 'muted small'}, navigator.onLine ? '联网时自动发送。' : '当前离线：恢复联网后自动发送。'),
+    h('h1', {}, '已提交的记录'),
+    h('p', {class: 'muted small'}, navigator.onLine ? '联网时自动发送。' : '当前离线：恢复联网后自动发送。',
+      ` 本机保留最近 ${KEEP_SENT} 条已发送记录，更早的请在单位档案中查看。`),
     entries.length ? h('ul', {class: 'list', id: 'outbox'}, entries.map(outboxRow)) : h('p', {class: 'muted'}, '暂无记录。'),
-    h('a', {class: 'btn secondary block', href: '#/'}, '返回单位列表'));
+    h('a', {class: 'btn secondary block', href: '#/tasks'}, '返回首页'));
 }
 
 function outboxRow(entry) {
@@ -269,7 +312,12 @@ function outboxRow(entry) {
   if (entry.status === 'pending') {
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: () => flush({force: true})}, '立即发送'));
   }
-  if (entry.status === 'rejected') {
+  if (entry.status === 'rejected' && entry.kind === 'recheck') {
+    actions.push(h('a', {class: 'btn secondary', href: `#/order/${entry.order_id}`}, '查看整改通知'));
+    actions.push(h('button', {class: 'link', type: 'button', onclick: async () => {
+      if (confirm('删除这条被退回的复查？')) await discard(entry.id);
+    }}, '删除'));
+  } else if (entry.status === 'rejected') {
     const asNew = entry.http_status === 409 || entry.http_status === 410;
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
       const draft = await reopen(entry.id, {asNew});
@@ -285,8 +333,10 @@ function outboxRow(entry) {
     h('p', {class: 'muted small'}, `提交于 ${new Date(entry.queued_at).toLocaleString('zh-CN', {hour12: false})}`,
       entry.photos.length ? ` · 照片 ${entry.photos.length} 张` : '',
       entry.status === 'pending' && entry.attempts ? ` · 已尝试 ${entry.attempts} 次` : ''),
-    entry.status === 'sent' ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
-      ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
+    entry.status === 'sent' && entry.kind === 'recheck' ? h('p', {}, '复查后：', entry.result_label,
+      ` 发送于 ${dayLabel(entry.sent_at)} `, h('a', {class: 'link', href: `#/order/${entry.order_id}`}, '查看')) : null,
+    entry.status === 'sent' && entry.kind !== 'recheck' ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
+      ` 发送于 ${dayLabel(entry.sent_at)} `, h('a', {class: 'link', href: `#/inspection/${entry.id}`}, '查看记录')) : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,
     entry.status === 'rejected' ? h('ul', {class: 'small'},

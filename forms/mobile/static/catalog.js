@@ -53,9 +53,20 @@ async function refreshUnits(user) {
   await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: units.length});
 }
 
+// What is due (GET /api/v1/tasks): shown offline as of this sync.
+export async function refreshTasks(user) {
+  await setMeta('tasks', {user: user.id, at: new Date().toISOString(), data: await fetchJson('/api/v1/tasks')});
+}
+
 export async function refreshCatalog(user) {
   await refreshForms();
   await refreshUnits(user);
+  await refreshTasks(user);
+}
+
+export async function cachedTasks(user) {
+  const tasks = await getMeta('tasks');
+  return tasks && tasks.user === user.id ? tasks : null;
 }
 
 export async function syncState(user) {
@@ -88,7 +99,7 @@ export async function getUnit(unitId) {
   return get('units', unitId);
 }
 
-// Units matching `query` (name, licence number or school), the recent ones first.
+// Units matching `query` (name, short name, address, licence number or school), the recent ones first.
 export async function findUnits(user, query, limit = 40) {
   const units = (await all('units')).filter((unit) => unit.owner === user.id);
   const order = [...(await getMeta('recentUnits', [])), ...(await getMeta('areaRecent', []))];
@@ -96,10 +107,16 @@ export async function findUnits(user, query, limit = 40) {
   order.forEach((id, index) => rank.has(id) || rank.set(id, index));
   const needle = query.trim().toLowerCase();
   const hits = needle
-    ? units.filter((u) => [u.name, u.licence_no, u.school_name].some((v) => v && v.toLowerCase().includes(needle)))
+    ? units.filter((u) => [u.name, u.short_name, u.address, u.licence_no, u.school_name].some((v) => v && v.toLowerCase().includes(needle)))
     : units;
   hits.sort((a, b) => (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity) ||
     a.name.localeCompare(b.name, 'zh-CN'));
   const mine = new Set(await getMeta('recentUnits', []));
   return {total: hits.length, units: hits.slice(0, limit).map((u) => ({...u, recent: mine.has(u.id)}))};
+}
+
+// The unit whose licence number is exactly `number` (typed or scanned), from the offline list.
+export async function unitByLicence(user, number) {
+  const wanted = number.trim().toUpperCase();
+  return (await all('units')).find((u) => u.owner === user.id && u.licence_no === wanted) || null;
 }

@@ -22,6 +22,22 @@ export async function entriesOf(user) {
     .sort((a, b) => b.queued_at.localeCompare(a.queued_at));
 }
 
+// Any other write the phone queues (a re-inspection, …): `entry` names its `path`, `doc` and
+// `photos` ({id, target, inspection_id, unit_id}); sent in the order queued, exactly once
+// (the API answers a repeat of the same id and body with 200).
+export async function enqueueEntry(entry) {
+  await put('outbox', {status: 'pending', attempts: 0, next_at: 0, message: '', errors: {},
+    queued_at: new Date().toISOString(), photos: [], ...entry});
+  changed();
+}
+
+// Only the latest `keep` sent entries stay on the phone; older ones are read from the server
+// (the unit's history).
+export async function pruneSent(user, keep = 50) {
+  const sent = (await entriesOf(user)).filter((e) => e.status === 'sent');
+  for (const entry of sent.slice(keep)) await del('outbox', entry.id);
+}
+
 export async function enqueue(draft, definition) {
   const {doc, photos} = toSubmission(draft, definition);
   const {errors, ...snapshot} = draft;
@@ -103,11 +119,11 @@ async function send(entry) {
       photo.sent = true;
       await put('outbox', entry);
     }
-    const answer = await request('/api/v1/inspections', {method: 'POST', json: entry.doc});
+    const answer = await request(entry.path || '/api/v1/inspections', {method: 'POST', json: entry.doc});
     if (!answer.ok) return settle(entry, answer, '');
     Object.assign(entry, {
       status: 'sent', sent_at: new Date().toISOString(), message: '', errors: {},
-      result: answer.data.result, result_label: answer.data.result_label,
+      result: answer.data.result ?? answer.data.status, result_label: answer.data.result_label ?? answer.data.status_label,
       warnings: (answer.data.warnings || []).map((w) => w.message),
     });
     await put('outbox', entry);
@@ -126,8 +142,8 @@ async function uploadPhoto(entry, photo) {
   const form = new FormData();
   form.append('file', stored.blob, stored.name || `${photo.id}.jpg`);
   form.append('id', photo.id);
-  form.append('inspection_id', entry.id);
-  form.append('unit_id', String(entry.doc.unit_id));
+  form.append('inspection_id', photo.inspection_id || entry.id);
+  form.append('unit_id', String(photo.unit_id || entry.doc.unit_id));
   form.append('target', photo.target);
   return request('/api/v1/photos', {method: 'POST', form});
 }

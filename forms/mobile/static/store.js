@@ -52,3 +52,12 @@ export async function getMeta(key, fallback = null) {
 }
 
 export const setMeta = (key, value) => put('meta', {key, value});
+
+// Keep `value` under `key` as one of the latest `cap` copies of its kind (`kind`: e.g. the unit
+// pages opened lately), so that what is kept for offline use stays bounded.
+export async function keepRecent(kind, key, value, cap = 30) {
+  await setMeta(key, value);
+  const keys = [key, ...(await getMeta(`recent:${kind}`, [])).filter((k) => k !== key)];
+  for (const old of keys.slice(cap)) await del('meta', old);
+  await setMeta(`recent:${kind}`, keys.slice(0, cap));
+}
