@@ -14,7 +14,7 @@ from sqlalchemy import update
 from foodsafety.extensions import db
 from foodsafety.limits import leases
 from foodsafety.limits.models import RequestLease
-from foodsafety.statistics import services
+from foodsafety.statistics import compute
 from foodsafety.timeutil import utcnow
 from tests.factories import ApiClient
 
@@ -43,13 +43,13 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch):
     gate = Gate()
-    original = services.compute_table
+    original = compute.compute_table
 
     def waiting(code, period, cutoff):
         gate.wait_here()
         return original(code, period, cutoff)
 
-    monkeypatch.setattr(services, "compute_table", waiting)
+    monkeypatch.setattr(compute, "compute_table", waiting)
     yield gate
     gate.open()
 

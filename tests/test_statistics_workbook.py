@@ -27,6 +27,8 @@ from exports.statistics_workbook import (
     write_workbook,
 )
 from foodsafety.statistics.definition import ROWS, SECTIONS, TABLE
+from foodsafety.statistics.snapshots import build_snapshot
+from foodsafety.statistics.workbook import snapshot_workbook
 
 SEED = Path(__file__).resolve().parents[2] / "shared/seed/campus-food-safety-action-plan-2020.txt"
 FIRST_ITEM_ROW = 5  # title, 填报单位, period line, header, then the 30 rows
@@ -239,13 +241,11 @@ def test_a_snapshot_dict_becomes_a_report_with_exact_money():
 
 
 def test_a_stored_snapshot_exports_with_its_breakdown_and_uninspected_units(app, make_unit):
-    from foodsafety.statistics.services import build_snapshot, snapshot_dict
-
     make_unit("canteen", "510104", name='=HYPERLINK("http://x","y")')
     make_unit("canteen", "510104")
     make_unit("canteen", "510105")
     snapshot = build_snapshot("510100", "2026-H1", date(2026, 6, 30), kind="draft")
-    wb = load_workbook(io.BytesIO(workbook_bytes(snapshot_dict(snapshot))))
+    wb = load_workbook(io.BytesIO(snapshot_workbook(snapshot)))
 
     form = wb["统计表"]
     assert form["A1"].value == "校园食品安全守护行动工作情况统计表（草稿）"

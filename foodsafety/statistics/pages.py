@@ -18,10 +18,16 @@ from foodsafety.extensions import db
 from foodsafety.limits.leases import expensive
 from foodsafety.periods import Period, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.statistics import services
+from foodsafety.statistics import compute
+from foodsafety.statistics.access import readable_jurisdiction, resolve_period
 from foodsafety.statistics.chart import trend_svg
 from foodsafety.statistics.definition import TABLE
-from foodsafety.statistics.results import SECTION_LABELS, coverage_json, display_text
+from foodsafety.statistics.results import (
+    SECTION_LABELS,
+    context_figures,
+    coverage_counts,
+    display_text,
+)
 from foodsafety.timeutil import today_cst
 
 bp = Blueprint("stats_pages", __name__, template_folder="templates", static_folder="static",
@@ -80,8 +86,8 @@ def table_rows(values) -> list[dict]:
 def _selection(user) -> tuple[Jurisdiction, Period, date]:
     code = request.args.get("jurisdiction") or user.jurisdiction_code
     try:
-        jurisdiction = services.readable_jurisdiction(user, code)
-        period, cutoff = services.resolve_period(
+        jurisdiction = readable_jurisdiction(user, code)
+        period, cutoff = resolve_period(
             request.args.get("period") or period_choices(today_cst())[0].key)
     except ApiError as error:
         abort(error.status if error.status != 422 else 404)
@@ -96,11 +102,11 @@ def page():
     if user is None:
         return redirect("/")
     jurisdiction, period, cutoff = _selection(user)
-    result = services.compute_table(jurisdiction.code, period, cutoff)
+    result = compute.compute_table(jurisdiction.code, period, cutoff)
     html = render_template(
         "statistics/page.html", user=user, table=TABLE, jurisdiction=jurisdiction, period=period,
         cutoff=cutoff, rows=table_rows(result.values), issues=result.issues,
-        coverage=coverage_json(result.coverage), context=services.context_json(result.context),
+        coverage=coverage_counts(result.coverage), context=context_figures(result.context),
         periods=period_choices(today_cst()), jurisdictions=jurisdiction_choices(
             user.jurisdiction_code),
         can_build=user.role in (Role.INSPECTOR, Role.ADMIN),
@@ -133,7 +139,7 @@ def chart():
     today = today_cst()
     series = []
     for half in trend_halves(period, today):
-        result = services.compute_table(jurisdiction.code, half, half.cutoff(today))
+        result = compute.compute_table(jurisdiction.code, half, half.cutoff(today))
         label = f"{half.key[:4]}{'上' if half.key.endswith('H1') else '下'}半年"
         series.append((label, result.values))
     svg = trend_svg(series, f"{jurisdiction.name} 近{len(series)}个半年度趋势")
