@@ -15,16 +15,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from exports import statistics_workbook as sw
 from exports.statistics_workbook import (
     BreakdownColumn,
     CoverageCount,
     Issue,
     StatisticsReport,
     UninspectedUnit,
-    from_snapshot_dict,
     workbook_bytes,
-    write_workbook,
 )
 from foodsafety.statistics.definition import ROWS, SECTIONS, TABLE
 from foodsafety.statistics.snapshots import build_snapshot
@@ -46,7 +43,8 @@ def report(**overrides) -> StatisticsReport:
                    BreakdownColumn("510105", "青羊区", {"A1": 4, "B2": 2, "D4": Decimal("23450.00")})],
         issues=[Issue("warning", TABLE.rules[-1].message, "D8 ≤ D7")],
         coverage=[CoverageCount("canteen", 10, 7), CoverageCount("supplier", 2, 2)],
-        uninspected=[UninspectedUnit("成都市实验小学食堂", "canteen", "锦江区", "JY35101040000011")],
+        uninspected=[UninspectedUnit(1, "成都市实验小学食堂", "canteen", "510104", "锦江区",
+                                     "JY35101040000011")],
     )
     data.update(overrides)
     return StatisticsReport(**data)
@@ -180,7 +178,7 @@ def test_an_error_says_the_table_cannot_be_final():
 def test_names_that_look_like_formulas_stay_text(name):
     rep = report(jurisdiction_name=name,
                  breakdown=[BreakdownColumn("510104", name, {"A1": 1})],
-                 uninspected=[UninspectedUnit(name, "canteen", name, name)])
+                 uninspected=[UninspectedUnit(1, name, "canteen", "510104", name, name)])
     data = workbook_bytes(rep)
     expected = name.replace("\r", "\n")  # XML cannot carry a bare CR; it reads back as LF
     wb = load_workbook(io.BytesIO(data))
@@ -201,39 +199,9 @@ def test_an_ampersand_in_the_generator_does_not_become_a_footer_code():
     assert "生成：A&&B" in ws.oddFooter.center.text  # "&&" is how a footer spells a literal "&"
 
 
-def test_writing_leaves_no_temporary_file_and_replaces_an_existing_file_whole(tmp_path):
-    target = tmp_path / "exports" / "statistics.xlsx"
-    target.parent.mkdir()
-    target.write_bytes(b"an older export")
-    assert write_workbook(report(), target) == target
-    assert list(target.parent.iterdir()) == [target]
-    assert load_workbook(target)["统计表"]["A2"].value == "填报单位：成都市"
-
-
-def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    target = tmp_path / "statistics.xlsx"
-    write_workbook(report(), target)
-    before = target.read_bytes()
-
-    def broken_replace(*_args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(sw.os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        write_workbook(report(jurisdiction_name="青羊区"), target)
-    assert target.read_bytes() == before
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_a_snapshot_dict_becomes_a_report_with_exact_money():
-    rep = from_snapshot_dict({
-        "id": 7, "version": 2, "kind": "draft", "jurisdiction_code": "510104",
-        "jurisdiction_name": "锦江区", "period_key": "2026", "cutoff": "2026-12-15",
-        "data_as_of": "2026-12-15T02:00:00+08:00", "definition_version": TABLE.version,
-        "figures": {"A1": 5, "D4": "3703.50"},
-        "breakdown": [], "issues": [], "coverage": [],
-    })
-    assert rep.values == {"A1": 5, "D4": Decimal("3703.50")}
+def test_a_full_year_report_shows_exact_yuan_in_wan_yuan_rounded_once():
+    rep = report(period_key="2026", cutoff=date(2026, 12, 15), kind="draft",
+                 values={"A1": 5, "D4": Decimal("3703.50")}, breakdown=[], issues=[], coverage=[])
     assert rep.period_label == "2026年全年"
     ws = opened(rep)["统计表"]
     assert ws["A3"].value.startswith("统计期间：2026年全年")

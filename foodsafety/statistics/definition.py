@@ -16,6 +16,7 @@ How a row is counted is stated as data:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 TABLE_TITLE = "校园食品安全守护行动工作情况统计表"
 TABLE_VERSION = "2020-61.1"  # the attachment of 国市监食经〔2020〕61号, definition revision 1
@@ -147,6 +148,37 @@ RULES: tuple[Rule, ...] = (
 
 
 @dataclass(frozen=True)
+class GroupBlock:
+    """Consecutive rows of a section under one sub-group cell (`label` None: no sub-group; each
+    row's label then spans the sub-group column too)."""
+
+    label: str | None
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    """A section's cell, merged down over its groups' rows."""
+
+    section: Section
+    groups: tuple[GroupBlock, ...]
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(row for group in self.groups for row in group.rows)
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Where one row sits in the merged-cell layout: the spans of the cells that start on it
+    (0 when the row lies under a cell begun above it)."""
+
+    row: Row
+    section_span: int
+    group_span: int
+
+
+@dataclass(frozen=True)
 class TableDefinition:
     title: str = TABLE_TITLE
     version: str = TABLE_VERSION
@@ -158,6 +190,25 @@ class TableDefinition:
 
     def section_rows(self, key: str) -> list[Row]:
         return [row for row in self.rows if row.section == key]
+
+    def blocks(self) -> tuple[SectionBlock, ...]:
+        """The official table's merged cells: sections, and within them the sub-groups."""
+        return tuple(
+            SectionBlock(section, tuple(
+                GroupBlock(label, tuple(rows))
+                for label, rows in groupby(self.section_rows(section.key), key=lambda r: r.group)))
+            for section in self.sections)
+
+    def layout(self) -> tuple[RowLayout, ...]:
+        """`blocks()` row by row, as an HTML table's rowspans need it."""
+        out = []
+        for block in self.blocks():
+            for group in block.groups:
+                for row in group.rows:
+                    out.append(RowLayout(
+                        row, len(block.rows) if row is block.rows[0] else 0,
+                        len(group.rows) if group.label and row is group.rows[0] else 0))
+        return tuple(out)
 
 
 TABLE = TableDefinition()

@@ -68,19 +68,11 @@ def jurisdiction_choices(code: str) -> list[tuple[Jurisdiction, int]]:
 
 
 def table_rows(values) -> list[dict]:
-    """The official layout: section and group cells spanning their rows, then label and figure."""
-    rows = []
-    for i, row in enumerate(TABLE.rows):
-        previous = TABLE.rows[i - 1] if i else None
-        section_span = (sum(1 for r in TABLE.rows if r.section == row.section)
-                        if previous is None or previous.section != row.section else 0)
-        group_span = 0
-        if row.group and (previous is None or previous.group != row.group):
-            group_span = sum(1 for r in TABLE.rows if r.group == row.group)
-        rows.append({"code": row.code, "label": row.label, "group": row.group,
-                     "section_label": SECTION_LABELS[row.section], "section_span": section_span,
-                     "group_span": group_span, "value": display_text(row, values[row.code])})
-    return rows
+    """The official layout (`TABLE.layout()`): section and group cells spanning their rows."""
+    return [{"code": cell.row.code, "label": cell.row.label, "group": cell.row.group,
+             "section_label": SECTION_LABELS[cell.row.section], "section_span": cell.section_span,
+             "group_span": cell.group_span, "value": display_text(cell.row, values[cell.row.code])}
+            for cell in TABLE.layout()]
 
 
 def _selection(user) -> tuple[Jurisdiction, Period, date]:

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from exports.statistics_workbook import (
-    BreakdownColumn,
-    CoverageCount,
-    Issue,
-    StatisticsReport,
-    UninspectedUnit,
-    workbook_bytes,
-)
+from exports.statistics_workbook import StatisticsReport, workbook_bytes
 from foodsafety.statistics.models import StatsSnapshot
 
 
@@ -21,11 +14,8 @@ def report_from_snapshot(snapshot: StatsSnapshot) -> StatisticsReport:
         period_key=snapshot.period_key, cutoff=snapshot.cutoff, data_as_of=snapshot.data_as_of,
         values=snapshot.values, kind=snapshot.kind.value, snapshot_id=snapshot.id,
         snapshot_version=snapshot.version, definition_version=snapshot.definition_version,
-        breakdown=[BreakdownColumn(c.code, c.name, c.values) for c in snapshot.breakdown_columns],
-        issues=[Issue(i.severity, i.message, i.rule) for i in snapshot.issues],
-        coverage=[CoverageCount(c.kind, c.units, c.inspected) for c in snapshot.coverage_counts],
-        uninspected=[UninspectedUnit(u.name, u.kind, u.jurisdiction_name, u.licence_no)
-                     for u in snapshot.uninspected_units])
+        breakdown=snapshot.breakdown_columns, issues=snapshot.issues,
+        coverage=snapshot.coverage_counts, uninspected=snapshot.uninspected_units)
 
 
 def snapshot_workbook(snapshot: StatsSnapshot) -> bytes:
