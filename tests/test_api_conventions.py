@@ -135,6 +135,7 @@ def test_every_documented_field_of_real_responses_is_present(client, login_as, m
          "/api/v1/statistics/{code}/{period}/breakdown"),
         (admin, f"{statistics}/coverage",
          "/api/v1/statistics/{code}/{period}/coverage"),
+        (inspector, "/api/v1/statistics/options", "/api/v1/statistics/options"),
         (inspector, "/api/v1/statistics/snapshots", "/api/v1/statistics/snapshots"),
         (inspector, f"/api/v1/statistics/snapshots/{snapshot['id']}",
          "/api/v1/statistics/snapshots/{snapshot_id}"),

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, select, text
 
 from foodsafety.extensions import db
-from foodsafety.periods import Period
+from foodsafety.periods import Period, trend_halves
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
 from foodsafety.statistics import queries, versions
 from foodsafety.statistics.cache import table_cache
@@ -222,3 +222,9 @@ def with_last_inspection(units: list, cutoff: date) -> list[UninspectedUnit]:
     return [UninspectedUnit(unit.id, unit.name, unit.kind.value, unit.jurisdiction_code,
                             unit.jurisdiction.name, unit.licence_no, last.get(unit.id))
             for unit in units]
+
+
+def trend(code: str, period: Period, today: date) -> list[tuple[Period, TableResult]]:
+    """The tables of the half-years up to `period` (`periods.trend_halves`), oldest first."""
+    return [(half, compute_table(code, half, half.cutoff(today)))
+            for half in trend_halves(period, today)]

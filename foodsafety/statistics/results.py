@@ -112,10 +112,12 @@ SECTION_LABELS = {section.key: section.label for section in TABLE.sections}
 
 @dataclass(frozen=True)
 class RowFigure:
-    """One row of the table with its exact figure."""
+    """One row of the table with its exact figure and its place in the merged-cell layout."""
 
     row: Row
     exact: Value
+    section_span: int = 0  # on the first row of a section: how many rows its cell spans
+    group_span: int = 0  # on the first row of a sub-group: how many rows its cell spans
 
     @property
     def section_label(self) -> str:
@@ -127,8 +129,9 @@ class RowFigure:
 
 
 def row_figures(values: dict[str, Value]) -> list[RowFigure]:
-    """The table's rows in order, each with its exact figure."""
-    return [RowFigure(row, values[row.code]) for row in TABLE.rows]
+    """The table's rows in order (`TABLE.layout()`), each with its exact figure."""
+    return [RowFigure(cell.row, values[cell.row.code], cell.section_span, cell.group_span)
+            for cell in TABLE.layout()]
 
 
 @dataclass(frozen=True)

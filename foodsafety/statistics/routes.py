@@ -6,13 +6,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
-from foodsafety.accounts.models import Role
 from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
 from foodsafety.pagination import paginate
 from foodsafety.statistics import compute, snapshots
-from foodsafety.statistics.access import readable_jurisdiction, resolve_period
+from foodsafety.statistics.access import (
+    may_build_snapshots,
+    options,
+    readable_jurisdiction,
+    resolve_period,
+)
 from foodsafety.statistics.results import BreakdownColumn, LiveBreakdown, LiveTable
 from foodsafety.statistics.schemas import (
     BreakdownOutSchema,
@@ -23,12 +27,23 @@ from foodsafety.statistics.schemas import (
     SnapshotOutSchema,
     SnapshotPageSchema,
     SnapshotQueryArgsSchema,
+    StatisticsOptionsSchema,
     TableOutSchema,
 )
 from foodsafety.statistics.workbook import snapshot_workbook
 
 blp = Blueprint("statistics", __name__, url_prefix="/statistics",
                 description="校园食品安全守护行动工作情况统计表（实时统计、分地区、覆盖情况、快照、导出）")
+
+
+@blp.route("/options")
+class Options(MethodView):
+    @login_required()
+    @blp.response(200, StatisticsOptionsSchema)
+    def get(self):
+        """What the statistics page offers you: your subtree's jurisdictions, the periods that
+        have begun (newest first), and whether you may build snapshots."""
+        return options(current_user())
 
 
 @blp.route("/snapshots")
@@ -121,7 +136,7 @@ class BuildSnapshot(MethodView):
         one is refused while the table breaks an error rule."""
         user = current_user()
         readable_jurisdiction(user, code)
-        if user.role not in (Role.INSPECTOR, Role.ADMIN):
+        if not may_build_snapshots(user):
             raise ApiError(403, "只有市场监管执法人员或管理员可以生成统计快照。")
         snapshots.check_build_quota(code, period, data["kind"])
         return snapshots.build_snapshot(code, period, data["cutoff"], kind=data["kind"],

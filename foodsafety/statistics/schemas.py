@@ -66,6 +66,8 @@ class TableRowSchema(Schema):
     section = fields.String(attribute="row.section")
     section_label = fields.String()
     group = fields.String(attribute="row.group", allow_none=True)
+    section_span = fields.Integer(metadata={"description": "本行开始的「部分」单元格向下合并的行数（否则为 0）"})
+    group_span = fields.Integer(metadata={"description": "本行开始的分组单元格向下合并的行数（否则为 0）"})
     value = fields.Function(
         lambda figure: display_text(figure.row, figure.exact) if figure.row.is_money
         else figure.display,
@@ -193,6 +195,21 @@ class SnapshotOutSchema(SnapshotSummarySchema):
     breakdown = fields.List(fields.Nested(BreakdownColumnSchema), attribute="breakdown_columns",
                             metadata={"description": "每个直接下级区划一列；合计见 figures"})
     filename = fields.String()
+
+
+class JurisdictionChoiceSchema(JurisdictionRefSchema):
+    depth = fields.Integer(metadata={"description": "在您的行政区划之下的层级（本级为 0）"})
+
+
+class StatisticsOptionsSchema(Schema):
+    """What the statistics page offers the current user (an `access.Options`)."""
+
+    jurisdictions = fields.List(fields.Nested(JurisdictionChoiceSchema),
+                                metadata={"description": "您的辖区及其全部下级，按代码排序"})
+    periods = fields.List(fields.Nested(PeriodOutSchema),
+                          metadata={"description": "已开始的统计期间，最新的在前"})
+    default_period = fields.String()
+    can_build_snapshots = fields.Boolean()
 
 
 SnapshotPageSchema = page_schema(SnapshotSummarySchema, "StatsSnapshotPage")
