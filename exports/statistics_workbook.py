@@ -54,6 +54,8 @@ from foodsafety.vocabulary import SnapshotKind
 
 GENERATOR = "校园食品安全守护行动数据系统"
 DRAFT = SnapshotKind.DRAFT.label
+NOT_FINAL = "非定稿"  # a live table: computed on request, not a stored snapshot
+SIGNATURE_LINE = "填报人：　　　　　　审核人：　　　　　　联系电话：　　　　　　填报日期：　　　　年　　月　　日"
 SHEET_FORM, SHEET_BREAKDOWN, SHEET_CHECKS = "统计表", "分地区明细", "校验与覆盖"
 TOTAL_LABEL = "合计"
 INTEGER_FORMAT, MONEY_FORMAT = "0", "0.00"
@@ -113,6 +115,7 @@ class StatisticsReport:
 
     jurisdiction_code: str
     jurisdiction_name: str
+    reporting_office: str  # 填报单位: the office, e.g. 成都市市场监督管理局 (not the place)
     period_key: str
     cutoff: date
     data_as_of: datetime
@@ -126,6 +129,7 @@ class StatisticsReport:
     coverage: Sequence[CoverageCount] = ()
     uninspected: Sequence[UninspectedUnit] = ()
     generator: str = GENERATOR
+    live: bool = False  # computed on request (marked 非定稿), not a stored snapshot
 
     @property
     def period_label(self) -> str:
@@ -156,18 +160,21 @@ def _as_of_text(moment: datetime) -> str:
 
 
 def _title(report: StatisticsReport, suffix: str = "") -> str:
-    draft = f"（{DRAFT}）" if report.is_draft else ""
-    return f"{TABLE.title}{suffix}{draft}"
+    mark = f"（{NOT_FINAL}）" if report.live else f"（{DRAFT}）" if report.is_draft else ""
+    return f"{TABLE.title}{suffix}{mark}"
 
 
 def _provenance(report: StatisticsReport) -> str:
-    """Where the figures come from: data-as-of, snapshot and definition versions, generator."""
-    parts = [f"数据截至{_as_of_text(report.data_as_of)}"]
-    if report.snapshot_id is not None:
+    """Where the figures come from: when the data was read, snapshot and definition versions,
+    generator. (The cutoff is the form's 截止日期; the day it is signed is its 填报日期.)"""
+    parts = [f"数据提取于{_as_of_text(report.data_as_of)}"]
+    if report.live:
+        parts.append("实时计算，非快照")
+    elif report.snapshot_id is not None:
         version = f"第{report.snapshot_version}版" if report.snapshot_version is not None else ""
         parts.append(f"快照#{report.snapshot_id}{version}")
     parts.append(f"统计表定义{report.definition_version}")
-    parts.append(SnapshotKind(report.kind).label)
+    parts.append(NOT_FINAL if report.live else SnapshotKind(report.kind).label)
     parts.append(f"生成：{report.generator}")
     return "；".join(parts)
 
@@ -259,13 +266,15 @@ def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_row
     ws.oddHeader.right.text = "第 &P 页，共 &N 页"
     ws.oddHeader.right.size = 8
     if report.is_draft:
-        ws.oddHeader.center.text = footer_text(f"{DRAFT}——未定稿，仅供核对，不作正式报送")
+        mark = f"{NOT_FINAL}——实时数据" if report.live else f"{DRAFT}——未定稿"
+        ws.oddHeader.center.text = footer_text(
+            f"{mark}（数据提取于{_as_of_text(report.data_as_of)}），仅供核对，不作正式报送")
         ws.oddHeader.center.color = "C00000"
         ws.oddHeader.center.font = f"{TITLE_FONT},Regular"
 
 
 def _meta_lines(report: StatisticsReport) -> tuple[str, str]:
-    return (f"填报单位：{report.jurisdiction_name}",
+    return (f"填报单位：{report.reporting_office}",
             f"统计期间：{report.period_label}　　截止日期：{_cn_date(report.cutoff)}")
 
 
@@ -284,7 +293,9 @@ def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     at = _write_items(ws, header_row + 1, last)
     for row in TABLE.rows:
         _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.value(row.code))
-    note_row = max(at.values()) + 1
+    signature_row = max(at.values()) + 1
+    _banner(ws, signature_row, SIGNATURE_LINE, last, height=30)
+    note_row = signature_row + 1
     _banner(ws, note_row, _provenance(report), last, style="note", height=30)
     for col, width in {**ITEM_WIDTHS, FIRST_VALUE_COL: 16}.items():
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -50,7 +50,8 @@ def test_the_api_gives_the_page_the_official_table_in_its_merged_layout(browser,
     assert (rows["A1"]["value"], rows["C3"]["value"]) == (1, 1)
     spans = [(row["code"], row["section_span"], row["group_span"]) for row in table["rows"]
              if row["section_span"] or row["group_span"]]
-    assert spans == [("A1", 11, 0), ("C1", 11, 5), ("C6", 0, 6), ("D1", 8, 0)]
+    assert spans == [("A1", 11, 6), ("B1", 0, 5), ("C1", 11, 5), ("C6", 0, 6), ("D1", 8, 0)]
+    assert (rows["A3"]["group"], rows["B3"]["group"]) == ("学校食堂", "学生集体用餐配送单位")
 
 
 def test_the_page_offers_the_users_subtree_and_the_periods_begun(browser):

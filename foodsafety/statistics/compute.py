@@ -37,6 +37,7 @@ from foodsafety.timeutil import utcnow
 T = TypeVar("T")
 CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
 SQLITE_CACHE_KIB = 32 * 1024
+UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot or a workbook; the counts always cover all
 
 
 @dataclass(frozen=True)
@@ -228,3 +229,17 @@ def trend(code: str, period: Period, today: date) -> list[tuple[Period, TableRes
     """The tables of the half-years up to `period` (`periods.trend_halves`), oldest first."""
     return [(half, compute_table(code, half, half.cutoff(today)))
             for half in trend_halves(period, today)]
+
+
+def uninspected_list(code: str, period: Period, cutoff: date) -> list[UninspectedUnit]:
+    """The units not inspected in the period, as a snapshot or a workbook lists them (one query,
+    at most UNINSPECTED_LIMIT)."""
+    units = queries.uninspected_units_query(code, period, cutoff).order_by(None).subquery()
+    query = (select(units.c.id, units.c.name, units.c.kind, units.c.jurisdiction_code,
+                    Jurisdiction.name.label("jurisdiction_name"), units.c.licence_no)
+             .join(Jurisdiction, Jurisdiction.code == units.c.jurisdiction_code)
+             .order_by(units.c.kind, units.c.jurisdiction_code, units.c.name, units.c.id)
+             .limit(UNINSPECTED_LIMIT))
+    return [UninspectedUnit(row.id, row.name, _kind(row.kind), row.jurisdiction_code,
+                            row.jurisdiction_name, row.licence_no)
+            for row in db.session.execute(query)]

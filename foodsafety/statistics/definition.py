@@ -67,10 +67,15 @@ SECTIONS = (
 
 CANTEEN_GROUP = "学校食堂整改问题数量"
 SUPPLIER_GROUP = "供餐单位整改问题数量"
+# 基本情况 has no sub-group cells in the attachment; without them 建立 HACCP… and 实施“明厨亮灶”
+# appear twice with nothing to tell them apart, so the table names whose rows they are (issue 12).
+# Not labels of the attachment: the rows' own labels stay verbatim.
+BASIC_GROUPS = {"canteen": "学校食堂", "supplier": "学生集体用餐配送单位"}
 
 
 def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家") -> Row:
-    return Row(code, label, unit, "basic", unit_kind=unit_kind, where=where)
+    return Row(code, label, unit, "basic", group=BASIC_GROUPS[unit_kind], unit_kind=unit_kind,
+               where=where)
 
 
 def _problem(code: str, label: str, unit_kind: str, category: str) -> Row:
@@ -91,7 +96,7 @@ ROWS: tuple[Row, ...] = (
     _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video"),
     _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet"),
     _stock("B1", "辖区内持证学生集体用餐配送单位数（家）", "supplier"),
-    Row("B2", "供应的学校数（个）", "个", "basic", unit_kind="supplier",
+    Row("B2", "供应的学校数（个）", "个", "basic", group=BASIC_GROUPS["supplier"], unit_kind="supplier",
         measure="distinct_schools_supplied", additive=False),
     _stock("B3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "supplier", "haccp_established"),
     _stock("B4", "通过 HACCP或 ISO22000管理体系认证的单位数（家）", "supplier", "haccp_certified_valid"),

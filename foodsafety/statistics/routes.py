@@ -30,7 +30,7 @@ from foodsafety.statistics.schemas import (
     StatisticsOptionsSchema,
     TableOutSchema,
 )
-from foodsafety.statistics.workbook import snapshot_workbook
+from foodsafety.statistics.workbook import live_workbook, snapshot_workbook
 
 blp = Blueprint("statistics", __name__, url_prefix="/statistics",
                 description="校园食品安全守护行动工作情况统计表（实时统计、分地区、覆盖情况、快照、导出）")
@@ -91,6 +91,24 @@ class LiveTableView(MethodView):
         jurisdiction = readable_jurisdiction(current_user(), code)
         span, cutoff = resolve_period(period, args["cutoff"])
         return LiveTable(jurisdiction, span, compute.compute_table(code, span, cutoff))
+
+
+@blp.route("/<string:code>/<string:period>/workbook.xlsx")
+class LiveWorkbook(MethodView):
+    @login_required()
+    @expensive
+    @blp.arguments(CutoffArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "Excel 工作簿（实时数据，标注“非定稿”和数据提取时间）",
+                                "content": {XLSX: {"schema": {"type": "string",
+                                                              "format": "binary"}}}}})
+    def get(self, args, code, period):
+        """The live table of a jurisdiction in your subtree as the official workbook, at any
+        time: marked 非定稿 with the time its data was read (a snapshot's workbook is the one to
+        report)."""
+        jurisdiction = readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        data, filename = live_workbook(jurisdiction, span, cutoff)
+        return send_bytes(data, filename, XLSX, fallback=f"{code}_{span.key}_live.xlsx")
 
 
 @blp.route("/<string:code>/<string:period>/breakdown")

@@ -15,16 +15,14 @@ from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.periods import Period
 from foodsafety.registry.models import Jurisdiction
-from foodsafety.statistics import compute, queries
+from foodsafety.statistics import compute
 from foodsafety.statistics.access import resolve_period, snapshot_scope
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.models import StatsSnapshot
 from foodsafety.statistics.results import TableResult
-from foodsafety.statistics.schemas import BreakdownColumnSchema
+from foodsafety.statistics.schemas import BreakdownColumnSchema, UninspectedUnitSchema
 from foodsafety.timeutil import CST, utcnow
 from foodsafety.vocabulary import SnapshotKind
-
-UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot; the counts always cover all
 
 
 def _refusal(total: TableResult) -> ApiError:
@@ -44,17 +42,6 @@ def _next_version(code: str, period: Period) -> int:
     return (latest or 0) + 1
 
 
-def _uninspected_list(code: str, period: Period, cutoff: date) -> list[dict]:
-    """The units not inspected in the period, as stored in a snapshot (one query, plain rows)."""
-    units = queries.uninspected_units_query(code, period, cutoff).order_by(None).subquery()
-    query = (select(units.c.id, units.c.name, units.c.kind, units.c.jurisdiction_code,
-                    Jurisdiction.name.label("jurisdiction_name"), units.c.licence_no)
-             .join(Jurisdiction, Jurisdiction.code == units.c.jurisdiction_code)
-             .order_by(units.c.kind, units.c.jurisdiction_code, units.c.name, units.c.id)
-             .limit(UNINSPECTED_LIMIT))
-    return [{**row, "kind": compute._kind(row["kind"])} for row in db.session.execute(query).mappings()]
-
-
 def _store(result: compute.Breakdown, period: Period, kind: str, data_as_of: datetime,
            built_by: User | None) -> StatsSnapshot:
     """Store one snapshot of an already computed table (flushes; 409 on a concurrent build)."""
@@ -67,7 +54,8 @@ def _store(result: compute.Breakdown, period: Period, kind: str, data_as_of: dat
         context=dict(total.context),
         breakdown=BreakdownColumnSchema(many=True).dump(result.column_list()),
         validation=total.issues, coverage=total.coverage,
-        uninspected=_uninspected_list(code, period, total.cutoff),
+        uninspected=UninspectedUnitSchema(many=True, exclude=("kind_label",)).dump(
+            compute.uninspected_list(code, period, total.cutoff)),
         built_by_id=built_by.id if built_by else None, built_at=utcnow())
     try:
         with transactions.savepoint():  # a concurrent build of the same version undoes only this

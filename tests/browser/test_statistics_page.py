@@ -1,5 +1,6 @@
 """The statistics page at a desk (1366×768): a bureau reads its city's table in the official
-layout and switches to a county; an inspector builds a draft snapshot and gets its workbook."""
+layout, downloads the live workbook and switches to a county; an inspector builds a draft
+snapshot and gets its workbook."""
 
 from __future__ import annotations
 
@@ -64,6 +65,10 @@ def test_a_bureau_reads_its_citys_table_and_switches_to_a_county(desk, county, m
     assert width <= DESK["width"], f"page is {width}px wide"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "stats-page.png"))
+
+    with desk.expect_download() as download:
+        desk.click("#live-workbook")
+    assert "_成都市_2026年上半年_校园食品安全守护行动工作情况统计表_非定稿_" in download.value.suggested_filename
 
     desk.select_option("#jurisdiction", "510104")
     desk.wait_for_function("() => document.querySelector('h1').textContent.startsWith('锦江区')")

@@ -131,7 +131,13 @@ function snapshotsPanel(options, table) {
       onclick: (event) => build('draft', event.currentTarget)}, '生成草稿快照'),
     h('button', {class: 'btn', type: 'button', dataset: {build: 'final'},
       onclick: (event) => build('final', event.currentTarget)}, '生成定稿')) : null;
-  return [h('h2', {}, '快照与导出'), list, buttons, message];
+  const live = new URLSearchParams({cutoff: table.cutoff});
+  return [
+    h('h2', {}, '快照与导出'),
+    h('p', {}, h('a', {href: `${API}/${code}/${period}/workbook.xlsx?${live}`, id: 'live-workbook'},
+      '下载实时 Excel（非定稿）'),
+    h('span', {class: 'small muted'}, ' 按当前数据生成，标注数据提取时间，不作正式报送。')),
+    list, buttons, message];
 }
 
 async function show(options) {
