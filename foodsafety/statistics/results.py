@@ -1,4 +1,6 @@
-"""A computed table: exact figures, the context the rules need, validation results and coverage.
+"""A computed table: exact figures, the context the rules need, validation results and coverage;
+and the typed views of a table (rows with figures, issues, coverage, breakdown columns, units not
+inspected) that the API schemas serialise and the workbook builder takes.
 
 Everything here is driven from `definition.TABLE`; nothing restates a label or the row order.
 """
