@@ -65,7 +65,8 @@ TITLE_FONT = "黑体"  # SimHei
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
+_INDENTED = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=3)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 
 
@@ -85,6 +86,7 @@ def _styles() -> dict[str, NamedStyle]:
     return {
         "cell": _named("统计表-单元格", body, _CENTER),
         "cell_left": _named("统计表-单元格左对齐", body, _LEFT),
+        "cell_indent": _named("统计表-单元格缩进", body, _INDENTED),
         "integer": _named("统计表-整数", body, _RIGHT, number_format=INTEGER_FORMAT),
         "money": _named("统计表-万元", body, _RIGHT, number_format=MONEY_FORMAT),
         "header": _named("统计表-表头", bold, _CENTER, fill=PatternFill("solid", fgColor="F2F2F2")),
@@ -222,11 +224,13 @@ def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
                 else:
                     put_text(ws, r, LABEL_COL, row.label)
                 r += 1
+    indented = {at[row.code] for row in TABLE.rows if row.part_of}
     for sheet_row in range(top, r):
         ws.row_dimensions[sheet_row].height = 20
         for col in range(1, last_col + 1):
             label_cell = col == LABEL_COL or (col == GROUP_COL and ws.cell(sheet_row, LABEL_COL).value is None)
-            _style(ws.cell(sheet_row, col), "cell_left" if label_cell else "cell")
+            style = "cell_indent" if label_cell and sheet_row in indented else "cell_left"
+            _style(ws.cell(sheet_row, col), style if label_cell else "cell")
     return at
 
 
@@ -293,7 +297,11 @@ def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     at = _write_items(ws, header_row + 1, last)
     for row in TABLE.rows:
         _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.value(row.code))
-    signature_row = max(at.values()) + 1
+    r = max(at.values()) + 1
+    for note in TABLE.notes:
+        _banner(ws, r, note, last, style="note", height=30)
+        r += 1
+    signature_row = r
     _banner(ws, signature_row, SIGNATURE_LINE, last, height=30)
     note_row = signature_row + 1
     _banner(ws, note_row, _provenance(report), last, style="note", height=30)
@@ -342,6 +350,8 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
           one_page=True)
 
 
+COVERAGE_NOTE = ("注：单位数为辖区内登记在册的该类全部单位（不论截止日是否持有有效许可证），"
+                 "已检查指期内至少接受过一次检查；因此学校食堂数可以大于统计表 A1（截止日持证学校食堂数）。")
 CHECK_WIDTHS = {1: 6, 2: 40, 3: 20, 4: 16, 5: 20}  # about one portrait A4 page wide
 LINE_HEIGHT = 15  # points per line of 11-point text
 
@@ -397,15 +407,19 @@ def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
                [(i, c.kind_label, c.units, c.inspected, c.uninspected)
                 for i, c in enumerate(report.coverage, start=1)],
                "无覆盖统计。")
+    _banner(ws, r - 1, COVERAGE_NOTE, last, style="note", height=30)
+    r += 1
 
     _banner(ws, r, "三、期内未接受检查的单位", last, style="heading")
-    _table(ws, r + 1, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
+    list_header = r + 1
+    _table(ws, list_header, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
            [(i, u.name, u.kind_label, u.jurisdiction_name, u.licence_no or "")
             for i, u in enumerate(report.uninspected, start=1)],
            "期内辖区内全部单位均已接受检查。")
     for col, width in CHECK_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
-    _page(ws, report, landscape=False, title_rows="1:2")
+    # The list of units runs over pages: each page repeats its column headers.
+    _page(ws, report, landscape=False, title_rows=f"{list_header}:{list_header}")
 
 
 # --- public API -----------------------------------------------------------------------------

@@ -52,6 +52,8 @@ def test_the_api_gives_the_page_the_official_table_in_its_merged_layout(browser,
              if row["section_span"] or row["group_span"]]
     assert spans == [("A1", 11, 6), ("B1", 0, 5), ("C1", 11, 5), ("C6", 0, 6), ("D1", 8, 0)]
     assert (rows["A3"]["group"], rows["B3"]["group"]) == ("学校食堂", "学生集体用餐配送单位")
+    assert [code for code, row in rows.items() if row["part_of"]] == ["A5", "A6"]
+    assert any("A5 + A6 可以大于 A4" in note for note in table["notes"])
 
 
 def test_the_page_offers_the_users_subtree_and_the_periods_begun(browser):

@@ -140,13 +140,31 @@ def test_the_form_prints_on_a4_portrait_one_page_wide_with_provenance_in_the_foo
 
 def test_the_form_has_lines_to_sign_and_one_consistent_set_of_dates():
     ws = opened(report())["统计表"]
-    below = ws.cell(FIRST_ITEM_ROW + len(ROWS), 1).value
+    below = ws.cell(FIRST_ITEM_ROW + len(ROWS) + len(TABLE.notes), 1).value
     for line in ("填报人：", "审核人：", "联系电话：", "填报日期："):
         assert line in below
     texts = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value) + ws.oddFooter.center.text
     assert "截止日期：2026年6月30日" in texts and "数据提取于2026年7月1日" in texts
     assert "数据截至" not in texts  # "data as of 1 July" beside "cutoff 30 June" read as a contradiction
-    assert ws.print_area == f"'统计表'!$A$1:$D${FIRST_ITEM_ROW + len(ROWS) + 1}"
+    assert ws.print_area == f"'统计表'!$A$1:$D${FIRST_ITEM_ROW + len(ROWS) + len(TABLE.notes) + 1}"
+
+
+def test_a5_and_a6_are_indented_under_a4_and_a_note_says_why_they_may_add_up_to_more():
+    ws = opened(report())["统计表"]
+    row_of = {row.code: FIRST_ITEM_ROW + i for i, row in enumerate(ROWS)}
+    indents = {code: ws.cell(row_of[code], 3).alignment.indent for code in ("A4", "A5", "A6")}
+    assert indents["A5"] == indents["A6"] > indents["A4"]
+    note = ws.cell(FIRST_ITEM_ROW + len(ROWS), 1).value
+    assert "A5 + A6 可以大于 A4" in note
+
+
+def test_the_checks_sheet_defines_what_coverage_counts_and_repeats_the_list_header_on_each_page():
+    ws = opened(report())["校验与覆盖"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("登记在册" in t and "A1" in t for t in texts)
+    header = int(ws.print_title_rows.split(":")[0].strip("$"))
+    assert [ws.cell(header, c).value for c in (1, 2)] == ["序号", "单位名称"]
+    assert ws.cell(header - 1, 1).value == "三、期内未接受检查的单位"
 
 
 def test_a_live_table_is_marked_not_final_with_the_time_its_data_was_read():

@@ -43,6 +43,7 @@ class Row:
     measure: str | None = None  # flow rows and special stock rows
     additive: bool = True  # False for B2: a city's figure is not the sum of its counties'
     decimals: int = 0  # 2 for 万元
+    part_of: str | None = None  # the row this one breaks down (A5, A6 of A4): shown indented
 
     @property
     def is_money(self) -> bool:
@@ -73,9 +74,10 @@ SUPPLIER_GROUP = "供餐单位整改问题数量"
 BASIC_GROUPS = {"canteen": "学校食堂", "supplier": "学生集体用餐配送单位"}
 
 
-def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家") -> Row:
+def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家",
+           part_of: str | None = None) -> Row:
     return Row(code, label, unit, "basic", group=BASIC_GROUPS[unit_kind], unit_kind=unit_kind,
-               where=where)
+               where=where, part_of=part_of)
 
 
 def _problem(code: str, label: str, unit_kind: str, category: str) -> Row:
@@ -93,8 +95,8 @@ ROWS: tuple[Row, ...] = (
     _stock("A2", "实施五常、6T等食品安全管理的单位数（家）", "canteen", "wuchang_6t"),
     _stock("A3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "canteen", "haccp_established"),
     _stock("A4", "实施“明厨亮灶”数（家）", "canteen", "mingchu_any"),
-    _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video"),
-    _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet"),
+    _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video", part_of="A4"),
+    _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet", part_of="A4"),
     _stock("B1", "辖区内持证学生集体用餐配送单位数（家）", "supplier"),
     Row("B2", "供应的学校数（个）", "个", "basic", group=BASIC_GROUPS["supplier"], unit_kind="supplier",
         measure="distinct_schools_supplied", additive=False),
@@ -152,6 +154,14 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Printed under the table (and shown under it on the page): what a reader would otherwise take
+# for an error.
+NOTES = (
+    "注：A5（视频式展示）、A6（互联网式展示）是 A4 中的单位；同时采用视频式和互联网式展示的单位"
+    "在 A5、A6 中各计一次，故 A5 + A6 可以大于 A4。",
+)
+
+
 @dataclass(frozen=True)
 class GroupBlock:
     """Consecutive rows of a section under one sub-group cell (`label` None: no sub-group; each
@@ -192,6 +202,7 @@ class TableDefinition:
     rows: tuple[Row, ...] = ROWS
     rules: tuple[Rule, ...] = RULES
     context: dict[str, str] = field(default_factory=lambda: dict(CONTEXT))
+    notes: tuple[str, ...] = NOTES
 
     def section_rows(self, key: str) -> list[Row]:
         return [row for row in self.rows if row.section == key]

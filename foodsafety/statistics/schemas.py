@@ -66,6 +66,8 @@ class TableRowSchema(Schema):
     section = fields.String(attribute="row.section")
     section_label = fields.String()
     group = fields.String(attribute="row.group", allow_none=True)
+    part_of = fields.String(attribute="row.part_of", allow_none=True,
+                            metadata={"description": "本行细分的行（A5、A6 为 A4 的组成部分，缩进显示）"})
     section_span = fields.Integer(metadata={"description": "本行开始的「部分」单元格向下合并的行数（否则为 0）"})
     group_span = fields.Integer(metadata={"description": "本行开始的分组单元格向下合并的行数（否则为 0）"})
     value = fields.Function(
@@ -110,6 +112,8 @@ class TableOutSchema(Schema):
     title = fields.Constant(TABLE.title)
     definition_version = fields.Constant(TABLE.version)
     rows = fields.List(fields.Nested(TableRowSchema))
+    notes = fields.Constant(list(TABLE.notes), metadata={
+        "type": "array", "items": {"type": "string"}, "description": "表下注释"})
     validation = fields.List(fields.Nested(IssueSchema), attribute="issues")
     valid = fields.Boolean()
     context = fields.List(fields.Nested(ContextSchema), attribute="context_figures")

@@ -56,6 +56,7 @@ def test_a_bureau_reads_its_citys_table_and_switches_to_a_county(desk, county, m
     assert desk.locator("th.section").all_inner_texts() == ["基本情况", "督促整改情况",
                                                              "监督检查和案件查处情况"]
     assert desk.get_attribute('tr[data-code="C1"] th.group', "rowspan") == "5"
+    assert desk.locator("th.part").all_inner_texts() == ["其中：视频式展示（家）", "互联网式展示（家）"]
     options = desk.locator("#jurisdiction option").evaluate_all("(os) => os.map((o) => o.value)")
     assert "510104" in options and "510302" not in options  # its subtree only
     assert desk.locator("[data-build]").count() == 0  # bureaus read; inspectors build

@@ -53,7 +53,7 @@ function officialTable(table) {
     h('tbody', {}, table.rows.map((row) => h('tr', {dataset: {code: row.code}},
       row.section_span ? h('th', {scope: 'rowgroup', rowspan: row.section_span, class: 'section'}, row.section_label) : null,
       row.group && row.group_span ? h('th', {scope: 'rowgroup', rowspan: row.group_span, class: 'group'}, row.group) : null,
-      h('th', {scope: 'row', colspan: row.group ? null : 2}, row.label),
+      h('th', {scope: 'row', colspan: row.group ? null : 2, class: row.part_of ? 'part' : null}, row.label),
       h('td', {class: 'num'}, String(row.value))))));
 }
 
@@ -155,7 +155,7 @@ async function show(options) {
     h('p', {class: 'muted small'}, `统计期间 ${dayLabel(table.period.start)}至${dayLabel(table.cutoff)}（截止日期）；`
       + `基本情况为截止日期当天的状态，其余为期间内发生数。定义版本 ${table.definition_version}。`),
     h('div', {class: 'stats-layout'},
-      h('section', {}, officialTable(table)),
+      h('section', {}, officialTable(table), table.notes.map((note) => h('p', {class: 'small muted'}, note))),
       h('section', {}, checks(table), snapshotsPanel(options, table))),
     h('h2', {}, '趋势'),
     h('img', {class: 'trend', src: `/stats/chart.svg?${chart}`,
