@@ -179,7 +179,8 @@ def measure(name: str, url: str) -> dict:
     """Run every measurement on one database; returns the figures as a dict."""
     from foodsafety.extensions import db
     from foodsafety.periods import parse_period
-    from foodsafety.statistics import services
+    from foodsafety.statistics import compute, snapshots
+    from foodsafety.statistics.workbook import report_from_snapshot
 
     app = _app(url)
     app.config["STATS_CACHE_ENTRIES"] = 0  # the computation itself (bench/stats_cache_bench.py: the cache)
@@ -187,9 +188,9 @@ def measure(name: str, url: str) -> dict:
     out: dict = {"database": name}
     with app.app_context():
         out["province_s"], table = _timed(
-            lambda: services.compute_table("990000", period, CUTOFF), name="province")
+            lambda: compute.compute_table("990000", period, CUTOFF), name="province")
         out["all_nodes_s"], tables = _timed(
-            lambda: services.compute_all("990000", period, CUTOFF), name="all_nodes")
+            lambda: compute.compute_all("990000", period, CUTOFF), name="all_nodes")
         out["nodes"] = len(tables)
         with db.engine.connect() as conn:
             out["province_ref_s"], ref_one = _timed(lambda: _reference(conn, "990000", False),
@@ -205,8 +206,8 @@ def measure(name: str, url: str) -> dict:
 
         # The workbook, built as the download route builds it.
         started = time.perf_counter()
-        snapshot = services.build_snapshot("990000", PERIOD, CUTOFF, kind="draft")
-        document = services.snapshot_dict(snapshot)
+        snapshot = snapshots.build_snapshot("990000", PERIOD, CUTOFF, kind="draft")
+        document = report_from_snapshot(snapshot)
         out["snapshot_s"] = time.perf_counter() - started
         db.session.rollback()
         out["workbook_s"], data = _timed(lambda: build(document), repeat=3)

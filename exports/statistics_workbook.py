@@ -1,8 +1,10 @@
 """The statistics workbook (校园食品安全守护行动工作情况统计表) as a pure builder.
 
-Input is a `StatisticsReport` (plain data: figures, breakdown, validation results, coverage);
-output is an openpyxl `Workbook`, its bytes, or a file written atomically. No database, no Flask.
-The layout is driven from `foodsafety.statistics.definition.TABLE`: no label or row order here.
+Input is one `StatisticsReport` (typed: figures, breakdown, validation results, coverage, built by
+`foodsafety.statistics.workbook` from a snapshot row or a live table); output is an openpyxl
+`Workbook` or its bytes. No database, no Flask. The layout is driven from
+`foodsafety.statistics.definition.TABLE` (its merged cells from `TABLE.blocks()`, which the page
+uses too): no label or row order here.
 
 Sheet 1 「统计表」 is the official form, laid out as the attachment of 国市监食经〔2020〕61号:
 
@@ -25,15 +27,10 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from itertools import groupby
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -44,15 +41,21 @@ from openpyxl.worksheet.worksheet import Worksheet
 from exports.xlsx_safety import footer_text, put_text
 from foodsafety.periods import parse_period
 from foodsafety.statistics.definition import TABLE, Row
-from foodsafety.statistics.results import display_value as official_display
+from foodsafety.statistics.results import (
+    BreakdownColumn,
+    CoverageCount,
+    Issue,
+    UninspectedUnit,
+    Value,
+    display_value,
+)
 from foodsafety.timeutil import CST
-from foodsafety.vocabulary import Severity, SnapshotKind, UnitKind
+from foodsafety.vocabulary import SnapshotKind
 
-Value = int | Decimal
 GENERATOR = "校园食品安全守护行动数据系统"
-KIND_LABELS = SnapshotKind.labels()
-SEVERITY_LABELS = Severity.labels()
-UNIT_KIND_LABELS = UnitKind.labels()
+DRAFT = SnapshotKind.DRAFT.label
+NOT_FINAL = "非定稿"  # a live table: computed on request, not a stored snapshot
+SIGNATURE_LINE = "填报人：　　　　　　审核人：　　　　　　联系电话：　　　　　　填报日期：　　　　年　　月　　日"
 SHEET_FORM, SHEET_BREAKDOWN, SHEET_CHECKS = "统计表", "分地区明细", "校验与覆盖"
 TOTAL_LABEL = "合计"
 INTEGER_FORMAT, MONEY_FORMAT = "0", "0.00"
@@ -62,7 +65,8 @@ TITLE_FONT = "黑体"  # SimHei
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
+_INDENTED = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=3)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 
 
@@ -82,6 +86,7 @@ def _styles() -> dict[str, NamedStyle]:
     return {
         "cell": _named("统计表-单元格", body, _CENTER),
         "cell_left": _named("统计表-单元格左对齐", body, _LEFT),
+        "cell_indent": _named("统计表-单元格缩进", body, _INDENTED),
         "integer": _named("统计表-整数", body, _RIGHT, number_format=INTEGER_FORMAT),
         "money": _named("统计表-万元", body, _RIGHT, number_format=MONEY_FORMAT),
         "header": _named("统计表-表头", bold, _CENTER, fill=PatternFill("solid", fgColor="F2F2F2")),
@@ -101,49 +106,9 @@ ITEM_WIDTHS = {SECTION_COL: 12, GROUP_COL: 12, LABEL_COL: 44}
 # --- the input ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class BreakdownColumn:
-    """One child jurisdiction's exact figures (D4 in yuan)."""
-
-    code: str
-    name: str
-    values: Mapping[str, Value]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A broken validation rule."""
-
-    severity: str  # error / warning
-    message: str
-    rule: str = ""
-
-
-@dataclass(frozen=True)
-class CoverageCount:
-    """Units of one kind in scope, and how many of them were inspected in the period."""
-
-    kind: str
-    units: int
-    inspected: int
-
-    @property
-    def uninspected(self) -> int:
-        return self.units - self.inspected
-
-
-@dataclass(frozen=True)
-class UninspectedUnit:
-    """A unit in scope that no inspection in the period visited."""
-
-    name: str
-    kind: str
-    jurisdiction: str  # the county's name
-    licence: str | None = None
-
-
-@dataclass(frozen=True)
 class StatisticsReport:
-    """Everything the workbook shows: one jurisdiction's table for one period, as plain data.
+    """Everything the workbook shows: one jurisdiction's table for one period, as typed data
+    (built by `foodsafety.statistics.workbook` from a stored snapshot or a live table).
 
     `values` and each breakdown column hold EXACT figures keyed by row code (`A1`…`D8`); D4 is in
     yuan and is converted to 万元 (half-up, 2 decimals) once, here, at output. Missing codes are 0.
@@ -152,6 +117,7 @@ class StatisticsReport:
 
     jurisdiction_code: str
     jurisdiction_name: str
+    reporting_office: str  # 填报单位: the office, e.g. 成都市市场监督管理局 (not the place)
     period_key: str
     cutoff: date
     data_as_of: datetime
@@ -165,7 +131,7 @@ class StatisticsReport:
     coverage: Sequence[CoverageCount] = ()
     uninspected: Sequence[UninspectedUnit] = ()
     generator: str = GENERATOR
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    live: bool = False  # computed on request (marked 非定稿), not a stored snapshot
 
     @property
     def period_label(self) -> str:
@@ -173,95 +139,14 @@ class StatisticsReport:
 
     @property
     def is_draft(self) -> bool:
-        return self.kind != "final"
+        return self.kind != SnapshotKind.FINAL.value
 
-
-def display_value(row: Row, value: Value | None) -> Value:
-    """The figure as the form shows it: 万元 rounded half-up once, counts as integers."""
-    return official_display(row, value if value is not None else 0)
-
-
-# --- the adapter from the snapshot JSON -------------------------------------------------------
-
-def _first(d: Mapping, *keys: str, default: Any = None) -> Any:
-    for key in keys:
-        if key in d and d[key] is not None:
-            return d[key]
-    return default
-
-
-def _exact(code: str, value: Any) -> Value:
-    row = TABLE_ROWS[code]
-    if isinstance(value, Mapping):  # {"value": "0.37", "exact": "3703.50"} as in rows_json
-        value = _first(value, "exact", "value", default=0)
-    return Decimal(str(value)) if row.is_money else int(value)
-
-
-def _figures(raw: Any) -> dict[str, Value]:
-    """Figures from `{code: value}` or `[{code, exact|value}]`, exact (D4 in yuan)."""
-    if isinstance(raw, Mapping):
-        items: Iterable = raw.items()
-    else:
-        items = ((item["code"], item) for item in raw or ())
-    return {code: _exact(code, value) for code, value in items if code in TABLE_ROWS}
-
-
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _instant(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def from_snapshot_dict(d: Mapping[str, Any]) -> StatisticsReport:
-    """Adapt the statistics service's snapshot JSON to a `StatisticsReport`."""
-    jurisdiction = d.get("jurisdiction") if isinstance(d.get("jurisdiction"), Mapping) else {}
-    period = d.get("period") if isinstance(d.get("period"), Mapping) else {}
-    coverage_raw = d.get("coverage") or []
-    uninspected_raw: Any = d.get("uninspected") or []
-    if isinstance(coverage_raw, Mapping):
-        uninspected_raw = _first(coverage_raw, "uninspected_units", "units_list", default=uninspected_raw)
-        per_kind = _first(coverage_raw, "by_kind", "counts", default=None)
-        if per_kind is None:
-            per_kind = {k: v for k, v in coverage_raw.items() if k in UNIT_KIND_LABELS}
-        coverage_raw = ([{"kind": k, **v} for k, v in per_kind.items()]
-                        if isinstance(per_kind, Mapping) else per_kind)
-    breakdown_raw = d.get("breakdown") or ()
-    if isinstance(breakdown_raw, Mapping):  # {"columns": [...], "total": {...}}
-        breakdown_raw = breakdown_raw.get("columns") or ()
-    return StatisticsReport(
-        jurisdiction_code=_first(d, "jurisdiction_code", default=jurisdiction.get("code", "")),
-        jurisdiction_name=_first(d, "jurisdiction_name", default=jurisdiction.get("name", "")),
-        period_key=_first(d, "period_key", default=period.get("key", "")),
-        cutoff=_date(d["cutoff"]),
-        data_as_of=_instant(_first(d, "data_as_of", "built_at", "created_at")),
-        values=_figures(_first(d, "figures", "values", "rows")),
-        kind=_first(d, "kind", default="draft"),
-        snapshot_id=d.get("id", d.get("snapshot_id")),
-        snapshot_version=d.get("version"),
-        definition_version=_first(d, "definition_version", "table_version", default=TABLE.version),
-        breakdown=[BreakdownColumn(code=_first(c, "code", "jurisdiction_code"),
-                                   name=_first(c, "name", "jurisdiction_name", default=""),
-                                   values=_figures(_first(c, "figures", "values", "rows")))
-                   for c in breakdown_raw],
-        issues=[Issue(severity=i["severity"], message=i["message"], rule=i.get("rule", ""))
-                for i in _first(d, "issues", "validation", default=())],
-        coverage=[CoverageCount(kind=c["kind"], units=int(_first(c, "units", "in_scope", default=0)),
-                                inspected=int(c.get("inspected", 0)))
-                  for c in coverage_raw],
-        uninspected=[UninspectedUnit(
-            name=_first(u, "name", "unit_name", default=""), kind=_first(u, "kind", default=""),
-            jurisdiction=_first(u, "jurisdiction_name", "jurisdiction", default=""),
-            licence=_first(u, "licence_no", "licence")) for u in uninspected_raw],
-    )
+    def value(self, code: str) -> Value:
+        return self.values.get(code, 0)
 
 
 # --- small formatting helpers ---------------------------------------------------------------
 
-TABLE_ROWS = {row.code: row for row in TABLE.rows}
 STYLE_NAMES = {key: style.name for key, style in _styles().items()}
 
 
@@ -277,18 +162,21 @@ def _as_of_text(moment: datetime) -> str:
 
 
 def _title(report: StatisticsReport, suffix: str = "") -> str:
-    draft = f"（{KIND_LABELS['draft']}）" if report.is_draft else ""
-    return f"{TABLE.title}{suffix}{draft}"
+    mark = f"（{NOT_FINAL}）" if report.live else f"（{DRAFT}）" if report.is_draft else ""
+    return f"{TABLE.title}{suffix}{mark}"
 
 
 def _provenance(report: StatisticsReport) -> str:
-    """Where the figures come from: data-as-of, snapshot and definition versions, generator."""
-    parts = [f"数据截至{_as_of_text(report.data_as_of)}"]
-    if report.snapshot_id is not None:
+    """Where the figures come from: when the data was read, snapshot and definition versions,
+    generator. (The cutoff is the form's 截止日期; the day it is signed is its 填报日期.)"""
+    parts = [f"数据提取于{_as_of_text(report.data_as_of)}"]
+    if report.live:
+        parts.append("实时计算，非快照")
+    elif report.snapshot_id is not None:
         version = f"第{report.snapshot_version}版" if report.snapshot_version is not None else ""
         parts.append(f"快照#{report.snapshot_id}{version}")
     parts.append(f"统计表定义{report.definition_version}")
-    parts.append(KIND_LABELS.get(report.kind, report.kind))
+    parts.append(NOT_FINAL if report.live else SnapshotKind(report.kind).label)
     parts.append(f"生成：{report.generator}")
     return "；".join(parts)
 
@@ -317,35 +205,36 @@ def _banner(ws: Worksheet, row: int, text: str, last_col: int, *, style: str = "
 
 
 def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
-    """The item columns (section | group | label) from `top` down; returns row code → sheet row."""
+    """The item columns (section | group | label) from `top` down, merged as `TABLE.blocks()`
+    says; returns row code → sheet row."""
     at: dict[str, int] = {}
     r = top
-    for section in TABLE.sections:
-        section_top = r
-        for group, members in groupby(TABLE.section_rows(section.key), key=lambda row: row.group):
-            group_top = r
-            for row in members:
+    for block in TABLE.blocks():
+        put_text(ws, r, SECTION_COL, block.section.label)
+        _merge(ws, r, SECTION_COL, r + len(block.rows) - 1, SECTION_COL)
+        for group in block.groups:
+            if group.label is not None:
+                put_text(ws, r, GROUP_COL, group.label)
+                _merge(ws, r, GROUP_COL, r + len(group.rows) - 1, GROUP_COL)
+            for row in group.rows:
                 at[row.code] = r
-                if group is None:
+                if group.label is None:
                     put_text(ws, r, GROUP_COL, row.label)
                     _merge(ws, r, GROUP_COL, r, LABEL_COL)
                 else:
                     put_text(ws, r, LABEL_COL, row.label)
                 r += 1
-            if group is not None:
-                put_text(ws, group_top, GROUP_COL, group)
-                _merge(ws, group_top, GROUP_COL, r - 1, GROUP_COL)
-        put_text(ws, section_top, SECTION_COL, section.label)
-        _merge(ws, section_top, SECTION_COL, r - 1, SECTION_COL)
+    indented = {at[row.code] for row in TABLE.rows if row.part_of}
     for sheet_row in range(top, r):
         ws.row_dimensions[sheet_row].height = 20
         for col in range(1, last_col + 1):
             label_cell = col == LABEL_COL or (col == GROUP_COL and ws.cell(sheet_row, LABEL_COL).value is None)
-            _style(ws.cell(sheet_row, col), "cell_left" if label_cell else "cell")
+            style = "cell_indent" if label_cell and sheet_row in indented else "cell_left"
+            _style(ws.cell(sheet_row, col), style if label_cell else "cell")
     return at
 
 
-def _write_figure(ws: Worksheet, sheet_row: int, col: int, row: Row, value: Value | None) -> None:
+def _write_figure(ws: Worksheet, sheet_row: int, col: int, row: Row, value: Value) -> None:
     cell = ws.cell(sheet_row, col, display_value(row, value))
     _style(cell, "money" if row.is_money else "integer")
 
@@ -381,13 +270,15 @@ def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_row
     ws.oddHeader.right.text = "第 &P 页，共 &N 页"
     ws.oddHeader.right.size = 8
     if report.is_draft:
-        ws.oddHeader.center.text = footer_text(f"{KIND_LABELS['draft']}——未定稿，仅供核对，不作正式报送")
+        mark = f"{NOT_FINAL}——实时数据" if report.live else f"{DRAFT}——未定稿"
+        ws.oddHeader.center.text = footer_text(
+            f"{mark}（数据提取于{_as_of_text(report.data_as_of)}），仅供核对，不作正式报送")
         ws.oddHeader.center.color = "C00000"
         ws.oddHeader.center.font = f"{TITLE_FONT},Regular"
 
 
 def _meta_lines(report: StatisticsReport) -> tuple[str, str]:
-    return (f"填报单位：{report.jurisdiction_name}",
+    return (f"填报单位：{report.reporting_office}",
             f"统计期间：{report.period_label}　　截止日期：{_cn_date(report.cutoff)}")
 
 
@@ -405,8 +296,14 @@ def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
                              (FIRST_VALUE_COL, FIRST_VALUE_COL, TABLE.columns[1])])
     at = _write_items(ws, header_row + 1, last)
     for row in TABLE.rows:
-        _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.values.get(row.code))
-    note_row = max(at.values()) + 1
+        _write_figure(ws, at[row.code], FIRST_VALUE_COL, row, report.value(row.code))
+    r = max(at.values()) + 1
+    for note in TABLE.notes:
+        _banner(ws, r, note, last, style="note", height=30)
+        r += 1
+    signature_row = r
+    _banner(ws, signature_row, SIGNATURE_LINE, last, height=30)
+    note_row = signature_row + 1
     _banner(ws, note_row, _provenance(report), last, style="note", height=30)
     for col, width in {**ITEM_WIDTHS, FIRST_VALUE_COL: 16}.items():
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -437,8 +334,8 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     at = _write_items(ws, header_row + 1, last)
     for row in TABLE.rows:
         for i, column in enumerate(columns):
-            _write_figure(ws, at[row.code], FIRST_VALUE_COL + i, row, column.values.get(row.code))
-        _write_figure(ws, at[row.code], total_col, row, report.values.get(row.code))
+            _write_figure(ws, at[row.code], FIRST_VALUE_COL + i, row, column.value(row.code))
+        _write_figure(ws, at[row.code], total_col, row, report.value(row.code))
     r = max(at.values()) + 1
     notes = BREAKDOWN_NOTES if columns else (*BREAKDOWN_NOTES[:1], "本级无下级行政区划。")
     for note in notes:
@@ -453,6 +350,8 @@ def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
           one_page=True)
 
 
+COVERAGE_NOTE = ("注：单位数为辖区内登记在册的该类全部单位（不论截止日是否持有有效许可证），"
+                 "已检查指期内至少接受过一次检查；因此学校食堂数可以大于统计表 A1（截止日持证学校食堂数）。")
 CHECK_WIDTHS = {1: 6, 2: 40, 3: 20, 4: 16, 5: 20}  # about one portrait A4 page wide
 LINE_HEIGHT = 15  # points per line of 11-point text
 
@@ -499,24 +398,28 @@ def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
                else "未发现错误，本表可以定稿报送。")
     _banner(ws, 4, f"一、校验结果（{verdict}）", last, style="heading")
     r = _table(ws, 5, ("序号", "说明", "级别", "规则"),
-               [(i, issue.message, SEVERITY_LABELS.get(issue.severity, issue.severity), issue.rule)
+               [(i, issue.message, issue.severity_label, issue.rule)
                 for i, issue in enumerate(report.issues, start=1)],
                "全部校验规则均已通过。")
 
     _banner(ws, r, "二、检查覆盖情况", last, style="heading")
     r = _table(ws, r + 1, ("序号", "单位类别", "辖区内单位数（家）", "期内已检查（家）", "期内未检查（家）"),
-               [(i, UNIT_KIND_LABELS.get(c.kind, c.kind), c.units, c.inspected, c.uninspected)
+               [(i, c.kind_label, c.units, c.inspected, c.uninspected)
                 for i, c in enumerate(report.coverage, start=1)],
                "无覆盖统计。")
+    _banner(ws, r - 1, COVERAGE_NOTE, last, style="note", height=30)
+    r += 1
 
     _banner(ws, r, "三、期内未接受检查的单位", last, style="heading")
-    _table(ws, r + 1, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
-           [(i, u.name, UNIT_KIND_LABELS.get(u.kind, u.kind), u.jurisdiction, u.licence or "")
+    list_header = r + 1
+    _table(ws, list_header, ("序号", "单位名称", "单位类别", "所属辖区", "许可证编号"),
+           [(i, u.name, u.kind_label, u.jurisdiction_name, u.licence_no or "")
             for i, u in enumerate(report.uninspected, start=1)],
            "期内辖区内全部单位均已接受检查。")
     for col, width in CHECK_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
-    _page(ws, report, landscape=False, title_rows="1:2")
+    # The list of units runs over pages: each page repeats its column headers.
+    _page(ws, report, landscape=False, title_rows=f"{list_header}:{list_header}")
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -535,33 +438,8 @@ def build_workbook(report: StatisticsReport) -> Workbook:
     return wb
 
 
-def workbook_bytes(report: StatisticsReport | Mapping[str, Any]) -> bytes:
-    """The workbook of one report (or of a snapshot dict) as .xlsx bytes (what a view streams)."""
-    if not isinstance(report, StatisticsReport):
-        report = from_snapshot_dict(report)
+def workbook_bytes(report: StatisticsReport) -> bytes:
+    """The workbook of one report as .xlsx bytes (what a view streams)."""
     buffer = io.BytesIO()
     build_workbook(report).save(buffer)
     return buffer.getvalue()
-
-
-
-
-def write_workbook(report: StatisticsReport | Mapping[str, Any], path: str | os.PathLike) -> Path:
-    """Write the workbook to `path` atomically: a temp file in the same directory, then os.replace.
-
-    Readers see either the old file whole or the new one whole, never a half-written workbook.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = workbook_bytes(report)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

@@ -23,6 +23,11 @@ class Period:
         year = self.key[:4]
         return {"H1": f"{year}年上半年", "H2": f"{year}年下半年"}.get(self.key[5:], f"{year}年全年")
 
+    @property
+    def short_label(self) -> str:
+        """A half-year on a chart's axis: 2026上半年."""
+        return self.label.replace("年", "", 1)
+
     def cutoff(self, on: date | None = None) -> date:
         """The report's cutoff: the period's last day, or `on` if earlier (built before it ends)."""
         if on is None or on >= self.end:
@@ -47,3 +52,30 @@ def parse_period(text: str) -> Period:
 def half_year_of(day: date) -> Period:
     """The half-year (上半年 / 下半年) that `day` falls in."""
     return parse_period(f"{day.year}-H{1 if day.month <= 6 else 2}")
+
+
+FIRST_YEAR = 2020  # the action began with 国市监食经〔2020〕61号
+TREND_HALVES = 6
+
+
+def selectable_periods(today: date) -> list[Period]:
+    """Reporting periods that have begun, newest first: each year's full year and first half."""
+    choices = []
+    for year in range(today.year, FIRST_YEAR - 1, -1):
+        for key in (str(year), f"{year}-H1"):
+            period = parse_period(key)
+            if period.start <= today:
+                choices.append(period)
+    return choices
+
+
+def trend_halves(period: Period, today: date, count: int = TREND_HALVES) -> list[Period]:
+    """The half-years up to the one `period` ends in (none beyond today), oldest first."""
+    year, half = period.end.year, 1 if period.end.month <= 6 else 2
+    halves = []
+    while len(halves) < count and year >= FIRST_YEAR:
+        candidate = parse_period(f"{year}-H{half}")
+        if candidate.start <= today:
+            halves.append(candidate)
+        year, half = (year, 1) if half == 2 else (year - 1, 2)
+    return list(reversed(halves))

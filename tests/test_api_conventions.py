@@ -111,6 +111,10 @@ def test_every_documented_field_of_real_responses_is_present(client, login_as, m
     case = inspector.post("/api/v1/cases", json={"case_no": "锦市监罚〔2026〕1号", "unit_id": canteen.id,
                                                  "filed_on": doc["started_at"][:10], "fine_yuan": "100.00",
                                                  "decided_on": doc["started_at"][:10]}).get_json()
+    make_unit("canteen", "510104")  # never inspected: listed by coverage and in the snapshot
+    year = doc["started_at"][:4]
+    snapshot = inspector.post(f"/api/v1/statistics/510104/{year}/snapshots", json={}).get_json()
+    statistics = f"/api/v1/statistics/510104/{year}"
     spec = client.get("/api/v1/openapi.json").get_json()
     checks = [
         (inspector, f"/api/v1/inspections/{inspection['id']}", "/api/v1/inspections/{uuid}"),
@@ -126,6 +130,15 @@ def test_every_documented_field_of_real_responses_is_present(client, login_as, m
         (inspector, "/api/v1/auth/me", "/api/v1/auth/me"),
         (admin, "/api/v1/users", "/api/v1/users"),
         (inspector, "/api/v1/forms", "/api/v1/forms"),
+        (admin, statistics, "/api/v1/statistics/{code}/{period}"),
+        (admin, f"{statistics}/breakdown",
+         "/api/v1/statistics/{code}/{period}/breakdown"),
+        (admin, f"{statistics}/coverage",
+         "/api/v1/statistics/{code}/{period}/coverage"),
+        (inspector, "/api/v1/statistics/options", "/api/v1/statistics/options"),
+        (inspector, "/api/v1/statistics/snapshots", "/api/v1/statistics/snapshots"),
+        (inspector, f"/api/v1/statistics/snapshots/{snapshot['id']}",
+         "/api/v1/statistics/snapshots/{snapshot_id}"),
     ]
     assert link.id
     problems = []

@@ -14,13 +14,13 @@ from sqlalchemy import update
 from foodsafety.extensions import db
 from foodsafety.limits import leases
 from foodsafety.limits.models import RequestLease
-from foodsafety.statistics import services
+from foodsafety.statistics import compute
 from foodsafety.timeutil import utcnow
 from tests.factories import ApiClient
 
 TABLE = "/api/v1/statistics/510100/2026-H1"
-EXPENSIVE = [TABLE, TABLE + "/breakdown", TABLE + "/coverage",
-             "/stats/chart.svg?jurisdiction=510100&period=2026-H1", "/stats/?jurisdiction=510100"]
+EXPENSIVE = [TABLE, TABLE + "/breakdown", TABLE + "/coverage", TABLE + "/workbook.xlsx",
+             "/stats/chart.svg?jurisdiction=510100&period=2026-H1"]
 
 
 class Gate:
@@ -43,13 +43,13 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch):
     gate = Gate()
-    original = services.compute_table
+    original = compute.compute_table
 
     def waiting(code, period, cutoff):
         gate.wait_here()
         return original(code, period, cutoff)
 
-    monkeypatch.setattr(services, "compute_table", waiting)
+    monkeypatch.setattr(compute, "compute_table", waiting)
     yield gate
     gate.open()
 
@@ -80,6 +80,7 @@ def test_an_account_beyond_its_concurrent_slots_is_refused_while_others_are_serv
         assert f"已达上限（{limit} 个）" in body["message"]
         assert int(refused.headers["Retry-After"]) > 0
     assert busy.get("/api/v1/auth/me").status_code == 200  # cheap requests are not limited
+    assert busy.get("/stats/").status_code == 200  # the page is a shell; its API calls are bounded
     for url in EXPENSIVE:
         assert other.get(url).status_code == 200, url
 

@@ -20,7 +20,8 @@ from foodsafety.rectification.tasks import count_overdue_orders
 from foodsafety.scheduler.jobs import JOBS_BY_NAME, check_config, due_occurrences, occurrence
 from foodsafety.scheduler.models import JobRun, RunStatus
 from foodsafety.scheduler.runner import tick
-from foodsafety.statistics import services as statistics
+from foodsafety.statistics import compute
+from foodsafety.statistics import snapshots as snapshot_service
 from foodsafety.statistics.models import StatsSnapshot
 from foodsafety.timeutil import CST, to_utc_naive, today_cst
 
@@ -59,14 +60,14 @@ def statuses(outcomes) -> dict[str, str]:
 
 def test_a_run_computes_the_province_once_for_all_its_snapshots(app, monkeypatch):
     calls = []
-    compute_all = statistics.compute_all
+    compute_all = compute.compute_all
 
     def counting(root, period, cutoff):
         calls.append(root)
         return compute_all(root, period, cutoff)
 
-    monkeypatch.setattr(statistics, "compute_all", counting)
-    monkeypatch.setattr(statistics, "breakdown", lambda *a: pytest.fail("recomputed a node"))
+    monkeypatch.setattr(compute, "compute_all", counting)
+    monkeypatch.setattr(compute, "breakdown", lambda *a: pytest.fail("recomputed a node"))
     tick(at("2026-07-03 09:00"), jobs=(JOBS_BY_NAME["h1_draft"],))
     assert calls == ["510000"]
     assert per_node("2026-H1", "draft") == dict.fromkeys(NODES, 1)
@@ -171,7 +172,7 @@ def test_two_schedulers_ticking_at_the_same_moment_build_each_table_once(app):
 @pytest.fixture
 def build_fails_once(monkeypatch):
     """build_snapshot raises on its third call (after two tables were built), once."""
-    real = statistics.build_snapshot
+    real = snapshot_service.build_snapshot
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -180,7 +181,7 @@ def build_fails_once(monkeypatch):
             raise RuntimeError("数据库连接中断")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(statistics, "build_snapshot", flaky)
+    monkeypatch.setattr(snapshot_service, "build_snapshot", flaky)
     return calls
 
 
@@ -209,7 +210,7 @@ def test_a_job_that_keeps_failing_stops_after_its_last_attempt_until_reset(app, 
     def broken(*_args, **_kwargs):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(statistics, "build_snapshot", broken)
+    monkeypatch.setattr(snapshot_service, "build_snapshot", broken)
     tick(at("2026-07-03 09:00"))
     tick(at("2026-07-03 09:06"))
     assert statuses(tick(at("2026-07-04 09:00")))["h1_draft"] == "waiting"
@@ -236,7 +237,7 @@ def test_a_run_whose_worker_fell_silent_is_taken_over(app):
 
 
 def test_a_final_that_breaks_an_error_rule_is_refused_for_that_jurisdiction_only(app, monkeypatch):
-    real = statistics.build_snapshot
+    real = snapshot_service.build_snapshot
 
     def strict(code, *args, **kwargs):
         if code == "510105":
@@ -244,7 +245,7 @@ def test_a_final_that_breaks_an_error_rule_is_refused_for_that_jurisdiction_only
                            errors={"validation": ["A2 不应大于 A1。"]})
         return real(code, *args, **kwargs)
 
-    monkeypatch.setattr(statistics, "build_snapshot", strict)
+    monkeypatch.setattr(snapshot_service, "build_snapshot", strict)
     assert statuses(tick(at("2026-07-10 09:00")))["h1_final"] == "succeeded"
     assert set(per_node("2026-H1", "final")) == NODES - {"510105"}
     assert run_of("h1_final", "2026-H1").result["refused"] == [

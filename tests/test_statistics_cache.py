@@ -1,6 +1,6 @@
 """A table is computed once and then served again, until a committed write changes what it reads.
 
-`computed` counts the computations (the grouped queries of `services._aggregate`): a table served
+`computed` counts the computations (the grouped queries of `compute._aggregate`): a table served
 again from the cache adds none. Every test also checks that what is served is never older than
 the last acknowledged write.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from foodsafety.extensions import db
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
-from foodsafety.statistics import services, versions
+from foodsafety.statistics import compute, versions
 from foodsafety.statistics.models import StatsDataVersion
 from foodsafety.timeutil import CST, today_cst
 from tests.factories import licence_for
@@ -38,13 +38,13 @@ def figures(client, code: str = "510104", period: str = PAST) -> dict:
 @pytest.fixture
 def computed(monkeypatch):
     calls = []
-    original = services._aggregate
+    original = compute._aggregate
 
     def counting(scope, codes, period, cutoff):
         calls.append((scope.root, period.key, cutoff))
         return original(scope, codes, period, cutoff)
 
-    monkeypatch.setattr(services, "_aggregate", counting)
+    monkeypatch.setattr(compute, "_aggregate", counting)
     return calls
 
 
@@ -122,14 +122,14 @@ def test_the_breakdown_and_the_trend_chart_are_computed_once(county, computed):
 
 def test_a_transactions_own_uncommitted_writes_are_not_hidden_by_the_cache(county, computed):
     period = parse_period(PAST)
-    assert services.compute_table("510104", period, period.end).values["B1"] == 0
+    assert compute.compute_table("510104", period, period.end).values["B1"] == 0
     db.session.add(Unit(kind=UnitKind.SUPPLIER, name="未提交的配送单位", jurisdiction_code="510104",
                         licence_no=licence_for("supplier", "510104", 99999),
                         licence_issued_on=date(2024, 1, 1), licence_expires_on=date(2029, 12, 31)))
     db.session.flush()
-    assert services.compute_table("510104", period, period.end).values["B1"] == 1
+    assert compute.compute_table("510104", period, period.end).values["B1"] == 1
     db.session.rollback()
-    assert services.compute_table("510104", period, period.end).values["B1"] == 0
+    assert compute.compute_table("510104", period, period.end).values["B1"] == 0
     assert len(computed) == 2  # the rolled-back write moved nothing: the first table is served
 
 

@@ -51,7 +51,7 @@ from decimal import Decimal
 import pytest
 
 from foodsafety.periods import parse_period
-from foodsafety.statistics import services
+from foodsafety.statistics import compute
 from foodsafety.statistics.definition import TABLE
 
 H1 = parse_period("2026-H1")
@@ -224,11 +224,11 @@ def as_dict(result):
                                             ("510302", Z), ("510000", PROVINCE)],
                          ids=["锦江区", "青羊区", "成都市", "自流井区", "四川省"])
 def test_every_row_matches_the_hand_computed_table(world, code, expected):
-    assert as_dict(services.compute_table(code, H1, CUTOFF)) == expected
+    assert as_dict(compute.compute_table(code, H1, CUTOFF)) == expected
 
 
 def test_fines_are_summed_exactly_and_rounded_once_per_table(world):
-    tables = services.compute_all("510000", H1, CUTOFF)
+    tables = compute.compute_all("510000", H1, CUTOFF)
     shown = {code: tables[code].display("D4") for code in ("510104", "510105", "510100", "510302",
                                                              "510000")}
     assert shown == {"510104": Decimal("0.12"), "510105": Decimal("0.12"),
@@ -239,16 +239,16 @@ def test_fines_are_summed_exactly_and_rounded_once_per_table(world):
 
 
 def test_schools_supplied_are_counted_once_per_table_not_summed(world):
-    tables = services.compute_all("510000", H1, CUTOFF)
+    tables = compute.compute_all("510000", H1, CUTOFF)
     assert tables["510104"].values["B2"] + tables["510105"].values["B2"] == 3
     assert tables["510100"].values["B2"] == 2
 
 
 def test_compute_all_gives_every_node_the_same_table_as_compute_table(world):
-    tables = services.compute_all("510000", H1, CUTOFF)
+    tables = compute.compute_all("510000", H1, CUTOFF)
     assert set(tables) == {"510000", "510100", "510104", "510105", "510300", "510302"}
     for code, result in tables.items():
-        alone = services.compute_table(code, H1, CUTOFF)
+        alone = compute.compute_table(code, H1, CUTOFF)
         assert result.values == alone.values, code
         assert result.context == alone.context, code
         assert result.coverage == alone.coverage, code
@@ -256,25 +256,25 @@ def test_compute_all_gives_every_node_the_same_table_as_compute_table(world):
 
 
 def test_context_counts_the_canteens_and_suppliers_inspected_in_the_period(world):
-    county = services.compute_table("510104", H1, CUTOFF)
+    county = compute.compute_table("510104", H1, CUTOFF)
     assert county.context == {"canteens_inspected": 2, "suppliers_inspected": 1}
-    city = services.compute_table("510100", H1, CUTOFF)
+    city = compute.compute_table("510100", H1, CUTOFF)
     assert city.context == {"canteens_inspected": 3, "suppliers_inspected": 1}
     assert city.issues == []
 
 
 def test_coverage_counts_the_units_not_inspected_in_the_period(world):
-    county = services.compute_table("510104", H1, CUTOFF)
+    county = compute.compute_table("510104", H1, CUTOFF)
     assert county.coverage["canteen"] == {"units": 6, "inspected": 2, "uninspected": 4}
     assert county.coverage["supplier"] == {"units": 2, "inspected": 1, "uninspected": 1}
-    assert services.compute_table("510105", H1, CUTOFF).coverage_summary == {
+    assert compute.compute_table("510105", H1, CUTOFF).coverage_summary == {
         "canteen": 0, "supplier": 1, "periphery": 0, "unlicensed": 0}
 
 
 def test_a_licence_issued_in_the_second_half_counts_in_the_full_year_table(world):
     """Cut off at 30 September: K-c4 is licensed (issued 15 July, never inspected → nothing);
     K-c1's latest observation is now the 1 July visit that observed nothing."""
-    year = services.compute_table("510104", parse_period("2026"), date(2026, 9, 30))
+    year = compute.compute_table("510104", parse_period("2026"), date(2026, 9, 30))
     assert {c: year.values[c] for c in ("A1", "A2", "A3", "A4", "A5", "A6")} == {
         "A1": 4, "A2": 1, "A3": 1, "A4": 1, "A5": 1, "A6": 0}
     # K-s2 now supplies SK2: SK1, SQ1, SK2.
@@ -285,7 +285,7 @@ def test_a_licence_issued_in_the_second_half_counts_in_the_full_year_table(world
 
 def test_an_earlier_cutoff_ignores_what_happened_after_it(world):
     """Cut off at 31 March: K-c3's licence is not yet revoked, K-c1 still supplies SK2 that day."""
-    early = services.compute_table("510104", H1, date(2026, 3, 31))
+    early = compute.compute_table("510104", H1, date(2026, 3, 31))
     assert early.values["A1"] == 5  # c1, c2, c3, c5 (expires 31 May), c6
     assert early.values["B2"] == 3  # SK1, SQ1, and SK2 until 31 March
     assert early.values["D1"] == 1 and early.values["D3"] == 0 and early.values["D5"] == 0

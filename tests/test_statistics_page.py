@@ -1,4 +1,5 @@
-"""The bureau's statistics page: the table, the trend chart, and who may see them."""
+"""The bureau's statistics page: a shell over the statistics API, the trend chart, and who may
+see them. (What the page shows in a browser: tests/browser/test_statistics_page.py.)"""
 
 from __future__ import annotations
 
@@ -33,18 +34,39 @@ def canteen(make_unit, login_as, new_inspection):
     return unit
 
 
-def test_a_bureau_sees_the_official_table_of_its_city(browser, canteen):
+def test_the_page_is_a_shell_whose_module_reads_the_api(browser, canteen):
     r = browser("bureau", "510100").get("/stats/?jurisdiction=510100&period=2026-H1")
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-cache, private"
     html = r.get_data(as_text=True)
-    assert "成都市 2026年上半年" + TABLE.title in html
-    for row in TABLE.rows:
-        assert row.label in html
-    a1 = re.search(r'data-code="A1">.*?<td class="num">(\d+)</td>', html, re.S)
-    c3 = re.search(r'data-code="C3">.*?<td class="num">(\d+)</td>', html, re.S)
-    assert (a1.group(1), c3.group(1)) == ("1", "1")
-    assert 'value="510104"' in html and 'value="510302"' not in html  # its subtree only
-    assert "生成定稿" not in html  # bureaus read; inspectors and admins build
+    assert re.search(r'<script type="module" src="/stats/static/stats.js">', html)
+    assert "data-code" not in html and TABLE.rows[0].label not in html  # no figures, no rows
+
+
+def test_the_api_gives_the_page_the_official_table_in_its_merged_layout(browser, canteen):
+    table = browser("bureau", "510100").get("/api/v1/statistics/510100/2026-H1").get_json()
+    assert (table["jurisdiction"]["name"], table["period"]["label"]) == ("成都市", "2026年上半年")
+    rows = {row["code"]: row for row in table["rows"]}
+    assert [row["label"] for row in table["rows"]] == [row.label for row in TABLE.rows]
+    assert (rows["A1"]["value"], rows["C3"]["value"]) == (1, 1)
+    spans = [(row["code"], row["section_span"], row["group_span"]) for row in table["rows"]
+             if row["section_span"] or row["group_span"]]
+    assert spans == [("A1", 11, 6), ("B1", 0, 5), ("C1", 11, 5), ("C6", 0, 6), ("D1", 8, 0)]
+    assert (rows["A3"]["group"], rows["B3"]["group"]) == ("学校食堂", "学生集体用餐配送单位")
+    assert [code for code, row in rows.items() if row["part_of"]] == ["A5", "A6"]
+    assert any("A5 + A6 可以大于 A4" in note for note in table["notes"])
+
+
+def test_the_page_offers_the_users_subtree_and_the_periods_begun(browser):
+    options = browser("bureau", "510100").get("/api/v1/statistics/options").get_json()
+    codes = [j["code"] for j in options["jurisdictions"]]
+    assert codes[0] == "510100" and "510104" in codes and "510302" not in codes  # its subtree only
+    assert {j["code"]: j["depth"] for j in options["jurisdictions"]}["510104"] == 1
+    keys = [p["key"] for p in options["periods"]]
+    assert options["default_period"] == keys[0] and keys[-1] == "2020-H1"
+    assert keys.index("2025") < keys.index("2025-H1") < keys.index("2024")  # newest first
+    assert options["can_build_snapshots"] is False  # bureaus read; inspectors and admins build
+    inspector = browser("inspector", "510104").get("/api/v1/statistics/options").get_json()
+    assert inspector["can_build_snapshots"] is True
 
 
 def test_the_page_keeps_to_the_content_security_policy(browser, canteen):
@@ -64,9 +86,10 @@ def test_the_trend_chart_is_an_svg_of_the_three_sections(browser, canteen):
     assert "2026上半年" in svg and "2025下半年" in svg
 
 
-@pytest.mark.parametrize("url", ["/stats/", "/stats/chart.svg"])
+@pytest.mark.parametrize("url", ["/stats/chart.svg?jurisdiction=510104",
+                                 "/api/v1/statistics/510104/2026-H1"])
 def test_another_citys_figures_are_not_found(browser, url):
-    assert browser("bureau", "510300").get(f"{url}?jurisdiction=510104").status_code == 404
+    assert browser("bureau", "510300").get(url).status_code == 404
 
 
 def test_schools_are_refused_and_visitors_sent_to_log_in(browser, make_school, client):
@@ -74,10 +97,3 @@ def test_schools_are_refused_and_visitors_sent_to_log_in(browser, make_school, c
     assert browser("school", school=school).get("/stats/").status_code == 403
     r = client.get("/stats/")
     assert r.status_code == 302 and r.headers["Location"].endswith("/")
-
-
-def test_an_inspector_may_build_snapshots_from_the_page(browser):
-    html = browser("inspector", "510104").get("/stats/").get_data(as_text=True)
-    assert 'data-build="final"' in html
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert token and token.group(1)

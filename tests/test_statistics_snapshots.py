@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.statistics import services
+from foodsafety.statistics import snapshots
 from foodsafety.statistics.models import StatsSnapshot
 from foodsafety.statistics.results import TableResult
+from foodsafety.statistics.schemas import SnapshotOutSchema
 from foodsafety.timeutil import today_cst
 
 
@@ -28,9 +29,9 @@ def county(login_as, make_unit, new_inspection):
 
 
 def test_a_snapshot_keeps_everything_that_was_reported(county, login_as):
-    snapshot = services.build_snapshot("510100", "2026-H1", kind="draft")
+    snapshot = snapshots.build_snapshot("510100", "2026-H1", kind="draft")
     db.session.commit()
-    stored = services.snapshot_dict(db.session.get(StatsSnapshot, snapshot.id))
+    stored = SnapshotOutSchema().dump(db.session.get(StatsSnapshot, snapshot.id))
     assert (stored["jurisdiction"]["code"], stored["period"]["key"], stored["cutoff"]) == (
         "510100", "2026-H1", "2026-06-30")
     assert stored["data_as_of"] and stored["definition_version"]
@@ -44,12 +45,12 @@ def test_a_snapshot_keeps_everything_that_was_reported(county, login_as):
 
 def test_data_arriving_later_does_not_change_a_stored_snapshot(county, new_inspection):
     canteen, inspector = county
-    first = services.build_snapshot("510104", "2026-H1")
+    first = snapshots.build_snapshot("510104", "2026-H1")
     db.session.commit()
     r = inspector.post("/api/v1/inspections", json=new_inspection(
         canteen, when="2026-05-02T09:00:00+08:00", answers={"6.1": "no"}))
     assert r.status_code == 201
-    second = services.build_snapshot("510104", "2026-H1")
+    second = snapshots.build_snapshot("510104", "2026-H1")
     db.session.commit()
     db.session.expire_all()
     old = db.session.get(StatsSnapshot, first.id)
@@ -60,7 +61,7 @@ def test_data_arriving_later_does_not_change_a_stored_snapshot(county, new_inspe
 
 
 def test_a_stored_snapshot_cannot_be_changed(county):
-    snapshot = services.build_snapshot("510104", "2026-H1")
+    snapshot = snapshots.build_snapshot("510104", "2026-H1")
     db.session.commit()
     snapshot.figures = {**snapshot.figures, "A1": 99}
     with pytest.raises(RuntimeError, match="immutable"):
@@ -70,7 +71,7 @@ def test_a_stored_snapshot_cannot_be_changed(county):
 
 
 def test_versions_count_per_jurisdiction_and_period(county):
-    versions = [services.build_snapshot(code, period).version for code, period in (
+    versions = [snapshots.build_snapshot(code, period).version for code, period in (
         ("510104", "2026-H1"), ("510104", "2026-H1"), ("510104", "2026"), ("510100", "2026-H1"),
         ("510104", "2026-H1"))]
     assert versions == [1, 2, 1, 1, 3]
@@ -78,7 +79,7 @@ def test_versions_count_per_jurisdiction_and_period(county):
 
 def test_the_cutoff_of_a_period_not_yet_over_is_today(county):
     year = today_cst().year
-    snapshot = services.build_snapshot("510104", str(year))
+    snapshot = snapshots.build_snapshot("510104", str(year))
     assert snapshot.cutoff == min(today_cst(), date(year, 12, 31))
 
 
@@ -96,11 +97,11 @@ def broken_rule(monkeypatch):
 
 def test_a_final_that_breaks_an_error_rule_is_refused_and_nothing_is_stored(county, broken_rule):
     with pytest.raises(ApiError) as refused:
-        services.build_snapshot("510104", "2026-H1", kind="final")
+        snapshots.build_snapshot("510104", "2026-H1", kind="final")
     assert refused.value.status == 422
     assert any("A2" in message for message in refused.value.errors["validation"])
     assert db.session.scalar(select(func.count()).select_from(StatsSnapshot)) == 0
-    draft = services.build_snapshot("510104", "2026-H1", kind="draft")
+    draft = snapshots.build_snapshot("510104", "2026-H1", kind="draft")
     assert [issue["rule"] for issue in draft.validation] == ["A2 ≤ A1"]
 
 
@@ -147,12 +148,12 @@ def test_the_cli_explains_a_refused_final(county, app, broken_rule):
 
 
 def test_a_scheduled_run_snapshots_every_node_from_one_computation(county):
-    stored, refused = services.build_snapshots("510000", "2026-H1", date(2026, 6, 30))
-    assert refused == {}
-    by_code = {s.jurisdiction_code: s for s in stored}
-    assert list(by_code) == ["510000", "510100", "510300", "510104", "510105", "510302"]
+    subtree = snapshots.subtree("510000", "2026-H1", date(2026, 6, 30))
+    assert list(subtree.tables) == ["510000", "510100", "510300", "510104", "510105", "510302"]
+    by_code = {code: snapshots.build_snapshot(code, "2026-H1", date(2026, 6, 30), subtree=subtree)
+               for code in subtree.tables}
     for code, snapshot in by_code.items():
-        alone = services.build_snapshot(code, "2026-H1", date(2026, 6, 30))
+        alone = snapshots.build_snapshot(code, "2026-H1", date(2026, 6, 30))
         assert snapshot.figures == alone.figures and snapshot.breakdown == alone.breakdown
         assert snapshot.uninspected == alone.uninspected and snapshot.coverage == alone.coverage
         assert (snapshot.version, alone.version) == (1, 2)
@@ -160,9 +161,16 @@ def test_a_scheduled_run_snapshots_every_node_from_one_computation(county):
 
 
 def test_a_scheduled_final_run_refuses_the_nodes_that_break_an_error_rule(county, broken_rule):
-    stored, refused = services.build_snapshots("510100", "2026-H1", kind="final")
-    assert stored == [] and set(refused) == {"510100", "510104", "510105"}
+    subtree = snapshots.subtree("510100", "2026-H1")
+    refused = {}
+    for code in subtree.tables:
+        with pytest.raises(ApiError) as error:
+            snapshots.build_snapshot(code, "2026-H1", kind="final", subtree=subtree)
+        assert error.value.reason == "validation_failed"
+        refused[code] = error.value.errors["validation"]
+    assert set(refused) == {"510100", "510104", "510105"}
     assert any("A2" in message for message in refused["510104"])
+    assert db.session.scalar(select(func.count()).select_from(StatsSnapshot)) == 0
 
 
 def test_builds_on_request_are_bounded_per_jurisdiction_period_and_day(county, app, login_as,
@@ -184,5 +192,5 @@ def test_builds_on_request_are_bounded_per_jurisdiction_period_and_day(county, a
     assert city.post("/api/v1/statistics/510100/2026-H1/snapshots", json={}).status_code == 201
     assert db.session.scalar(select(func.count()).select_from(StatsSnapshot).where(
         StatsSnapshot.jurisdiction_code == "510104", StatsSnapshot.period_key == "2026-H1")) == 3
-    scheduled = services.build_snapshot("510104", "2026-H1")  # scheduled runs are not bounded
+    scheduled = snapshots.build_snapshot("510104", "2026-H1")  # scheduled runs are not bounded
     assert scheduled.version == 4

@@ -15,18 +15,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from exports import statistics_workbook as sw
 from exports.statistics_workbook import (
     BreakdownColumn,
     CoverageCount,
     Issue,
     StatisticsReport,
     UninspectedUnit,
-    from_snapshot_dict,
     workbook_bytes,
-    write_workbook,
 )
-from foodsafety.statistics.definition import ROWS, SECTIONS, TABLE
+from foodsafety.statistics.definition import BASIC_GROUPS, ROWS, SECTIONS, TABLE
+from foodsafety.statistics.snapshots import build_snapshot
+from foodsafety.statistics.workbook import snapshot_workbook
 
 SEED = Path(__file__).resolve().parents[2] / "shared/seed/campus-food-safety-action-plan-2020.txt"
 FIRST_ITEM_ROW = 5  # title, 填报单位, period line, header, then the 30 rows
@@ -37,14 +36,16 @@ def report(**overrides) -> StatisticsReport:
     values = {row.code: index for index, row in enumerate(ROWS, start=1)}
     values["D4"] = Decimal("123450.00")  # 12.345 万元: half-up gives 12.35 (banker's would give 12.34)
     data = dict(
-        jurisdiction_code="510100", jurisdiction_name="成都市", period_key="2026-H1",
+        jurisdiction_code="510100", jurisdiction_name="成都市", reporting_office="成都市市场监督管理局",
+        period_key="2026-H1",
         cutoff=date(2026, 6, 30), data_as_of=datetime(2026, 6, 30, 18, 5, tzinfo=UTC),
         values=values, kind="final", snapshot_id=41, snapshot_version=3,
         breakdown=[BreakdownColumn("510104", "锦江区", {"A1": 3, "B2": 2, "D4": Decimal("100000.00")}),
                    BreakdownColumn("510105", "青羊区", {"A1": 4, "B2": 2, "D4": Decimal("23450.00")})],
         issues=[Issue("warning", TABLE.rules[-1].message, "D8 ≤ D7")],
         coverage=[CoverageCount("canteen", 10, 7), CoverageCount("supplier", 2, 2)],
-        uninspected=[UninspectedUnit("成都市实验小学食堂", "canteen", "锦江区", "JY35101040000011")],
+        uninspected=[UninspectedUnit(1, "成都市实验小学食堂", "canteen", "510104", "锦江区",
+                                     "JY35101040000011")],
     )
     data.update(overrides)
     return StatisticsReport(**data)
@@ -68,7 +69,7 @@ def test_the_workbook_has_the_form_the_breakdown_and_the_checks():
 def test_the_form_shows_title_reporting_unit_period_cutoff_and_headers():
     ws = opened(report())["统计表"]
     assert ws["A1"].value == "校园食品安全守护行动工作情况统计表"
-    assert ws["A2"].value == "填报单位：成都市"
+    assert ws["A2"].value == "填报单位：成都市市场监督管理局"
     assert "2026年上半年" in ws["A3"].value and "截止日期：2026年6月30日" in ws["A3"].value
     assert (ws["A4"].value, ws["D4"].value) == ("项目", "数量")
 
@@ -89,17 +90,22 @@ def test_labels_read_in_the_same_order_as_the_official_attachment():
     cells = [ws.cell(r, c).value for r in range(4, FIRST_ITEM_ROW + len(ROWS)) for c in range(1, 4)]
     position = 0
     for label in (v for v in cells if isinstance(v, str)):
+        if label in BASIC_GROUPS.values():
+            continue  # 基本情况's sub-groups name whose rows they are; the attachment has none
         found = attachment.find(label, position)
         assert found >= 0, f"「{label}」 is not in the attachment after position {position}"
         position = found + len(label)
 
 
-def test_sections_and_rectification_subgroups_are_merged_as_in_the_attachment():
+def test_sections_and_subgroups_are_merged_as_in_the_attachment():
     ws = opened(report())["统计表"]
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A1:D1", "A4:C4", "A5:A15", "A16:A26", "A27:A34", "B16:B20", "B21:B26"} <= merged
     assert [ws[f"A{r}"].value for r in (5, 16, 27)] == [s.label for s in SECTIONS]
     assert (ws["B16"].value, ws["B21"].value) == ("学校食堂整改问题数量", "供餐单位整改问题数量")
+    # 基本情况's two look-alike rows (HACCP, 明厨亮灶) are told apart by whose rows they are.
+    assert {"B5:B10", "B11:B15"} <= merged
+    assert (ws["B5"].value, ws["B11"].value) == ("学校食堂", "学生集体用餐配送单位")
     for offset, row in enumerate(ROWS):
         r = FIRST_ITEM_ROW + offset
         assert (f"B{r}:C{r}" in merged) == (row.group is None), row.code
@@ -127,9 +133,46 @@ def test_the_form_prints_on_a4_portrait_one_page_wide_with_provenance_in_the_foo
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.print_title_rows == "$4:$4"
     footer = ws.oddFooter.center.text
-    assert "数据截至2026年7月1日 02:05（北京时间）" in footer  # 18:05 UTC is the next day in Beijing
+    assert "数据提取于2026年7月1日 02:05（北京时间）" in footer  # 18:05 UTC is the next day in Beijing
     assert "快照#41第3版" in footer and "校园食品安全守护行动数据系统" in footer
     assert "草稿" not in footer
+
+
+def test_the_form_has_lines_to_sign_and_one_consistent_set_of_dates():
+    ws = opened(report())["统计表"]
+    below = ws.cell(FIRST_ITEM_ROW + len(ROWS) + len(TABLE.notes), 1).value
+    for line in ("填报人：", "审核人：", "联系电话：", "填报日期："):
+        assert line in below
+    texts = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value) + ws.oddFooter.center.text
+    assert "截止日期：2026年6月30日" in texts and "数据提取于2026年7月1日" in texts
+    assert "数据截至" not in texts  # "data as of 1 July" beside "cutoff 30 June" read as a contradiction
+    assert ws.print_area == f"'统计表'!$A$1:$D${FIRST_ITEM_ROW + len(ROWS) + len(TABLE.notes) + 1}"
+
+
+def test_a5_and_a6_are_indented_under_a4_and_a_note_says_why_they_may_add_up_to_more():
+    ws = opened(report())["统计表"]
+    row_of = {row.code: FIRST_ITEM_ROW + i for i, row in enumerate(ROWS)}
+    indents = {code: ws.cell(row_of[code], 3).alignment.indent for code in ("A4", "A5", "A6")}
+    assert indents["A5"] == indents["A6"] > indents["A4"]
+    note = ws.cell(FIRST_ITEM_ROW + len(ROWS), 1).value
+    assert "A5 + A6 可以大于 A4" in note
+
+
+def test_the_checks_sheet_defines_what_coverage_counts_and_repeats_the_list_header_on_each_page():
+    ws = opened(report())["校验与覆盖"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("登记在册" in t and "A1" in t for t in texts)
+    header = int(ws.print_title_rows.split(":")[0].strip("$"))
+    assert [ws.cell(header, c).value for c in (1, 2)] == ["序号", "单位名称"]
+    assert ws.cell(header - 1, 1).value == "三、期内未接受检查的单位"
+
+
+def test_a_live_table_is_marked_not_final_with_the_time_its_data_was_read():
+    ws = opened(report(live=True, kind="draft", snapshot_id=None, snapshot_version=None))["统计表"]
+    assert ws["A1"].value == "校园食品安全守护行动工作情况统计表（非定稿）"
+    assert "非定稿" in ws.oddHeader.center.text
+    assert "数据提取于2026年7月1日 02:05（北京时间）" in ws.oddHeader.center.text
+    assert "实时计算，非快照" in ws.oddFooter.center.text and "快照#" not in ws.oddFooter.center.text
 
 
 def test_the_form_uses_chinese_fonts_and_borders():
@@ -178,7 +221,7 @@ def test_an_error_says_the_table_cannot_be_final():
 def test_names_that_look_like_formulas_stay_text(name):
     rep = report(jurisdiction_name=name,
                  breakdown=[BreakdownColumn("510104", name, {"A1": 1})],
-                 uninspected=[UninspectedUnit(name, "canteen", name, name)])
+                 uninspected=[UninspectedUnit(1, name, "canteen", "510104", name, name)])
     data = workbook_bytes(rep)
     expected = name.replace("\r", "\n")  # XML cannot carry a bare CR; it reads back as LF
     wb = load_workbook(io.BytesIO(data))
@@ -199,39 +242,9 @@ def test_an_ampersand_in_the_generator_does_not_become_a_footer_code():
     assert "生成：A&&B" in ws.oddFooter.center.text  # "&&" is how a footer spells a literal "&"
 
 
-def test_writing_leaves_no_temporary_file_and_replaces_an_existing_file_whole(tmp_path):
-    target = tmp_path / "exports" / "statistics.xlsx"
-    target.parent.mkdir()
-    target.write_bytes(b"an older export")
-    assert write_workbook(report(), target) == target
-    assert list(target.parent.iterdir()) == [target]
-    assert load_workbook(target)["统计表"]["A2"].value == "填报单位：成都市"
-
-
-def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
-    target = tmp_path / "statistics.xlsx"
-    write_workbook(report(), target)
-    before = target.read_bytes()
-
-    def broken_replace(*_args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(sw.os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        write_workbook(report(jurisdiction_name="青羊区"), target)
-    assert target.read_bytes() == before
-    assert list(tmp_path.iterdir()) == [target]
-
-
-def test_a_snapshot_dict_becomes_a_report_with_exact_money():
-    rep = from_snapshot_dict({
-        "id": 7, "version": 2, "kind": "draft", "jurisdiction_code": "510104",
-        "jurisdiction_name": "锦江区", "period_key": "2026", "cutoff": "2026-12-15",
-        "data_as_of": "2026-12-15T02:00:00+08:00", "definition_version": TABLE.version,
-        "figures": {"A1": 5, "D4": "3703.50"},
-        "breakdown": [], "issues": [], "coverage": [],
-    })
-    assert rep.values == {"A1": 5, "D4": Decimal("3703.50")}
+def test_a_full_year_report_shows_exact_yuan_in_wan_yuan_rounded_once():
+    rep = report(period_key="2026", cutoff=date(2026, 12, 15), kind="draft",
+                 values={"A1": 5, "D4": Decimal("3703.50")}, breakdown=[], issues=[], coverage=[])
     assert rep.period_label == "2026年全年"
     ws = opened(rep)["统计表"]
     assert ws["A3"].value.startswith("统计期间：2026年全年")
@@ -239,17 +252,15 @@ def test_a_snapshot_dict_becomes_a_report_with_exact_money():
 
 
 def test_a_stored_snapshot_exports_with_its_breakdown_and_uninspected_units(app, make_unit):
-    from foodsafety.statistics.services import build_snapshot, snapshot_dict
-
     make_unit("canteen", "510104", name='=HYPERLINK("http://x","y")')
     make_unit("canteen", "510104")
     make_unit("canteen", "510105")
     snapshot = build_snapshot("510100", "2026-H1", date(2026, 6, 30), kind="draft")
-    wb = load_workbook(io.BytesIO(workbook_bytes(snapshot_dict(snapshot))))
+    wb = load_workbook(io.BytesIO(snapshot_workbook(snapshot)))
 
     form = wb["统计表"]
     assert form["A1"].value == "校园食品安全守护行动工作情况统计表（草稿）"
-    assert form["A2"].value == "填报单位：成都市"
+    assert form["A2"].value == "填报单位：成都市市场监督管理局"
     assert form.cell(FIRST_ITEM_ROW, 4).value == 3  # A1: licensed school canteens
     breakdown = wb["分地区明细"]
     assert [breakdown.cell(3, c).value for c in range(4, 7)] == ["锦江区", "青羊区", "合计"]
@@ -257,3 +268,28 @@ def test_a_stored_snapshot_exports_with_its_breakdown_and_uninspected_units(app,
     names = [c for row in wb["校验与覆盖"].iter_rows() for c in row
              if c.value == '=HYPERLINK("http://x","y")']
     assert names and all(c.data_type == "s" for c in names)
+
+
+def test_a_bureau_downloads_the_live_workbook_of_any_period_marked_not_final(app, make_unit,
+                                                                            login_as):
+    from urllib.parse import unquote
+
+    from foodsafety.extensions import db
+    from foodsafety.statistics.models import StatsSnapshot
+
+    for county in ("510104", "510104", "510105"):
+        make_unit("canteen", county)
+    r = login_as("bureau", "510100").get("/api/v1/statistics/510100/2026-H1/workbook.xlsx")
+    assert r.status_code == 200, r.get_json()
+    assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "_成都市_2026年上半年_校园食品安全守护行动工作情况统计表_非定稿_" in unquote(
+        r.headers["Content-Disposition"])
+    wb = load_workbook(io.BytesIO(r.data))
+    form = wb["统计表"]
+    assert form["A1"].value == "校园食品安全守护行动工作情况统计表（非定稿）"
+    assert form["A2"].value == "填报单位：成都市市场监督管理局"
+    assert "截止日期：2026年6月30日" in form["A3"].value
+    assert form.cell(FIRST_ITEM_ROW, 4).value == 3
+    assert "非定稿" in form.oddHeader.center.text and "数据提取于" in form.oddHeader.center.text
+    assert [wb["分地区明细"].cell(4, c).value for c in range(4, 7)] == [2, 1, 3]
+    assert db.session.scalar(db.select(db.func.count()).select_from(StatsSnapshot)) == 0

@@ -297,6 +297,10 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/statistics/<string:code>/<string:period>/snapshots"): Route(
         lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/snapshots", {"inspector", "admin"},
         ok=201, body=lambda s: {"kind": "draft"}),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>/workbook.xlsx"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/workbook.xlsx", STAFF),
+    ("GET", "/api/v1/statistics/options"): Route(lambda s: "/api/v1/statistics/options", STAFF,
+                                                 scoped=False),
     ("GET", "/api/v1/statistics/snapshots"): Route(lambda s: "/api/v1/statistics/snapshots",
                                                    STAFF, scoped=False),
     ("GET", "/api/v1/statistics/snapshots/<int:snapshot_id>"): Route(

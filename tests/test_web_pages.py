@@ -36,7 +36,9 @@ def test_after_login_each_role_lands_on_its_screens(client, make_user, make_scho
 def test_a_bureau_lands_on_the_statistics_of_its_own_jurisdiction(client, make_user):
     bureau = _log_in(client, make_user("bureau", "510100"))
     page = bureau.get(bureau.get("/").headers["Location"])
-    assert page.status_code == 200 and "成都市" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "stats.js" in page.get_data(as_text=True)
+    first = bureau.get("/api/v1/statistics/options").get_json()["jurisdictions"][0]
+    assert (first["code"], first["name"]) == ("510100", "成都市")  # what the page shows first
 
 
 def test_anonymous_visitors_get_the_login_page(client):

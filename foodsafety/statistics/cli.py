@@ -9,8 +9,7 @@ from flask.cli import AppGroup
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.periods import parse_period
-from foodsafety.statistics import services
+from foodsafety.statistics import snapshots
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.results import SECTION_LABELS, display_text
 from foodsafety.vocabulary import UnitKind
@@ -30,8 +29,8 @@ def build_command(code: str, period_key: str, cutoff, final: bool) -> None:
     """计算并保存一份统计快照，打印统计表摘要和快照编号。"""
     cutoff_day: date | None = cutoff.date() if cutoff else None
     try:
-        snapshot = services.build_snapshot(code, period_key, cutoff_day,
-                                           kind="final" if final else "draft")
+        snapshot = snapshots.build_snapshot(code, period_key, cutoff_day,
+                                            kind="final" if final else "draft")
         db.session.commit()
     except ApiError as error:
         db.session.rollback()
@@ -46,8 +45,8 @@ def build_command(code: str, period_key: str, cutoff, final: bool) -> None:
 
 def summary_lines(snapshot) -> list[str]:
     """The snapshot as a plain-text table in Chinese."""
-    values = services.snapshot_values(snapshot)
-    period = parse_period(snapshot.period_key)
+    values = snapshot.values
+    period = snapshot.period
     lines = [
         f"{snapshot.jurisdiction.name}（{snapshot.jurisdiction_code}） {period.label} {TABLE.title}",
         f"截止日期：{snapshot.cutoff.isoformat()}　类型：{snapshot.kind.label}"

@@ -16,6 +16,7 @@ How a row is counted is stated as data:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 TABLE_TITLE = "校园食品安全守护行动工作情况统计表"
 TABLE_VERSION = "2020-61.1"  # the attachment of 国市监食经〔2020〕61号, definition revision 1
@@ -42,6 +43,7 @@ class Row:
     measure: str | None = None  # flow rows and special stock rows
     additive: bool = True  # False for B2: a city's figure is not the sum of its counties'
     decimals: int = 0  # 2 for 万元
+    part_of: str | None = None  # the row this one breaks down (A5, A6 of A4): shown indented
 
     @property
     def is_money(self) -> bool:
@@ -66,10 +68,16 @@ SECTIONS = (
 
 CANTEEN_GROUP = "学校食堂整改问题数量"
 SUPPLIER_GROUP = "供餐单位整改问题数量"
+# 基本情况 has no sub-group cells in the attachment; without them 建立 HACCP… and 实施“明厨亮灶”
+# appear twice with nothing to tell them apart, so the table names whose rows they are (issue 12).
+# Not labels of the attachment: the rows' own labels stay verbatim.
+BASIC_GROUPS = {"canteen": "学校食堂", "supplier": "学生集体用餐配送单位"}
 
 
-def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家") -> Row:
-    return Row(code, label, unit, "basic", unit_kind=unit_kind, where=where)
+def _stock(code: str, label: str, unit_kind: str, *where: str, unit: str = "家",
+           part_of: str | None = None) -> Row:
+    return Row(code, label, unit, "basic", group=BASIC_GROUPS[unit_kind], unit_kind=unit_kind,
+               where=where, part_of=part_of)
 
 
 def _problem(code: str, label: str, unit_kind: str, category: str) -> Row:
@@ -87,10 +95,10 @@ ROWS: tuple[Row, ...] = (
     _stock("A2", "实施五常、6T等食品安全管理的单位数（家）", "canteen", "wuchang_6t"),
     _stock("A3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "canteen", "haccp_established"),
     _stock("A4", "实施“明厨亮灶”数（家）", "canteen", "mingchu_any"),
-    _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video"),
-    _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet"),
+    _stock("A5", "其中：视频式展示（家）", "canteen", "mingchu_video", part_of="A4"),
+    _stock("A6", "互联网式展示（家）", "canteen", "mingchu_internet", part_of="A4"),
     _stock("B1", "辖区内持证学生集体用餐配送单位数（家）", "supplier"),
-    Row("B2", "供应的学校数（个）", "个", "basic", unit_kind="supplier",
+    Row("B2", "供应的学校数（个）", "个", "basic", group=BASIC_GROUPS["supplier"], unit_kind="supplier",
         measure="distinct_schools_supplied", additive=False),
     _stock("B3", "建立 HACCP或 ISO22000管理体系的单位数（家）", "supplier", "haccp_established"),
     _stock("B4", "通过 HACCP或 ISO22000管理体系认证的单位数（家）", "supplier", "haccp_certified_valid"),
@@ -146,6 +154,45 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Printed under the table (and shown under it on the page): what a reader would otherwise take
+# for an error.
+NOTES = (
+    "注：A5（视频式展示）、A6（互联网式展示）是 A4 中的单位；同时采用视频式和互联网式展示的单位"
+    "在 A5、A6 中各计一次，故 A5 + A6 可以大于 A4。",
+)
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    """Consecutive rows of a section under one sub-group cell (`label` None: no sub-group; each
+    row's label then spans the sub-group column too)."""
+
+    label: str | None
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    """A section's cell, merged down over its groups' rows."""
+
+    section: Section
+    groups: tuple[GroupBlock, ...]
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(row for group in self.groups for row in group.rows)
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """Where one row sits in the merged-cell layout: the spans of the cells that start on it
+    (0 when the row lies under a cell begun above it)."""
+
+    row: Row
+    section_span: int
+    group_span: int
+
+
 @dataclass(frozen=True)
 class TableDefinition:
     title: str = TABLE_TITLE
@@ -155,9 +202,29 @@ class TableDefinition:
     rows: tuple[Row, ...] = ROWS
     rules: tuple[Rule, ...] = RULES
     context: dict[str, str] = field(default_factory=lambda: dict(CONTEXT))
+    notes: tuple[str, ...] = NOTES
 
     def section_rows(self, key: str) -> list[Row]:
         return [row for row in self.rows if row.section == key]
+
+    def blocks(self) -> tuple[SectionBlock, ...]:
+        """The official table's merged cells: sections, and within them the sub-groups."""
+        return tuple(
+            SectionBlock(section, tuple(
+                GroupBlock(label, tuple(rows))
+                for label, rows in groupby(self.section_rows(section.key), key=lambda r: r.group)))
+            for section in self.sections)
+
+    def layout(self) -> tuple[RowLayout, ...]:
+        """`blocks()` row by row, as an HTML table's rowspans need it."""
+        out = []
+        for block in self.blocks():
+            for group in block.groups:
+                for row in group.rows:
+                    out.append(RowLayout(
+                        row, len(block.rows) if row is block.rows[0] else 0,
+                        len(group.rows) if group.label and row is group.rows[0] else 0))
+        return tuple(out)
 
 
 TABLE = TableDefinition()

@@ -22,8 +22,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from foodsafety.accounts.models import User
 from foodsafety.extensions import db, term_column
 from foodsafety.inspections.models import Inspection
+from foodsafety.periods import Period, parse_period
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Jurisdiction
+from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.results import (
+    BreakdownColumn,
+    ContextFigure,
+    CoverageCount,
+    Issue,
+    RowFigure,
+    UninspectedUnit,
+    Value,
+    context_figures,
+    coverage_counts,
+    issues_of,
+    row_figures,
+    values_from_json,
+)
 from foodsafety.timeutil import utcnow
 from foodsafety.vocabulary import SnapshotKind
 
@@ -58,6 +74,52 @@ class StatsSnapshot(db.Model):
 
     def __repr__(self) -> str:
         return f"<StatsSnapshot {self.jurisdiction_code} {self.period_key} v{self.version}>"
+
+    # Typed views of the stored JSON, for the API schemas and the workbook.
+    @property
+    def period(self) -> Period:
+        return parse_period(self.period_key)
+
+    @property
+    def values(self) -> dict[str, Value]:
+        """The stored exact figures, typed (Decimal yuan for money)."""
+        return values_from_json(self.figures)
+
+    @property
+    def rows(self) -> list[RowFigure]:
+        return row_figures(self.values)
+
+    @property
+    def context_figures(self) -> list[ContextFigure]:
+        return context_figures(self.context)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return issues_of(self.validation)
+
+    @property
+    def valid(self) -> bool:
+        return not any(issue.severity == "error" for issue in self.issues)
+
+    @property
+    def coverage_counts(self) -> list[CoverageCount]:
+        return coverage_counts(self.coverage)
+
+    @property
+    def breakdown_columns(self) -> list[BreakdownColumn]:
+        return [BreakdownColumn(column["code"], column["name"], values_from_json(column["figures"]))
+                for column in self.breakdown]
+
+    @property
+    def uninspected_units(self) -> list[UninspectedUnit]:
+        return [UninspectedUnit(unit["id"], unit["name"], unit["kind"], unit["jurisdiction_code"],
+                                unit["jurisdiction_name"], unit["licence_no"])
+                for unit in self.uninspected or []]
+
+    @property
+    def filename(self) -> str:
+        """`510100_成都市_2026年上半年_校园食品安全守护行动工作情况统计表.xlsx`."""
+        return f"{self.jurisdiction_code}_{self.jurisdiction.name}_{self.period.label}_{TABLE.title}.xlsx"
 
 
 class StatsDataVersion(db.Model):

@@ -1,125 +1,41 @@
-"""The bureau's page `/stats/`: pick a jurisdiction and a period, see the table and its trend,
-build snapshots and download their workbooks.
-
-Server-rendered from the same services as the API; the page's script (static, no inline code)
-only submits the form on change and talks to the snapshot endpoints of the API.
+"""The bureau's page `/stats/`: a shell whose ES module (static/stats.js) picks a jurisdiction and a
+period, shows the table, its checks and coverage, lists and builds snapshots — all through the
+JSON API (`/api/v1/statistics/...`). `/stats/chart.svg` draws the trend on the server from the
+same computation the API uses.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, g, redirect, render_template, request
-from sqlalchemy import select
 
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
-from foodsafety.extensions import db
 from foodsafety.limits.leases import expensive
-from foodsafety.periods import Period, parse_period
-from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.statistics import services
+from foodsafety.periods import selectable_periods
+from foodsafety.statistics import compute
+from foodsafety.statistics.access import readable_jurisdiction, resolve_period
 from foodsafety.statistics.chart import trend_svg
-from foodsafety.statistics.definition import TABLE
-from foodsafety.statistics.results import SECTION_LABELS, coverage_json, display_text
 from foodsafety.timeutil import today_cst
 
 bp = Blueprint("stats_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/stats/static")
-FIRST_YEAR = 2020
-TREND_HALVES = 6
+NO_STORE = {"Cache-Control": "no-cache, private"}
 
 
 def _user():
-    """The logged-in staff user, or a redirect to the login page / a 403 for schools and auditors."""
+    """The logged-in staff user, or None (not logged in); 403 for schools and auditors."""
     user = g.get("user")
-    if user is None:
-        return None
-    if user.role in (Role.SCHOOL, Role.AUDITOR):
+    if user is not None and user.role in (Role.SCHOOL, Role.AUDITOR):
         abort(403)
     return user
 
 
-def period_choices(today: date) -> list[Period]:
-    """Reporting periods that have begun, newest first: each year's first half and full year."""
-    choices = []
-    for year in range(today.year, FIRST_YEAR - 1, -1):
-        for key in (str(year), f"{year}-H1"):
-            period = parse_period(key)
-            if period.start <= today:
-                choices.append(period)
-    return choices
-
-
-def jurisdiction_choices(code: str) -> list[tuple[Jurisdiction, int]]:
-    """The user's subtree in code order, with each node's depth below the user's own."""
-    rows = db.session.execute(
-        select(Jurisdiction, JurisdictionClosure.depth)
-        .join(JurisdictionClosure, JurisdictionClosure.descendant_code == Jurisdiction.code)
-        .where(JurisdictionClosure.ancestor_code == code)
-        .order_by(Jurisdiction.code)).all()
-    return [(row[0], row[1]) for row in rows]
-
-
-def table_rows(values) -> list[dict]:
-    """The official layout: section and group cells spanning their rows, then label and figure."""
-    rows = []
-    for i, row in enumerate(TABLE.rows):
-        previous = TABLE.rows[i - 1] if i else None
-        section_span = (sum(1 for r in TABLE.rows if r.section == row.section)
-                        if previous is None or previous.section != row.section else 0)
-        group_span = 0
-        if row.group and (previous is None or previous.group != row.group):
-            group_span = sum(1 for r in TABLE.rows if r.group == row.group)
-        rows.append({"code": row.code, "label": row.label, "group": row.group,
-                     "section_label": SECTION_LABELS[row.section], "section_span": section_span,
-                     "group_span": group_span, "value": display_text(row, values[row.code])})
-    return rows
-
-
-def _selection(user) -> tuple[Jurisdiction, Period, date]:
-    code = request.args.get("jurisdiction") or user.jurisdiction_code
-    try:
-        jurisdiction = services.readable_jurisdiction(user, code)
-        period, cutoff = services.resolve_period(
-            request.args.get("period") or period_choices(today_cst())[0].key)
-    except ApiError as error:
-        abort(error.status if error.status != 422 else 404)
-    return jurisdiction, period, cutoff
-
-
 @bp.get("/stats/")
-@expensive
 def page():
-    """The statistics page of the logged-in bureau, inspector or administrator."""
-    user = _user()
-    if user is None:
+    """The statistics page of the logged-in bureau, inspector or administrator (a shell)."""
+    if _user() is None:
         return redirect("/")
-    jurisdiction, period, cutoff = _selection(user)
-    result = services.compute_table(jurisdiction.code, period, cutoff)
-    html = render_template(
-        "statistics/page.html", user=user, table=TABLE, jurisdiction=jurisdiction, period=period,
-        cutoff=cutoff, rows=table_rows(result.values), issues=result.issues,
-        coverage=coverage_json(result.coverage), context=services.context_json(result.context),
-        periods=period_choices(today_cst()), jurisdictions=jurisdiction_choices(
-            user.jurisdiction_code),
-        can_build=user.role in (Role.INSPECTOR, Role.ADMIN),
-        csrf_token=g.auth_session.csrf_token if g.get("auth_from_cookie") else "")
-    return html, 200, {"Cache-Control": "no-cache, private"}
-
-
-def trend_halves(period: Period, today: date) -> list[Period]:
-    """The half-years up to the one the period ends in (and not beyond today), oldest first."""
-    year, half = period.end.year, 1 if period.end.month <= 6 else 2
-    halves = []
-    while len(halves) < TREND_HALVES:
-        candidate = parse_period(f"{year}-H{half}")
-        if candidate.start <= today:
-            halves.append(candidate)
-        year, half = (year, 1) if half == 2 else (year - 1, 2)
-        if year < FIRST_YEAR:
-            break
-    return list(reversed(halves))
+    return render_template("statistics/page.html"), 200, NO_STORE
 
 
 @bp.get("/stats/chart.svg")
@@ -129,13 +45,14 @@ def chart():
     user = _user()
     if user is None:
         abort(401)
-    jurisdiction, period, _ = _selection(user)
     today = today_cst()
-    series = []
-    for half in trend_halves(period, today):
-        result = services.compute_table(jurisdiction.code, half, half.cutoff(today))
-        label = f"{half.key[:4]}{'上' if half.key.endswith('H1') else '下'}半年"
-        series.append((label, result.values))
+    try:
+        jurisdiction = readable_jurisdiction(user, request.args.get("jurisdiction")
+                                             or user.jurisdiction_code)
+        period, _ = resolve_period(request.args.get("period") or selectable_periods(today)[0].key)
+    except ApiError as error:
+        abort(error.status if error.status != 422 else 404)
+    series = [(half.short_label, result.values)
+              for half, result in compute.trend(jurisdiction.code, period, today)]
     svg = trend_svg(series, f"{jurisdiction.name} 近{len(series)}个半年度趋势")
-    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8",
-                      "Cache-Control": "no-cache, private"}
+    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", **NO_STORE}

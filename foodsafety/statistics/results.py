@@ -1,4 +1,6 @@
-"""A computed table: exact figures, the context the rules need, validation results and coverage.
+"""A computed table: exact figures, the context the rules need, validation results and coverage;
+and the typed views of a table (rows with figures, issues, coverage, breakdown columns, units not
+inspected) that the API schemas serialise and the workbook builder takes.
 
 Everything here is driven from `definition.TABLE`; nothing restates a label or the row order.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from foodsafety.statistics.definition import TABLE, Row
 from foodsafety.vocabulary import Severity, UnitKind
@@ -107,22 +110,172 @@ TABLE_ROWS = {row.code: row for row in TABLE.rows}
 SECTION_LABELS = {section.key: section.label for section in TABLE.sections}
 
 
-def rows_json(values: dict[str, Value]) -> list[dict]:
-    """The table's rows in order, each with its label, unit, section, group and figure."""
-    return [{
-        "code": row.code,
-        "label": row.label,
-        "unit": row.unit,
-        "section": row.section,
-        "section_label": SECTION_LABELS[row.section],
-        "group": row.group,
-        "value": (display_text(row, values[row.code]) if row.is_money
-                  else display_value(row, values[row.code])),
-        "exact": exact_json(row, values[row.code]),
-    } for row in TABLE.rows]
+# --- typed views of a table, as the API schemas and the workbook read them ---------------------
+
+@dataclass(frozen=True)
+class RowFigure:
+    """One row of the table with its exact figure and its place in the merged-cell layout."""
+
+    row: Row
+    exact: Value
+    section_span: int = 0  # on the first row of a section: how many rows its cell spans
+    group_span: int = 0  # on the first row of a sub-group: how many rows its cell spans
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_LABELS[self.row.section]
+
+    @property
+    def display(self) -> Value:
+        return display_value(self.row, self.exact)
 
 
-def coverage_json(coverage: dict[str, dict[str, int]]) -> list[dict]:
-    """Coverage per unit kind, with the kind's Chinese name."""
-    return [{"kind": kind, "kind_label": UnitKind(kind).label, **counts}
+def row_figures(values: dict[str, Value]) -> list[RowFigure]:
+    """The table's rows in order (`TABLE.layout()`), each with its exact figure."""
+    return [RowFigure(cell.row, values[cell.row.code], cell.section_span, cell.group_span)
+            for cell in TABLE.layout()]
+
+
+@dataclass(frozen=True)
+class ContextFigure:
+    """A figure computed beside the table that a validation rule compares against."""
+
+    key: str
+    label: str
+    value: int
+
+
+def context_figures(context: dict[str, int]) -> list[ContextFigure]:
+    return [ContextFigure(key, label, int(context.get(key, 0))) for key, label in TABLE.context.items()]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A broken validation rule (`left` > `right`)."""
+
+    severity: str  # error / warning
+    message: str
+    rule: str = ""
+    left: int = 0
+    right: int = 0
+
+    @property
+    def severity_label(self) -> str:
+        return Severity(self.severity).label
+
+
+def issues_of(stored: list[dict]) -> list[Issue]:
+    """The issues of `validate` (or of a snapshot's stored validation), typed."""
+    return [Issue(i["severity"], i["message"], i["rule"], i["left"], i["right"]) for i in stored]
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """Units of one kind in scope, and how many of them were inspected in the period."""
+
+    kind: str
+    units: int
+    inspected: int
+
+    @property
+    def uninspected(self) -> int:
+        return self.units - self.inspected
+
+    @property
+    def kind_label(self) -> str:
+        return UnitKind(self.kind).label
+
+
+def coverage_counts(coverage: dict[str, dict[str, int]]) -> list[CoverageCount]:
+    """Coverage per unit kind in the vocabulary's order."""
+    return [CoverageCount(kind, int(counts["units"]), int(counts["inspected"]))
             for kind, counts in coverage.items()]
+
+
+@dataclass(frozen=True)
+class BreakdownColumn:
+    """One jurisdiction's exact figures in a breakdown (D4 in yuan); missing codes are 0."""
+
+    code: str
+    name: str
+    values: dict[str, Value]
+
+    def value(self, code: str) -> Value:
+        return self.values.get(code, 0)
+
+    @property
+    def figures(self) -> dict[str, int | str]:
+        return {row.code: exact_json(row, self.value(row.code)) for row in TABLE.rows}
+
+    @property
+    def display(self) -> dict[str, str]:
+        return {row.code: display_text(row, self.value(row.code)) for row in TABLE.rows}
+
+
+def values_from_json(figures: dict[str, int | str]) -> dict[str, Value]:
+    """Stored exact figures (`figures_json`), typed again (Decimal yuan for money)."""
+    return {code: exact_from_json(TABLE_ROWS[code], value)
+            for code, value in figures.items() if code in TABLE_ROWS}
+
+
+@dataclass(frozen=True)
+class UninspectedUnit:
+    """A unit in scope that no inspection in the period visited."""
+
+    id: int
+    name: str
+    kind: str
+    jurisdiction_code: str
+    jurisdiction_name: str
+    licence_no: str | None = None
+    last_inspected_on: date | None = None  # listed live; not kept in a snapshot
+
+    @property
+    def kind_label(self) -> str:
+        return UnitKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class LiveTable:
+    """A table computed now, with what the API shows beside it."""
+
+    jurisdiction: Any  # registry Jurisdiction
+    period: Any  # periods.Period
+    result: TableResult
+
+    @property
+    def cutoff(self) -> date:
+        return self.result.cutoff
+
+    @property
+    def rows(self) -> list[RowFigure]:
+        return row_figures(self.result.values)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return issues_of(self.result.issues)
+
+    @property
+    def valid(self) -> bool:
+        return not self.result.has_errors
+
+    @property
+    def context_figures(self) -> list[ContextFigure]:
+        return context_figures(self.result.context)
+
+    @property
+    def coverage_counts(self) -> list[CoverageCount]:
+        return coverage_counts(self.result.coverage)
+
+
+@dataclass(frozen=True)
+class LiveBreakdown:
+    """A breakdown computed now: one column per direct child, then the jurisdiction's total."""
+
+    jurisdiction: Any
+    period: Any
+    cutoff: date
+    columns: list[BreakdownColumn]
+    total: BreakdownColumn
+    rows: tuple[Row, ...] = TABLE.rows
+

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
-from foodsafety.accounts.models import Role
+from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
 from foodsafety.pagination import paginate
-from foodsafety.statistics import services
+from foodsafety.statistics import compute, snapshots
+from foodsafety.statistics.access import (
+    may_build_snapshots,
+    options,
+    readable_jurisdiction,
+    resolve_period,
+)
+from foodsafety.statistics.results import BreakdownColumn, LiveBreakdown, LiveTable
 from foodsafety.statistics.schemas import (
     BreakdownOutSchema,
     CoverageArgsSchema,
@@ -23,12 +27,23 @@ from foodsafety.statistics.schemas import (
     SnapshotOutSchema,
     SnapshotPageSchema,
     SnapshotQueryArgsSchema,
+    StatisticsOptionsSchema,
     TableOutSchema,
 )
+from foodsafety.statistics.workbook import live_workbook, snapshot_workbook
 
 blp = Blueprint("statistics", __name__, url_prefix="/statistics",
                 description="校园食品安全守护行动工作情况统计表（实时统计、分地区、覆盖情况、快照、导出）")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/options")
+class Options(MethodView):
+    @login_required()
+    @blp.response(200, StatisticsOptionsSchema)
+    def get(self):
+        """What the statistics page offers you: your subtree's jurisdictions, the periods that
+        have begun (newest first), and whether you may build snapshots."""
+        return options(current_user())
 
 
 @blp.route("/snapshots")
@@ -38,8 +53,7 @@ class Snapshots(MethodView):
     @blp.response(200, SnapshotPageSchema)
     def get(self, args):
         """Snapshots of your subtree, newest first (filters: jurisdiction, period, kind)."""
-        return paginate(services.list_snapshots(current_user(), args), args,
-                        lambda rows: [services.snapshot_summary(s) for s in rows])
+        return paginate(snapshots.list_snapshots(current_user(), args), args, list)
 
 
 @blp.route("/snapshots/<int:snapshot_id>")
@@ -48,7 +62,7 @@ class SnapshotById(MethodView):
     @blp.response(200, SnapshotOutSchema)
     def get(self, snapshot_id):
         """One stored snapshot: figures, breakdown, validation and coverage as built."""
-        return services.snapshot_dict(services.get_snapshot(current_user(), snapshot_id))
+        return snapshots.get_snapshot(current_user(), snapshot_id)
 
 
 @blp.route("/snapshots/<int:snapshot_id>/workbook.xlsx")
@@ -60,16 +74,13 @@ class SnapshotWorkbook(MethodView):
                                                               "format": "binary"}}}}})
     def get(self, snapshot_id):
         """The snapshot as the official Excel workbook."""
-        snapshot = services.get_snapshot(current_user(), snapshot_id)
-        data = services.workbook_bytes(snapshot)
-        fallback = f"{snapshot.jurisdiction_code}_{snapshot.period_key}.xlsx"
-        disposition = (f"attachment; filename=\"{fallback}\"; "
-                       f"filename*=UTF-8''{quote(services.workbook_filename(snapshot), safe='')}")
-        return Response(data, mimetype=XLSX, headers={"Content-Disposition": disposition})
+        snapshot = snapshots.get_snapshot(current_user(), snapshot_id)
+        return send_bytes(snapshot_workbook(snapshot), snapshot.filename, XLSX,
+                          fallback=f"{snapshot.jurisdiction_code}_{snapshot.period_key}.xlsx")
 
 
 @blp.route("/<string:code>/<string:period>")
-class LiveTable(MethodView):
+class LiveTableView(MethodView):
     @login_required()
     @expensive
     @blp.arguments(CutoffArgsSchema, location="query")
@@ -77,10 +88,27 @@ class LiveTable(MethodView):
     def get(self, args, code, period):
         """The live table of a jurisdiction in your subtree (`cutoff` defaults to the last day
         of the period, or today while it runs)."""
-        jurisdiction = services.readable_jurisdiction(current_user(), code)
-        span, cutoff = services.resolve_period(period, args["cutoff"])
-        return services.table_json(jurisdiction, span,
-                                   services.compute_table(code, span, cutoff))
+        jurisdiction = readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        return LiveTable(jurisdiction, span, compute.compute_table(code, span, cutoff))
+
+
+@blp.route("/<string:code>/<string:period>/workbook.xlsx")
+class LiveWorkbook(MethodView):
+    @login_required()
+    @expensive
+    @blp.arguments(CutoffArgsSchema, location="query")
+    @blp.doc(responses={"200": {"description": "Excel 工作簿（实时数据，标注“非定稿”和数据提取时间）",
+                                "content": {XLSX: {"schema": {"type": "string",
+                                                              "format": "binary"}}}}})
+    def get(self, args, code, period):
+        """The live table of a jurisdiction in your subtree as the official workbook, at any
+        time: marked 非定稿 with the time its data was read (a snapshot's workbook is the one to
+        report)."""
+        jurisdiction = readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        data, filename = live_workbook(jurisdiction, span, cutoff)
+        return send_bytes(data, filename, XLSX, fallback=f"{code}_{span.key}_live.xlsx")
 
 
 @blp.route("/<string:code>/<string:period>/breakdown")
@@ -91,10 +119,12 @@ class Breakdown(MethodView):
     @blp.response(200, BreakdownOutSchema)
     def get(self, args, code, period):
         """One column per direct child plus the total (供应的学校数 of the total is distinct)."""
-        jurisdiction = services.readable_jurisdiction(current_user(), code)
-        span, cutoff = services.resolve_period(period, args["cutoff"])
-        columns, total = services.breakdown(code, span, cutoff)
-        return services.breakdown_page(jurisdiction, span, columns, total)
+        jurisdiction = readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        result = compute.breakdown(code, span, cutoff)
+        total = result.total
+        return LiveBreakdown(jurisdiction, span, cutoff, result.column_list(),
+                             BreakdownColumn(code, jurisdiction.name, total.values))
 
 
 @blp.route("/<string:code>/<string:period>/coverage")
@@ -105,13 +135,12 @@ class Coverage(MethodView):
     @blp.response(200, CoveragePageSchema)
     def get(self, args, code, period):
         """Units of the subtree not inspected in the period (filter: kind), with the counts."""
-        services.readable_jurisdiction(current_user(), code)
-        span, cutoff = services.resolve_period(period, args["cutoff"])
-        page = paginate(services.uninspected_units(code, span, cutoff, args.get("kind")), args,
-                        lambda rows: services.uncovered_json(rows, cutoff))
-        summary = services.coverage_counts(code, span, cutoff)
-        return {**page, "summary": summary, "period": services.period_json(span),
-                "cutoff": cutoff.isoformat()}
+        readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        page = paginate(compute.uninspected_units(code, span, cutoff, args.get("kind")), args,
+                        lambda rows: compute.with_last_inspection(rows, cutoff))
+        return {**page, "summary": compute.coverage(code, span, cutoff), "period": span,
+                "cutoff": cutoff}
 
 
 @blp.route("/<string:code>/<string:period>/snapshots")
@@ -124,11 +153,9 @@ class BuildSnapshot(MethodView):
         """Build and store a snapshot (inspectors and administrators of that subtree); a final
         one is refused while the table breaks an error rule."""
         user = current_user()
-        services.readable_jurisdiction(user, code)
-        if user.role not in (Role.INSPECTOR, Role.ADMIN):
+        readable_jurisdiction(user, code)
+        if not may_build_snapshots(user):
             raise ApiError(403, "只有市场监管执法人员或管理员可以生成统计快照。")
-        services.check_build_quota(code, period, data["kind"])
-        snapshot = services.build_snapshot(code, period, data["cutoff"], kind=data["kind"],
-                                           built_by=user)
-        result = services.snapshot_dict(snapshot)
-        return result
+        snapshots.check_build_quota(code, period, data["kind"])
+        return snapshots.build_snapshot(code, period, data["cutoff"], kind=data["kind"],
+                                        built_by=user)

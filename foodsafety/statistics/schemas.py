@@ -1,10 +1,14 @@
-"""Statistics schemas: query arguments, snapshot requests, and the documented output shapes."""
+"""Statistics schemas: query arguments, snapshot requests, and the responses they serialise
+(from the typed results of `results.py`, the snapshot model and the table definition)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from foodsafety.fields import StoredInstant, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.results import display_text, exact_json
 from foodsafety.vocabulary import SnapshotKind, UnitKind
 
 PERIOD = validate.Regexp(r"^20\d\d(-H[12])?$", error="统计期间格式应为 YYYY（全年）或 YYYY-H1（上半年）。")
@@ -30,15 +34,50 @@ class SnapshotCreateSchema(Schema):
     cutoff = fields.Date(load_default=None, allow_none=True)
 
 
-class TableRowSchema(Schema):
+class JurisdictionRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.Integer()
+
+
+class PeriodOutSchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    start = fields.Date()
+    end = fields.Date()
+
+
+class RowSchema(Schema):
+    """A row of the table's definition."""
+
     code = fields.String()
     label = fields.String()
     unit = fields.String()
     section = fields.String()
-    section_label = fields.String()
     group = fields.String(allow_none=True)
-    value = fields.Raw(metadata={"description": "显示值：计数为整数，万元为两位小数的字符串"})
-    exact = fields.Raw(metadata={"description": "精确值：计数为整数，金额为元（字符串）"})
+
+
+class TableRowSchema(Schema):
+    """A row with its figure (a `RowFigure`)."""
+
+    code = fields.String(attribute="row.code")
+    label = fields.String(attribute="row.label")
+    unit = fields.String(attribute="row.unit")
+    section = fields.String(attribute="row.section")
+    section_label = fields.String()
+    group = fields.String(attribute="row.group", allow_none=True)
+    part_of = fields.String(attribute="row.part_of", allow_none=True,
+                            metadata={"description": "本行细分的行（A5、A6 为 A4 的组成部分，缩进显示）"})
+    section_span = fields.Integer(metadata={"description": "本行开始的「部分」单元格向下合并的行数（否则为 0）"})
+    group_span = fields.Integer(metadata={"description": "本行开始的分组单元格向下合并的行数（否则为 0）"})
+    value = fields.Function(
+        lambda figure: display_text(figure.row, figure.exact) if figure.row.is_money
+        else figure.display,
+        metadata={"description": "显示值：计数为整数，万元为两位小数的字符串",
+                  "oneOf": [{"type": "integer"}, {"type": "string"}]})
+    exact = fields.Function(lambda figure: exact_json(figure.row, figure.exact), metadata={
+        "description": "精确值：计数为整数，金额为元（字符串）",
+        "oneOf": [{"type": "integer"}, {"type": "string"}]})
 
 
 class IssueSchema(Schema):
@@ -65,35 +104,45 @@ class CoverageSchema(Schema):
 
 
 class TableOutSchema(Schema):
-    jurisdiction = fields.Dict()
-    period = fields.Dict()
-    cutoff = fields.String()
-    title = fields.String()
-    definition_version = fields.String()
+    """A live table (a `LiveTable`)."""
+
+    jurisdiction = fields.Nested(JurisdictionRefSchema)
+    period = fields.Nested(PeriodOutSchema)
+    cutoff = fields.Date()
+    title = fields.Constant(TABLE.title)
+    definition_version = fields.Constant(TABLE.version)
     rows = fields.List(fields.Nested(TableRowSchema))
-    validation = fields.List(fields.Nested(IssueSchema))
+    notes = fields.Constant(list(TABLE.notes), metadata={
+        "type": "array", "items": {"type": "string"}, "description": "表下注释"})
+    validation = fields.List(fields.Nested(IssueSchema), attribute="issues")
     valid = fields.Boolean()
-    context = fields.List(fields.Nested(ContextSchema))
-    coverage = fields.List(fields.Nested(CoverageSchema))
+    context = fields.List(fields.Nested(ContextSchema), attribute="context_figures")
+    coverage = fields.List(fields.Nested(CoverageSchema), attribute="coverage_counts")
 
 
 class BreakdownColumnSchema(Schema):
+    """One column of a breakdown (a `BreakdownColumn`); also how a snapshot stores it."""
+
     code = fields.String()
     name = fields.String()
-    figures = fields.Dict()
-    display = fields.Dict()
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                          metadata={"description": "行代码 → 精确值（金额为元，字符串）"})
+    display = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "行代码 → 显示值（万元保留两位小数）"})
 
 
 class BreakdownOutSchema(Schema):
-    jurisdiction = fields.Dict()
-    period = fields.Dict()
-    cutoff = fields.String()
-    rows = fields.List(fields.Dict(), metadata={"description": "行：code、label、unit、section、group"})
+    """A live breakdown (a `LiveBreakdown`)."""
+
+    jurisdiction = fields.Nested(JurisdictionRefSchema)
+    period = fields.Nested(PeriodOutSchema)
+    cutoff = fields.Date()
+    rows = fields.List(fields.Nested(RowSchema), metadata={"description": "统计表的行"})
     columns = fields.List(fields.Nested(BreakdownColumnSchema))
     total = fields.Nested(BreakdownColumnSchema)
 
 
-class UncoveredUnitSchema(Schema):
+class UninspectedUnitSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
@@ -101,41 +150,70 @@ class UncoveredUnitSchema(Schema):
     jurisdiction_code = fields.String()
     jurisdiction_name = fields.String()
     licence_no = fields.String(allow_none=True)
-    last_inspected_on = fields.String(allow_none=True)
+
+
+class UncoveredUnitSchema(UninspectedUnitSchema):
+    last_inspected_on = fields.Date(allow_none=True)
 
 
 class CoveragePageSchema(page_schema(UncoveredUnitSchema, "UncoveredUnitPage")):
     summary = fields.List(fields.Nested(CoverageSchema))
-    period = fields.Dict()
-    cutoff = fields.String()
+    period = fields.Nested(PeriodOutSchema)
+    cutoff = fields.Date()
+
+
+class UserRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="display_name")
 
 
 class SnapshotSummarySchema(Schema):
+    """A stored snapshot in lists (a `StatsSnapshot`)."""
+
     id = fields.Integer()
-    jurisdiction = fields.Dict()
-    period = fields.Dict()
-    cutoff = fields.String()
-    kind = fields.String()
-    kind_label = fields.String()
+    jurisdiction = fields.Nested(JurisdictionRefSchema)
+    period = fields.Nested(PeriodOutSchema)
+    cutoff = fields.Date()
+    kind = code(SnapshotKind)
+    kind_label = label("kind")
     version = fields.Integer()
     definition_version = fields.String()
-    data_as_of = fields.String()
-    built_at = fields.String()
-    built_by = fields.Dict(allow_none=True)
+    data_as_of = StoredInstant()
+    built_at = StoredInstant()
+    built_by = fields.Nested(UserRefSchema, allow_none=True)
     valid = fields.Boolean()
 
 
 class SnapshotOutSchema(SnapshotSummarySchema):
-    title = fields.String()
+    """A whole stored snapshot."""
+
+    title = fields.Constant(TABLE.title)
     rows = fields.List(fields.Nested(TableRowSchema))
-    figures = fields.Dict()
-    context = fields.List(fields.Nested(ContextSchema))
-    validation = fields.List(fields.Nested(IssueSchema))
-    coverage = fields.List(fields.Nested(CoverageSchema))
-    uninspected = fields.List(fields.Dict(), metadata={"description": "期内未检查的单位"})
-    breakdown = fields.List(fields.Nested(BreakdownColumnSchema),
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                          metadata={"description": "行代码 → 精确值（金额为元，字符串）"})
+    context = fields.List(fields.Nested(ContextSchema), attribute="context_figures")
+    validation = fields.List(fields.Nested(IssueSchema), attribute="issues")
+    coverage = fields.List(fields.Nested(CoverageSchema), attribute="coverage_counts")
+    uninspected = fields.List(fields.Nested(UninspectedUnitSchema), attribute="uninspected_units",
+                              metadata={"description": "期内未检查的单位"})
+    breakdown = fields.List(fields.Nested(BreakdownColumnSchema), attribute="breakdown_columns",
                             metadata={"description": "每个直接下级区划一列；合计见 figures"})
     filename = fields.String()
+
+
+class JurisdictionChoiceSchema(JurisdictionRefSchema):
+    depth = fields.Integer(metadata={"description": "在您的行政区划之下的层级（本级为 0）"})
+
+
+class StatisticsOptionsSchema(Schema):
+    """What the statistics page offers the current user (an `access.Options`)."""
+
+    jurisdictions = fields.List(fields.Nested(JurisdictionChoiceSchema),
+                                metadata={"description": "您的辖区及其全部下级，按代码排序"})
+    periods = fields.List(fields.Nested(PeriodOutSchema),
+                          metadata={"description": "已开始的统计期间，最新的在前"})
+    default_period = fields.String()
+    can_build_snapshots = fields.Boolean()
 
 
 SnapshotPageSchema = page_schema(SnapshotSummarySchema, "StatsSnapshotPage")

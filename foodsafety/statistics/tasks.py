@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.statistics import services as statistics
+from foodsafety.statistics import snapshots
 from foodsafety.tasks import Occurrence, Task
 
 
@@ -45,9 +45,10 @@ def build_one_snapshot(occ: Occurrence, code: str) -> dict:
     key = (occ.kind, occ.key, occ.cutoff, _root_of(code))
     subtree = _SUBTREES.get(key)
     if subtree is None:
-        subtree = _SUBTREES[key] = statistics.compute_subtree(key[3], occ.key, occ.cutoff)
+        subtree = _SUBTREES[key] = snapshots.subtree(key[3], occ.key, occ.cutoff)
     try:
-        snapshot = statistics.build_snapshot(code, occ.key, occ.cutoff, kind=occ.kind, subtree=subtree)
+        snapshot = snapshots.build_snapshot(code, occ.key, occ.cutoff, kind=occ.kind,
+                                            subtree=subtree)
     except ApiError as error:
         if error.reason != "validation_failed":
             raise
