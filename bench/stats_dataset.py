@@ -252,6 +252,12 @@ def generate(conn: Connection, tables: dict[str, Table], scale: float = 1.0, see
                    "updated_at": now}
 
     counts["enforcement_cases"] = bulk_insert(conn, tables["enforcement_cases"], case_rows())
+    # What enforcement's record_revocation keeps on the unit: its earliest revocation, which every
+    # licence check reads (the reference SQL reads the cases themselves).
+    conn.execute(text(
+        "UPDATE units SET licence_revoked_on = (SELECT MIN(e.licence_revoked_on) FROM enforcement_cases e"
+        " WHERE e.unit_id = units.id) WHERE id IN (SELECT unit_id FROM enforcement_cases"
+        " WHERE licence_revoked_on IS NOT NULL)"))
     say(f"  案件 {counts['enforcement_cases']}")
 
     if conn.dialect.name == "postgresql":

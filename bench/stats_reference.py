@@ -21,7 +21,7 @@ WITH latest AS (
     SELECT unit_id, obs_wuchang_6t, obs_haccp, obs_haccp_cert_expires_on,
            obs_mc_transparent, obs_mc_video, obs_mc_internet,
            ROW_NUMBER() OVER (PARTITION BY unit_id
-                              ORDER BY inspected_on DESC, started_at DESC, id DESC) AS rn
+                              ORDER BY inspected_on DESC, started_at DESC, id ASC) AS rn
     FROM inspections
     WHERE deleted_at IS NULL AND inspected_on <= :cutoff
       AND unit_kind IN ('canteen', 'supplier')
