@@ -162,7 +162,8 @@ def session_client(app, role: str = "inspector", jurisdiction: str = "510104",
 
 def inspection_doc(unit: Unit, *, when: datetime | str | None = None, answers: dict | None = None,
                    **overrides) -> dict:
-    """A complete, valid submission for `unit`: every item 是 unless `answers` says otherwise."""
+    """A complete, valid submission for `unit`: every item 是 unless `answers` says otherwise;
+    handled 通过 when nothing failed, else 当场整改 (unless `handling` says otherwise)."""
     definition = forms.latest(unit.kind.value)
     chosen = {code: "yes" for code in definition.items}
     chosen.update(answers or {})
@@ -183,4 +184,6 @@ def inspection_doc(unit: Unit, *, when: datetime | str | None = None, answers: d
         "handling": "pass",
     }
     doc.update(overrides)
+    if "handling" not in overrides and ("no" in chosen.values() or doc["extra_findings"]):
+        doc["handling"] = "on_site"
     return doc
