@@ -9,7 +9,13 @@ import {
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {renderDraft} from './form.js';
 import {discard, enqueue, entriesOf, flush, reopen} from './outbox.js';
+import {showCase} from './case.js';
+import {showInspection} from './inspection.js';
+import {describeErrors} from './labels.js';
+import {topUpNumbers} from './numbers.js';
 import {removePhotosOf} from './photos.js';
+import {showProfile} from './profile.js';
+import {showRegister} from './register.js';
 import {getMeta, setMeta} from './store.js';
 
 const root = document.getElementById('app');
@@ -90,6 +96,7 @@ async function sync() {
     document.documentElement.dataset.sync = 'running';
     try {
       await refreshCatalog(user);
+      await topUpNumbers(user); // order numbers this phone may issue offline
       document.documentElement.dataset.sync = 'done';
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';
@@ -116,6 +123,10 @@ async function route() {
   const [, view, id, step, focus] = location.hash.split('/');
   if (view === 'draft' && id) return showDraft(id, step || 'info', focus);
   if (view === 'outbox') return showOutbox();
+  if (view === 'inspection' && id) return showInspection(root, user, id);
+  if (view === 'case' && id) return showCase(root, user, location.hash.slice('#/case/'.length));
+  if (view?.startsWith('register')) return showRegister(root, user);
+  if (view === 'profile') return showProfile(root, user, (changed) => { user = changed; });
   return showHome();
 }
 
@@ -269,7 +280,12 @@ function outboxRow(entry) {
   if (entry.status === 'pending') {
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: () => flush({force: true})}, '立即发送'));
   }
-  if (entry.status === 'rejected') {
+  if (entry.status === 'rejected' && !entry.draft) { // a void or a registration: nothing to edit
+    actions.push(h('button', {class: 'link', type: 'button', onclick: () => discard(entry.id)}, '删除'));
+  } else if (entry.status === 'rejected' && entry.kind === 'correction' && entry.http_status === 409) {
+    actions.push(h('a', {class: 'btn secondary', href: `#/inspection/${entry.doc.id}`}, '查看最新版本'));
+    actions.push(h('button', {class: 'link', type: 'button', onclick: () => discard(entry.id)}, '删除'));
+  } else if (entry.status === 'rejected') {
     const asNew = entry.http_status === 409 || entry.http_status === 410;
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
       const draft = await reopen(entry.id, {asNew});
@@ -285,12 +301,14 @@ function outboxRow(entry) {
     h('p', {class: 'muted small'}, `提交于 ${new Date(entry.queued_at).toLocaleString('zh-CN', {hour12: false})}`,
       entry.photos.length ? ` · 照片 ${entry.photos.length} 张` : '',
       entry.status === 'pending' && entry.attempts ? ` · 已尝试 ${entry.attempts} 次` : ''),
-    entry.status === 'sent' ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
+    entry.status === 'sent' && entry.result ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
       ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
+    entry.status === 'sent' && (entry.doc?.id || entry.target) && entry.kind !== 'unit'
+      ? h('a', {class: 'btn secondary', href: `#/inspection/${entry.kind === 'void' ? entry.target : entry.doc.id}`}, '查看记录') : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,
     entry.status === 'rejected' ? h('ul', {class: 'small'},
-      Object.entries(entry.errors || {}).map(([path, messages]) => h('li', {}, `${path}：${messages.join(' ')}`))) : null,
+      describeErrors(entry.errors).map((line) => h('li', {}, line))) : null,
     actions.length ? h('div', {class: 'actions'}, actions) : null);
 }
 
