@@ -78,10 +78,11 @@ def create_link(supplier: Unit, school: School, starts_on: date = date(2024, 1, 
 
 
 def create_user(role: str = "inspector", jurisdiction: str = "510104", school: School | None = None,
-                username: str | None = None, password: str = PASSWORD) -> User:
+                username: str | None = None, password: str = PASSWORD,
+                display_name: str | None = None) -> User:
     if password not in _PASSWORD_HASH:
         _PASSWORD_HASH[password] = hash_password(password)
-    user = User(username=username or f"{role}{next(_seq)}", display_name=f"{role}用户",
+    user = User(username=username or f"{role}{next(_seq)}", display_name=display_name or f"{role}用户",
                 password_hash=_PASSWORD_HASH[password], role=Role(role),
                 jurisdiction_code=school.jurisdiction_code if school else jurisdiction,
                 school_id=school.id if school else None)

@@ -305,6 +305,7 @@ function outboxRow(entry) {
       ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
     entry.status === 'sent' && (entry.doc?.id || entry.target) && entry.kind !== 'unit'
       ? h('a', {class: 'btn secondary', href: `#/inspection/${entry.kind === 'void' ? entry.target : entry.doc.id}`}, '查看记录') : null,
+    entry.doc?.rectification_order?.number ? h('p', {class: 'small order-no'}, `责令改正通知书 ${entry.doc.rectification_order.number}`) : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,
     entry.status === 'rejected' ? h('ul', {class: 'small'},

@@ -115,7 +115,11 @@ async function drain(force) {
 async function send(entry) {
   if (entry.unit_client_id && !entry.doc.unit_id) {
     const unitId = await registeredUnitId(entry.unit_client_id);
-    if (unitId === null) return 'waiting'; // its unit's registration has not reached the server yet
+    if (unitId === null) { // its unit's registration has not reached the server yet
+      entry.message = '等待该单位的现场登记先发送，之后自动发送。';
+      await put('outbox', entry);
+      return 'waiting';
+    }
     entry.doc.unit_id = unitId; // fixed from now on: every retry sends the same body
     await put('outbox', entry);
   }

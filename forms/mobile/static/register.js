@@ -48,7 +48,7 @@ export async function showRegister(root, user) {
       doc: {client_id: clientId, ...values}});
     const unit = {id: null, client_id: clientId, name: values.name, kind: values.kind,
       kind_label: vocabulary.label('unit_kind', values.kind), jurisdiction_name: place.selectedOptions[0].textContent,
-      licence_no: null, haccp: 'none', mingchu: [], wuchang_6t: null};
+      licence_no: null, haccp: 'none', mingchu: [], wuchang_6t: false};
     const draft = newDraft(user, unit, formKey, await getMeta('companion', null));
     await saveDraft(draft);
     flush({force: true}); // online: the unit reaches the server while the inspection is filled in
