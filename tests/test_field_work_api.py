@@ -211,3 +211,15 @@ def test_a_corrected_record_counts_as_corrected_and_a_voided_one_not_at_all(
     inspector.delete(f"{URL}/{doc['id']}", json={"reason": "误录"})
     values = _table()
     assert (values["C1"], values["C2"], values["D1"], values["D2"]) == (0, 0, 0, 0)
+
+
+def test_a_correction_from_on_site_to_a_written_order_leaves_the_problems_open(
+        inspector, unit, new_inspection):
+    doc = new_inspection(unit, answers={"5.1": "no"}, handling="on_site")
+    inspector.post(URL, json=doc)
+    fixed = {**doc, "handling": "rectify", "reason": "现场未能整改",
+             "rectification_order": {"deadline": (today_cst() + timedelta(days=15)).isoformat()},
+             "base_revision": 1}
+    body = inspector.put(f"{URL}/{doc['id']}", json=fixed).get_json()
+    assert [f["rectified"] for f in body["findings"]] == [None]
+    assert body["rectification_order"]["number"].startswith("锦市监责改〔")

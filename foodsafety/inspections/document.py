@@ -169,6 +169,7 @@ def apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: 
     """
     evaluation = evaluate(definition, answers, len(data["extra_findings"]))
     observed = data["observed"]
+    was_on_site = inspection.handling == Handling.ON_SITE
     if inspection.unit_id != unit.id:
         inspection.jurisdiction_code = unit.jurisdiction_code
     inspection.unit_id = unit.id
@@ -211,8 +212,9 @@ def apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: 
         findings.append(Finding(
             item_code=code, category=Category(item.category), is_key=item.key,
             description=notes.get(code) or item.text,
-            rectified=old.rectified if old else None,
-            rectified_checked_on=old.rectified_checked_on if old else None,
+            # Kept from a re-inspection; not from an on-site rectification the correction undoes.
+            rectified=old.rectified if old and not was_on_site else None,
+            rectified_checked_on=old.rectified_checked_on if old and not was_on_site else None,
         ))
     findings += [
         Finding(item_code=None, category=Category(f["category"]), description=f["description"])
