@@ -111,6 +111,17 @@ def test_a_correction_and_a_void_from_the_phone_both_show_in_the_history(
     assert {f.item_code for f in stored.findings} == {"7.4", "9.3"}
 
 
+def _until_all_sent(page, count: int, timeout: float = 15.0) -> None:
+    """Poll the phone's outbox (page.evaluate awaits its promise) until `count` entries are sent."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = page.evaluate(OUTBOX)
+        if len(rows) == count and all(row["status"] == "sent" for row in rows):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"outbox not sent within {timeout}s: {page.evaluate(OUTBOX)}")
+
+
 def test_an_unlicensed_operator_registered_and_inspected_offline_is_stored_once(
         phone, make_user, make_unit, login_as):
     make_unit(name="锦江区第一小学食堂")
@@ -158,11 +169,7 @@ def test_an_unlicensed_operator_registered_and_inspected_offline_is_stored_once(
 
     started = time.monotonic()
     context.set_offline(False)  # the network returns: the unit goes first, then its inspection
-    page.wait_for_function("""async () => {
-      const {all} = await import('/m/static/store.js');
-      const rows = await all('outbox');
-      return rows.length === 2 && rows.every((e) => e.status === 'sent');
-    }""")
+    _until_all_sent(page, 2)
     synced_in = time.monotonic() - started
     print(f"reconnect → unit and inspection stored: {synced_in:.2f}s")
     assert synced_in < 10
@@ -177,10 +184,7 @@ def test_an_unlicensed_operator_registered_and_inspected_offline_is_stored_once(
     for entry in page.evaluate(OUTBOX):
         page.evaluate(MARK_PENDING, entry["id"])
     page.reload()
-    page.wait_for_function("""async () => {
-      const {all} = await import('/m/static/store.js');
-      return (await all('outbox')).every((e) => e.status === 'sent');
-    }""")
+    _until_all_sent(page, 2)
     assert _count(Unit, Unit.kind == "unlicensed") == 1
     assert _count(Inspection, Inspection.unit_id == units[0].id) == 1
 

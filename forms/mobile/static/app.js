@@ -114,6 +114,7 @@ async function sync() {
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
   if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
+  if (document.querySelector('[data-no-refresh]')) return; // a form being filled in (register, case, profile, void)
   if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
   else route();
 }

@@ -128,7 +128,7 @@ async function newCase(root, rest) {
     location.hash = `#/case/${answer.data.id}`;
   });
   clear(root,
-    h('h1', {}, '立案', h('span', {class: 'sub'}, unit.name)),
+    h('h1', {'data-no-refresh': ''}, '立案', h('span', {class: 'sub'}, unit.name)),
     h('section', {class: 'card'}, h('dl', {class: 'facts'},
       h('dt', {}, '单位'), h('dd', {}, `${unit.name}（${unit.kind_label}）`),
       h('dt', {}, '许可证'), h('dd', {}, unit.licence_no ? `${unit.licence_no} · ${unit.licence_status_label}` : '无'),
@@ -173,7 +173,7 @@ async function caseStages(root, caseId) {
     }
   });
   clear(root,
-    h('h1', {}, `案件 ${record.case_no}`, h('span', {class: 'sub'}, record.unit.name)),
+    h('h1', {'data-no-refresh': ''}, `案件 ${record.case_no}`, h('span', {class: 'sub'}, record.unit.name)),
     h('section', {class: 'card'}, h('dl', {class: 'facts'},
       h('dt', {}, '单位'), h('dd', {}, `${record.unit.name}（${record.unit.kind_label}）`),
       h('dt', {}, '立案日期'), h('dd', {}, dayLabel(record.filed_on)),

@@ -126,6 +126,7 @@ function voidForm(user, history, repaint) {
     }}, '确认作废'));
   const open = h('button', {class: 'btn secondary block', type: 'button', id: 'void', onclick: () => {
     form.hidden = false;
+    form.dataset.noRefresh = ''; // keep the reason being typed through background outbox updates
     open.hidden = true;
     reason.focus();
   }}, '作废此记录');

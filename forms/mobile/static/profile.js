@@ -37,7 +37,7 @@ export async function showProfile(root, user, onChange) {
     }
   });
   clear(root,
-    h('h1', {}, '我的账户'),
+    h('h1', {'data-no-refresh': ''}, '我的账户'),
     h('section', {class: 'card'}, h('dl', {class: 'facts'},
       h('dt', {}, '用户名'), h('dd', {}, user.username),
       h('dt', {}, '辖区'), h('dd', {}, user.jurisdiction_name || user.jurisdiction_code))),

@@ -55,7 +55,7 @@ export async function showRegister(root, user) {
     location.hash = `#/draft/${draft.id}/info`;
   });
   clear(root,
-    h('h1', {}, '现场登记新单位'),
+    h('h1', {'data-no-refresh': ''}, '现场登记新单位'),
     h('p', {class: 'muted small'}, '在现场发现、尚未登记的经营者（如无证经营）：登记后立即检查。离线也可以登记，联网后与检查一起自动发送。'),
     field('unit-kind', '单位类型', kind, 'kind'),
     field('unit-name', '名称（必填）', name, 'name'),
