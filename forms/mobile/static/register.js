@@ -30,7 +30,10 @@ export async function showRegister(root, user) {
   const address = h('input', {id: 'unit-address', type: 'text', autocomplete: 'off', placeholder: '街道、门牌或位置描述'});
   const place = h('select', {id: 'unit-jurisdiction'},
     places.map(([code, label]) => h('option', {value: code, selected: code === user.jurisdiction_code ? true : null}, label)));
-  const field = (id, label, input, key) => h('div', {class: 'field'}, h('label', {for: id}, label), input, slot(key));
+  const field = (id, label, input, key) => {
+    input.addEventListener('input', () => errors[key]?.replaceChildren()); // an error goes once it is seen to
+    return h('div', {class: 'field'}, h('label', {for: id}, label), input, slot(key));
+  };
   const start = h('button', {class: 'btn block', type: 'button', id: 'register-start'}, '登记并开始检查');
   start.addEventListener('click', async () => {
     const values = {kind: kind.value, name: name.value.trim(), address: address.value.trim(), jurisdiction_code: place.value};
