@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -76,6 +77,15 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     PAGE_SIZE_MAX = 200
+
+    # Rectification orders: the deadline the phone proposes and the latest it (and the API)
+    # accepts, in days after the inspection; order numbers per issuing jurisdiction and year,
+    # e.g. 锦市监责改〔2026〕0457号. The prefix defaults to the jurisdiction name's first character
+    # + 市监责改; ORDER_NUMBER_PREFIXES='{"510104": "锦江市监责改"}' sets it per jurisdiction.
+    ORDER_DEADLINE_DEFAULT_DAYS = _env_int("ORDER_DEADLINE_DEFAULT_DAYS", 15)
+    ORDER_DEADLINE_MAX_DAYS = _env_int("ORDER_DEADLINE_MAX_DAYS", 366)
+    ORDER_NUMBER_PREFIXES: dict = json.loads(os.environ.get("ORDER_NUMBER_PREFIXES") or "{}")
+    ORDER_NUMBER_BLOCK_MAX = _env_int("ORDER_NUMBER_BLOCK_MAX", 50)  # numbers one phone reserves at once
     # Lists: page numbers reach this many rows deep (then the cursor goes on); counts stop here.
     LIST_MAX_OFFSET = _env_int("LIST_MAX_OFFSET", 10_000)
     LIST_COUNT_CAP = _env_int("LIST_COUNT_CAP", 10_000)

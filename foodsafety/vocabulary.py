@@ -96,6 +96,7 @@ class Result(Term):
 
 class Handling(Term):
     PASS = "pass", "通过"
+    ON_SITE = "on_site", "当场整改"  # every problem corrected on the spot: no written order
     RECTIFY = "rectify", "书面限期整改"
     STOP = "stop", "食品生产经营者立即停止食品生产经营活动"
 

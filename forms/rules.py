@@ -4,6 +4,9 @@
 general-item pass rate is below `basic_min_general_pass_rate` percent. Otherwise 基本符合 — this
 includes one failed key item with every general item passed, which the regulation's wording leaves
 between the two other grades. Not-applicable (合理缺项) items leave the denominator.
+
+A problem recorded outside the checklist (an extra finding) counts as one more failed general
+item: a record that lists problems is never 符合.
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ class Evaluation:
         return self.general_passed * 100 // self.general_applicable
 
 
-def evaluate(definition: FormDefinition, answers: Mapping[str, str]) -> Evaluation:
-    """Grade a complete set of answers (item code → "yes" / "no" / "na")."""
+def evaluate(definition: FormDefinition, answers: Mapping[str, str],
+             extra_findings: int = 0) -> Evaluation:
+    """Grade a complete set of answers (item code → "yes" / "no" / "na"); each of the
+    `extra_findings` problems found outside the checklist is a failed general item."""
     rule = definition.result_rule
-    key_checked = key_failed = general_applicable = general_passed = 0
+    key_checked = key_failed = general_passed = 0
+    general_applicable = extra_findings
     failed: list[str] = []
     for code, item in definition.items.items():
         answer = answers[code]
@@ -52,7 +58,7 @@ def evaluate(definition: FormDefinition, answers: Mapping[str, str]) -> Evaluati
     rate_below = general_applicable and (
         general_passed * 100 < rule["basic_min_general_pass_rate"] * general_applicable
     )
-    if not failed:
+    if not failed and not extra_findings:
         result = "compliant"
     elif key_failed > rule["max_key_failures_for_basic"] or rate_below:
         result = "noncompliant"
@@ -60,7 +66,7 @@ def evaluate(definition: FormDefinition, answers: Mapping[str, str]) -> Evaluati
         result = "basic"
     return Evaluation(
         result=result,
-        items_checked=key_checked + general_applicable,
+        items_checked=key_checked + general_applicable - extra_findings,
         key_items_checked=key_checked,
         key_items_failed=key_failed,
         general_applicable=general_applicable,

@@ -78,10 +78,11 @@ def create_link(supplier: Unit, school: School, starts_on: date = date(2024, 1, 
 
 
 def create_user(role: str = "inspector", jurisdiction: str = "510104", school: School | None = None,
-                username: str | None = None, password: str = PASSWORD) -> User:
+                username: str | None = None, password: str = PASSWORD,
+                display_name: str | None = None) -> User:
     if password not in _PASSWORD_HASH:
         _PASSWORD_HASH[password] = hash_password(password)
-    user = User(username=username or f"{role}{next(_seq)}", display_name=f"{role}用户",
+    user = User(username=username or f"{role}{next(_seq)}", display_name=display_name or f"{role}用户",
                 password_hash=_PASSWORD_HASH[password], role=Role(role),
                 jurisdiction_code=school.jurisdiction_code if school else jurisdiction,
                 school_id=school.id if school else None)
@@ -162,7 +163,8 @@ def session_client(app, role: str = "inspector", jurisdiction: str = "510104",
 
 def inspection_doc(unit: Unit, *, when: datetime | str | None = None, answers: dict | None = None,
                    **overrides) -> dict:
-    """A complete, valid submission for `unit`: every item 是 unless `answers` says otherwise."""
+    """A complete, valid submission for `unit`: every item 是 unless `answers` says otherwise;
+    handled 通过 when nothing failed, else 当场整改 (unless `handling` says otherwise)."""
     definition = forms.latest(unit.kind.value)
     chosen = {code: "yes" for code in definition.items}
     chosen.update(answers or {})
@@ -183,4 +185,6 @@ def inspection_doc(unit: Unit, *, when: datetime | str | None = None, answers: d
         "handling": "pass",
     }
     doc.update(overrides)
+    if "handling" not in overrides and ("no" in chosen.values() or doc["extra_findings"]):
+        doc["handling"] = "on_site"
     return doc

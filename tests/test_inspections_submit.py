@@ -203,7 +203,7 @@ def test_time_without_offset_is_rejected(inspector, unit, new_inspection):
 def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, new_inspection):
     doc = new_inspection(unit)
     inspector.post(URL, json=doc)
-    fixed = {**doc, "reason": "漏记问题", "base_revision": 1, "answers": [
+    fixed = {**doc, "reason": "漏记问题", "base_revision": 1, "handling": "on_site", "answers": [
         {**a, "answer": "no", "note": "留样不足"} if a["item"] == "7.4" else a
         for a in doc["answers"]]}
     r = inspector.put(f"{URL}/{doc['id']}", json=fixed)
@@ -213,7 +213,7 @@ def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, 
     assert [h["revision"] for h in history] == [1, 2]
     assert history[1]["reason"] == "漏记问题" and history[1]["created_by"]
     changed = {c["field"] for c in history[1]["changes"]}
-    assert changed == {"answers.7.4.answer", "answers.7.4.note"}
+    assert changed == {"answers.7.4.answer", "answers.7.4.note", "handling"}
     # The original phone retry of revision 1 stays harmless.
     assert inspector.post(URL, json=doc).status_code == 200
     assert count(InspectionRevision) == 2
@@ -221,8 +221,10 @@ def test_a_correction_is_a_new_revision_with_who_when_and_what(inspector, unit, 
 
 
 def _answer(doc: dict, item: str, answer: str, note: str | None = None) -> dict:
-    return {**doc, "answers": [{**a, "answer": answer, "note": note} if a["item"] == item else a
-                               for a in doc["answers"]]}
+    """`doc` with one item answered anew (a failed item corrected on the spot: 当场整改)."""
+    handling = "on_site" if answer == "no" else doc["handling"]
+    return {**doc, "handling": handling, "answers": [
+        {**a, "answer": answer, "note": note} if a["item"] == item else a for a in doc["answers"]]}
 
 
 def test_a_correction_based_on_an_older_revision_is_refused_with_the_current_one(

@@ -198,11 +198,11 @@ def test_a_correction_may_move_an_order_without_reports_or_rechecks_to_the_right
     assert order["unit"]["id"] == right.id
 
 
-def test_a_correction_to_pass_withdraws_the_order_and_a_later_one_issues_it_again(
+def test_a_correction_to_on_site_rectification_withdraws_the_order_and_a_later_one_issues_it_again(
         inspector, canteen, new_inspection):
     body = issue(inspector, canteen, new_inspection)
     order = body["rectification_order"]
-    doc = {**new_inspection(canteen, answers={"6.1": "no", "9.2": "no"}, handling="pass"),
+    doc = {**new_inspection(canteen, answers={"6.1": "no", "9.2": "no"}, handling="on_site"),
            "id": body["id"], "started_at": body["started_at"], "reason": "现场已整改", "base_revision": 1}
     r = inspector.put(f"/api/v1/inspections/{body['id']}", json=doc)
     assert r.status_code == 200 and r.get_json()["rectification_order"] is None, r.get_json()

@@ -38,6 +38,9 @@ from it (see the comments on each unit), not by running the code:
         fine 1,234.50 decided 2026-01-10, transferred 2026-01-12.
   Z-s1  supplier, licensed, transparent 明厨亮灶 at registration; supplies SZ1.
 
+Inspections with problems and no order are handled 当场整改 (corrected on the spot): their problems
+count in the C rows and they issue no order (D2 counts only the orders listed above).
+
 D4 traps: 锦江区 1,234.50 → 0.12; 青羊区 1,234.50 → 0.12; 成都市 2,469.00 → 0.25 (not 0.24);
 四川省 3,703.50 → 0.37 (not 0.36). B2 trap: SK1 is supplied by K-s1 and by Q-s1 → one school
 for 成都市 (2 = SK1, SQ1), though the counties' B2 are 2 and 1.
@@ -116,6 +119,8 @@ class Fixture:
             unit, when=when, answers=dict.fromkeys(failed, "no"),
             observed={**NOTHING, **(observed or {})},
             extra_findings=[{"category": c, "description": "现场发现的其他问题"} for c in extra])
+        if failed or extra:  # corrected on the spot (当场整改): counted in C rows, no order (D2)
+            doc.update(handling="on_site")
         if order:
             self.orders += 1
             doc.update(handling="rectify", rectification_order={

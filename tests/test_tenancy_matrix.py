@@ -158,6 +158,8 @@ def _day(n=0):
 
 MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/auth/me"): Route(lambda s: "/api/v1/auth/me", ACCOUNT_HOLDERS, scoped=False),
+    ("PATCH", "/api/v1/auth/me"): Route(lambda s: "/api/v1/auth/me", ACCOUNT_HOLDERS, scoped=False,
+                                        body=lambda s: {"badge_no": "51010400009"}),
     ("POST", "/api/v1/auth/logout"): Route(lambda s: "/api/v1/auth/logout", ACCOUNT_HOLDERS, ok=204,
                                            scoped=False),
     ("POST", "/api/v1/auth/password"): Route(
@@ -218,6 +220,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/inspections/<string:uuid>/revisions"): Route(
         lambda s: f"/api/v1/inspections/{s.inspection['id']}/revisions",
         {"inspector", "bureau_city", "bureau_county", "admin"}),
+    ("GET", "/api/v1/inspections/<string:uuid>/history"): Route(
+        lambda s: f"/api/v1/inspections/{s.inspection['id']}/history",
+        {"inspector", "bureau_city", "bureau_county", "admin"}),
+    ("POST", "/api/v1/rectification-orders/number-blocks"): Route(
+        lambda s: "/api/v1/rectification-orders/number-blocks", {"inspector"}, ok=201, scoped=False,
+        body=lambda s: {"device_id": str(uuid.uuid4()), "size": 5}),
     ("GET", "/api/v1/rectification-orders"): Route(lambda s: "/api/v1/rectification-orders",
                                                    EVERYONE, scoped=False),
     ("GET", "/api/v1/rectification-orders/<int:order_id>"): Route(

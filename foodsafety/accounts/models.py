@@ -34,6 +34,7 @@ class User(db.Model):
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
     phone: Mapped[str | None] = mapped_column(String(20))
+    badge_no: Mapped[str | None] = mapped_column(String(32))  # 执法证号, prefilled into inspections
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -19,6 +19,7 @@ from foodsafety.accounts.schemas import (
     PasswordChangeSchema,
     PolicyListSchema,
     PolicySchema,
+    ProfileSchema,
     RecoveryCodesSchema,
     SessionOutSchema,
     TwoFactorArgsSchema,
@@ -106,6 +107,13 @@ class Me(MethodView):
     def get(self):
         """The logged-in user."""
         return current_user()
+
+    @login_required(*ANY_ROLE)
+    @blp.arguments(ProfileSchema)
+    @blp.response(200, UserOutSchema)
+    def patch(self, data):
+        """Change your own name and 执法证号 (prefilled into new inspections)."""
+        return services.update_profile(current_user(), data)
 
 
 @blp.route("/auth/password")

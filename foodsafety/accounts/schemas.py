@@ -102,6 +102,13 @@ class UserUpdateSchema(Schema):
     reset_two_factor = Bool(metadata={"description": "解除验证器绑定（手机丢失时），下次登录重新绑定"})
 
 
+class ProfileSchema(Schema):
+    """What a user changes of their own account: the name and 执法证号 printed on records."""
+
+    display_name = Name(max_length=64)
+    badge_no = Text(max_length=32, allow_none=True, metadata={"description": "执法证号"})
+
+
 class UserQueryArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
@@ -118,6 +125,7 @@ class UserOutSchema(Schema):
     school_id = fields.Integer(allow_none=True)
     school_name = fields.String(attribute="school.name", allow_none=True, dump_default=None)
     phone = fields.String(allow_none=True)
+    badge_no = fields.String(allow_none=True, metadata={"description": "执法证号"})
     active = fields.Boolean()
     two_factor_enabled = fields.Boolean()
 

@@ -212,6 +212,16 @@ def create_user(admin: User | None, data: dict) -> User:
     return user
 
 
+def update_profile(user: User, data: dict) -> User:
+    """Change one's own display name and 执法证号; a blank 执法证号 clears it."""
+    if "display_name" in data:
+        user.display_name = data["display_name"]
+    if "badge_no" in data:
+        user.badge_no = data["badge_no"] or None
+    db.session.flush()
+    return user
+
+
 def admin_users(admin: User, args: dict) -> Select:
     query = (select(User).where(in_subtree(admin.jurisdiction_code, User.jurisdiction_code))
              .order_by(User.id))

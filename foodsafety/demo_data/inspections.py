@@ -120,7 +120,8 @@ class Inspections:
             if unit.kind != "unlicensed" and mode not in unit.mingchu and rng.random() < p:
                 unit.mingchu.append(mode)
 
-        handling, order = self.handling(unit, evaluation.result, day, forced)
+        result = evaluation.result if not extra or evaluation.result != "compliant" else "basic"
+        handling, order = self.handling(unit, result, day, forced)
         hour = rng.choice((9, 9, 10, 10, 11, 14, 15, 15, 16, 17))
         inspectors = rng.sample(self.rosters[unit.county], 3 if rng.random() < 0.1 else 2)
         if rng.random() < 0.01:
@@ -162,7 +163,7 @@ class Inspections:
         elif result == "compliant":
             handling = "pass"
         elif result == "basic":
-            handling = "rectify" if rng.random() < 0.6 else "pass"  # or put right on the spot
+            handling = "rectify" if rng.random() < 0.6 else "on_site"  # put right on the spot
         else:
             handling = "stop" if unit.kind == "unlicensed" or rng.random() < 0.12 else "rectify"
         if handling != "rectify":

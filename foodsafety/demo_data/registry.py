@@ -170,7 +170,7 @@ class Registry:
             raw.update(licence_no=self.licence(business, county), licence_issued_on=issued,
                        licence_expires_on=expires)
             self.demo.counts["expired_licences"] += expired
-        unit = create_unit(self.demo.admin, UnitInSchema().load(raw))
+        unit, _ = create_unit(self.demo.admin, UnitInSchema().load(raw))
         self.demo.counts[f"units_{kind}"] += 1
         self.demo.counts["unit_warnings"] += len(unit.warnings)
         p_general, p_key = rng.choices(RISK_TIERS, weights=RISK_WEIGHTS[kind])[0]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from flask import current_app
 from sqlalchemy import select
 
 from foodsafety.accounts.models import User
@@ -112,13 +113,37 @@ def check_document(unit: Unit, data: dict) -> tuple[FormDefinition, dict[str, st
             }
     order = data.get("rectification_order")
     if order and "started_at" not in errors:
+        longest = current_app.config["ORDER_DEADLINE_MAX_DAYS"]
         if order["deadline"] < inspected_on:
             errors["rectification_order"] = {"deadline": ["整改期限不能早于检查日期。"]}
-        elif order["deadline"] > inspected_on + timedelta(days=366):
-            errors["rectification_order"] = {"deadline": ["整改期限不能超过一年。"]}
+        elif order["deadline"] > inspected_on + timedelta(days=longest):
+            errors["rectification_order"] = {"deadline": [f"整改期限不能超过检查日期后 {longest} 天。"]}
+    if definition is not None and "form_id" not in errors and "answers" not in errors:
+        problem = handling_problem(definition, answers, data)
+        if problem:
+            errors["handling"] = [problem]
     if errors:
         raise invalid(errors)
     return definition, answers, inspected_on
+
+
+def handling_problem(definition: FormDefinition, answers: dict[str, str], data: dict) -> str | None:
+    """Why the chosen handling does not fit the findings (None when it does).
+
+    通过 means nothing is left to rectify; 当场整改 means there were problems, all corrected on
+    the spot; 立即停止 is not for a record that is 符合.
+    """
+    evaluation = evaluate(definition, answers, len(data["extra_findings"]))
+    problems = len(evaluation.failed_items) + len(data["extra_findings"])
+    handling = data["handling"]
+    if handling == Handling.PASS and problems:
+        return (f"发现 {problems} 个问题，处理结果不能为“通过”：当场已改正的请选择“当场整改”，"
+                "否则请选择“书面限期整改”。")
+    if handling == Handling.ON_SITE and not problems:
+        return "未发现问题，不需要当场整改，请选择“通过”。"
+    if handling == Handling.STOP and evaluation.result == Result.COMPLIANT:
+        return "检查结果为符合，不能责令立即停止食品生产经营活动。"
+    return None
 
 
 def warnings_for(data: dict, inspected_on: date) -> list[dict]:
@@ -142,8 +167,9 @@ def apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: 
     `jurisdiction_code` is the county where the inspection was made: set when it is recorded
     (or corrected onto another unit), kept when the unit later moves and is corrected there.
     """
-    evaluation = evaluate(definition, answers)
+    evaluation = evaluate(definition, answers, len(data["extra_findings"]))
     observed = data["observed"]
+    was_on_site = inspection.handling == Handling.ON_SITE
     if inspection.unit_id != unit.id:
         inspection.jurisdiction_code = unit.jurisdiction_code
     inspection.unit_id = unit.id
@@ -186,12 +212,16 @@ def apply(inspection: Inspection, unit: Unit, definition: FormDefinition, data: 
         findings.append(Finding(
             item_code=code, category=Category(item.category), is_key=item.key,
             description=notes.get(code) or item.text,
-            rectified=old.rectified if old else None,
-            rectified_checked_on=old.rectified_checked_on if old else None,
+            # Kept from a re-inspection; not from an on-site rectification the correction undoes.
+            rectified=old.rectified if old and not was_on_site else None,
+            rectified_checked_on=old.rectified_checked_on if old and not was_on_site else None,
         ))
     findings += [
         Finding(item_code=None, category=Category(f["category"]), description=f["description"])
         for f in data["extra_findings"]
     ]
+    if inspection.handling == Handling.ON_SITE:  # corrected on the spot, before the inspector left
+        for finding in findings:
+            finding.rectified, finding.rectified_checked_on = True, inspected_on
     inspection.findings = findings
     inspection.problems_found = len(findings)

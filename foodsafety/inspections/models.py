@@ -76,6 +76,7 @@ class Inspection(db.Model):
     delete_reason: Mapped[str | None] = mapped_column(Text)
 
     unit: Mapped[Unit] = relationship()
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
     answers: Mapped[list[InspectionAnswer]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionAnswer.id"
     )

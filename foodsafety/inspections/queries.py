@@ -56,6 +56,22 @@ def list_inspections(user: User, args: dict) -> Select:
     return query
 
 
+def inspection_history(user: User, uuid: str) -> Inspection:
+    """An inspection the user may see, voided ones included, with every revision and who made
+    it: the phone's history screen shows corrections and the void together."""
+    try:
+        uuid = str(UUID(uuid))
+    except ValueError:
+        raise not_found() from None
+    inspection = db.session.scalar(
+        select(Inspection).where(Inspection.uuid == uuid, record_read_clause(user, Inspection.unit_id))
+        .options(selectinload(Inspection.revisions).selectinload(InspectionRevision.created_by),
+                 selectinload(Inspection.deleted_by), selectinload(Inspection.unit)))
+    if inspection is None:
+        raise not_found()
+    return inspection
+
+
 def revision_history(user: User, uuid: str) -> list[InspectionRevision]:
     """Every revision of an inspection the user may see, oldest first, with who made it."""
     inspection = get_inspection(user, uuid)

@@ -11,6 +11,7 @@ from foodsafety.inspections import corrections, queries, submit
 from foodsafety.inspections.schemas import (
     DeletionSchema,
     InspectionCorrectionSchema,
+    InspectionHistorySchema,
     InspectionOutSchema,
     InspectionPageSchema,
     InspectionQueryArgsSchema,
@@ -72,3 +73,12 @@ class InspectionRevisions(MethodView):
     def get(self, uuid):
         """Every revision: who changed what, when and why."""
         return queries.revision_history(current_user(), uuid)
+
+
+@blp.route("/<string:uuid>/history")
+class InspectionHistory(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.response(200, InspectionHistorySchema)
+    def get(self, uuid):
+        """Revisions and void of an inspection (voided ones too): who changed what, when, why."""
+        return queries.inspection_history(current_user(), uuid)

@@ -47,7 +47,8 @@ class ExtraFindingSchema(Schema):
 
 
 class OrderInputSchema(Schema):
-    number = Text(required=True, max_length=64)
+    number = Text(max_length=64, load_default=None, allow_none=True, metadata={
+        "description": "通知书编号：手机端从预留的编号段中取得；不填时由系统按本辖区本年度顺序生成"})
     deadline = fields.Date(required=True)
 
 
@@ -77,6 +78,8 @@ class InspectionSubmissionSchema(Schema):
                                   "rectification_order")
         if data.get("handling") == "pass" and data.get("rectification_order"):
             raise ValidationError("处理结果为通过时不应下达责令改正通知书。", "rectification_order")
+        if data.get("handling") == "on_site" and data.get("rectification_order"):
+            raise ValidationError("当场整改的问题不需要下达责令改正通知书。", "rectification_order")
 
 
 class InspectionCorrectionSchema(InspectionSubmissionSchema):
@@ -190,3 +193,21 @@ class RevisionOutSchema(Schema):
     created_at = StoredInstant()
     reason = fields.String(allow_none=True, metadata={"description": "更正原因；第 1 版为 null"})
     changes = fields.List(fields.Nested(ChangeSchema), attribute="change_list")
+
+
+class InspectionHistorySchema(Schema):
+    """An inspection's story: each revision (who, when, why, what changed) and its void."""
+
+    id = fields.String(attribute="uuid")
+    unit = fields.Nested(UnitRefSchema)
+    inspected_on = fields.Date()
+    result = code(Result)
+    result_label = label("result")
+    handling = code(Handling)
+    handling_label = label("handling")
+    revision = fields.Integer(metadata={"description": "当前版本号（更正时作为 base_revision）"})
+    voided = fields.Function(lambda i: i.deleted_at is not None, metadata={"type": "boolean"})
+    deleted_at = StoredInstant(allow_none=True)
+    deleted_by = fields.String(attribute="deleted_by.display_name", allow_none=True, dump_default=None)
+    delete_reason = fields.String(allow_none=True)
+    revisions = fields.List(fields.Nested(RevisionOutSchema))

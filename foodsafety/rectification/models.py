@@ -100,3 +100,35 @@ class RectificationReport(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     order: Mapped[RectificationOrder] = relationship(back_populates="reports")
+
+
+class OrderNumberSeries(db.Model):
+    """The next order number of an issuing jurisdiction in a year. Numbers are handed out in
+    blocks and the counter only grows: a number is never given twice, even after a void."""
+
+    __tablename__ = "order_number_series"
+
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OrderNumberBlock(db.Model):
+    """Numbers `first`..`last` of a series, reserved by one phone (device) while online, so that
+    it can issue orders offline without two phones ever producing the same number."""
+
+    __tablename__ = "order_number_blocks"
+    __table_args__ = (Index("ix_order_number_blocks_series", "jurisdiction_code", "year", "first"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    prefix: Mapped[str] = mapped_column(String(32))
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    reserved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reserved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OrderNumberBlock {self.prefix}〔{self.year}〕{self.first}-{self.last}>"

@@ -10,6 +10,7 @@ from foodsafety.extensions import db
 from foodsafety.inspections import signals
 from foodsafety.inspections.models import Inspection
 from foodsafety.rectification.models import OrderStatus, RectificationOrder
+from foodsafety.rectification.numbers import next_number
 from foodsafety.rectification.services import claim
 from foodsafety.registry.models import Unit
 
@@ -37,9 +38,11 @@ def sync_order(inspection: Inspection, *, order: dict | None, **_) -> None:
             db.session.flush()
             db.session.expire(inspection, ["rectification_order"])
         return
+    current_number = current.number if current is not None else None
+    number = order.get("number") or current_number or next_number(inspection.created_by_id)
     clash = db.session.scalar(select(RectificationOrder.id).where(
         RectificationOrder.jurisdiction_code == inspection.jurisdiction_code,
-        RectificationOrder.number == order["number"],
+        RectificationOrder.number == number,
         RectificationOrder.inspection_id != inspection.id,
     ))
     if clash:
@@ -49,7 +52,7 @@ def sync_order(inspection: Inspection, *, order: dict | None, **_) -> None:
         db.session.add(current)
     else:
         claim(current)  # a re-inspection based on the order as it was must not land after this
-    current.number = order["number"]
+    current.number = number
     current.deadline = order["deadline"]
     current.unit_id = inspection.unit_id
     current.jurisdiction_code = inspection.jurisdiction_code

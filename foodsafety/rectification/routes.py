@@ -8,8 +8,10 @@ from flask_smorest import Blueprint
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.pagination import paginate
-from foodsafety.rectification import services
+from foodsafety.rectification import numbers, services
 from foodsafety.rectification.schemas import (
+    NumberBlockArgsSchema,
+    NumberBlockOutSchema,
     OrderOutSchema,
     OrderPageSchema,
     OrderQueryArgsSchema,
@@ -29,6 +31,17 @@ class Orders(MethodView):
     def get(self, args):
         """Orders in your scope; `overdue=true` lists those past their deadline and not closed."""
         return paginate(services.list_orders(current_user(), args), args, dump=list)
+
+
+@blp.route("/number-blocks")
+class NumberBlocks(MethodView):
+    @login_required(Role.INSPECTOR)
+    @blp.arguments(NumberBlockArgsSchema)
+    @blp.response(201, NumberBlockOutSchema)
+    def post(self, data):
+        """Reserve a block of order numbers of your jurisdiction for this year, for one phone to
+        issue offline; never given to anyone else."""
+        return numbers.reserve_block(current_user(), str(data["device_id"]), data["size"])
 
 
 @blp.route("/<int:order_id>")

@@ -100,3 +100,21 @@ class OrderOutSchema(OrderSummarySchema):
 
 
 OrderPageSchema = page_schema(OrderOutSchema, "RectificationOrderPage")
+
+
+class NumberBlockArgsSchema(Schema):
+    device_id = fields.UUID(required=True, metadata={"description": "手机生成并保存的设备编号"})
+    size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=1000),
+                          metadata={"description": "预留的编号个数（超过上限时按上限）"})
+
+
+class NumberBlockOutSchema(Schema):
+    id = fields.Integer()
+    jurisdiction_code = fields.String()
+    year = fields.Integer()
+    prefix = fields.String()
+    first = fields.Integer()
+    last = fields.Integer()
+    numbers = fields.List(fields.String(), metadata={"description": "本段的通知书编号，按顺序使用"})
+    default_deadline_days = fields.Integer(metadata={"description": "整改期限默认天数"})
+    max_deadline_days = fields.Integer(metadata={"description": "整改期限最长天数（自检查日期起）"})

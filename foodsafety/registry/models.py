@@ -89,6 +89,9 @@ class Unit(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A UUID made by the phone that registered the unit on site (offline): a retry of that
+    # registration is answered with this unit, and the phone's inspection of it is linked to it.
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     kind: Mapped[UnitKind] = mapped_column(term_column(UnitKind, "unit_kind"))
     name: Mapped[str] = mapped_column(String(128))
     # What inspectors and neighbours call it (e.g. "七中食堂"): searched beside the name.

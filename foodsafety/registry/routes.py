@@ -93,9 +93,12 @@ class Units(MethodView):
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitInSchema)
     @blp.response(201, UnitOutSchema)
+    @blp.alt_response(200, schema=UnitOutSchema, description="同一 client_id 的重复登记：返回已登记的单位")
     def post(self, data):
-        """Register a unit (an inspector may register e.g. an unlicensed operator found on site)."""
-        return _shown(services.create_unit(current_user(), data))
+        """Register a unit (an inspector may register e.g. an unlicensed operator found on site,
+        offline: the phone's `client_id` makes a retry return the unit already registered)."""
+        unit, created = services.create_unit(current_user(), data)
+        return _shown(unit), 201 if created else 200
 
 
 @blp.route("/units/<int:unit_id>")

@@ -38,6 +38,8 @@ class SchoolPatchSchema(Schema):
 
 
 class UnitInSchema(Schema):
+    client_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "手机端生成的登记编号：同一编号重复提交时返回已登记的单位（不会重复登记）"})
     kind = fields.String(required=True, validate=validate.OneOf(UnitKind.codes()))
     name = Name(required=True, max_length=128)
     short_name = Text(max_length=64, load_default=None, allow_none=True,
@@ -67,6 +69,9 @@ class UnitInSchema(Schema):
 
 class UnitPatchSchema(UnitInSchema):
     """Any subset of a unit's fields; the kind is fixed once registered."""
+
+    class Meta:
+        exclude = ("client_id",)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(partial=True, **kwargs)
@@ -125,6 +130,7 @@ class LastInspectionSchema(Schema):
 
 class UnitOutSchema(Schema):
     id = fields.Integer()
+    client_id = fields.String(allow_none=True, metadata={"description": "现场登记时手机端生成的编号"})
     kind = code(UnitKind)
     kind_label = label("kind")
     name = fields.String()

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from foodsafety.access import Actor
@@ -20,7 +21,7 @@ from foodsafety.registry.identifiers import check_licence_no, check_uscc
 from foodsafety.registry.models import Jurisdiction, School, SupplyLink, Unit
 from foodsafety.registry.rules import overlaps
 from foodsafety.registry.scope import code_within, in_subtree, unit_read_clause
-from foodsafety.transactions import lock_row
+from foodsafety.transactions import lock_row, savepoint
 from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, Role, SchoolStage, UnitKind
 
 # The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
@@ -259,15 +260,43 @@ def _check_unit(user: Actor, data: dict, unit_id: int | None = None) -> list:
     return warnings
 
 
-def create_unit(user: Actor, data: dict) -> Unit:
-    """Register a unit; its identifier warnings ride on it (`unit.warnings`)."""
-    warnings = _check_unit(user, data)
-    unit = Unit()
-    _apply_unit(unit, data)
-    db.session.add(unit)
-    db.session.flush()
-    unit.warnings = warnings
+def _registered(user: Actor, client_id: str, data: dict) -> Unit | None:
+    """The unit a phone registered under `client_id` (a retry), if any; 409 if that id names
+    another registration or a unit out of the user's scope."""
+    unit = db.session.scalar(select(Unit).where(Unit.client_id == client_id))
+    if unit is None:
+        return None
+    same = (unit.kind.value, unit.name, unit.jurisdiction_code) == (
+        data["kind"], data["name"], data["jurisdiction_code"])
+    visible = db.session.scalar(select(Unit.id).where(Unit.id == unit.id, unit_read_clause(user)))
+    if not same or visible is None:
+        raise ApiError(409, "该登记编号（client_id）已用于其他单位，请重新生成。",
+                       reason="unit_client_id_conflict")
+    unit.warnings = []
     return unit
+
+
+def create_unit(user: Actor, data: dict) -> tuple[Unit, bool]:
+    """Register a unit; its identifier warnings ride on it (`unit.warnings`). Returns (unit,
+    created): a registration sent again under the same `client_id` (a phone's retry, even a
+    concurrent one) is answered with the unit already registered."""
+    client_id = str(data["client_id"]) if data.get("client_id") else None
+    if client_id and (existing := _registered(user, client_id, data)):
+        return existing, False
+    warnings = _check_unit(user, data)
+    unit = Unit(client_id=client_id)
+    _apply_unit(unit, data)
+    try:
+        with savepoint():  # a concurrent twin of this registration undoes this insert only
+            db.session.add(unit)
+            db.session.flush()
+    except IntegrityError:
+        existing = _registered(user, client_id, data) if client_id else None
+        if existing is None:
+            raise
+        return existing, False
+    unit.warnings = warnings
+    return unit, True
 
 
 def _unit_data(unit: Unit) -> dict[str, Any]:

@@ -64,7 +64,9 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
 
     page.click(".steps [data-step=handling]")
     page.click(".choice[data-value=rectify]")
-    page.fill("#order-number", "锦市监责改〔2026〕1号")
+    # The number is generated from the block this phone reserved, never typed.
+    number = f"锦市监责改〔{today_cst().year}〕0001号"
+    page.wait_for_function("(n) => document.getElementById('order-number').textContent === n", arg=number)
     page.fill("#order-deadline", (today_cst() + timedelta(days=7)).isoformat())
     _fits_and_shoot(phone, "inspector-6-handling")
 
@@ -90,7 +92,7 @@ def test_inspector_fills_in_and_submits_an_inspection_with_a_photo(
     assert stored.obs_haccp.value == "established" and stored.obs_mc_video
     api = login_as(user=inspector)
     detail = api.get(f"/api/v1/inspections/{uuid}").get_json()
-    assert detail["rectification_order"]["number"] == "锦市监责改〔2026〕1号"
+    assert detail["rectification_order"]["number"] == number
     photos = api.get(f"/api/v1/inspections/{uuid}/photos").get_json()
     assert [p["target"] for p in photos] == ["item:3.1"]
     assert detail["photos"]["missing"] == []

@@ -75,7 +75,10 @@ def test_an_inspection_made_offline_is_stored_exactly_once_with_its_photo(
     page.wait_for_selector("[data-item='5.1'][data-answer=no] .thumb img")
     assert page.locator(".item[data-answer=yes]").count() == 29
     page.click(".steps [data-step=handling]")
-    page.click(".choice[data-value=pass]")
+    page.click(".choice[data-value=pass]")  # not with a problem found: the phone says why at once
+    assert "不能为“通过”" in page.inner_text("#handling-problem")
+    page.click(".choice[data-value=on_site]")  # corrected on the spot
+    assert page.inner_text("#handling-problem") == ""
     page.click(".steps [data-step=review]")
     page.click("#submit")
 

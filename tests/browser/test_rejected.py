@@ -21,32 +21,52 @@ def _start(phone, inspector, unit):
     return page.url.split("/draft/")[1].split("/")[0]
 
 
-def test_a_422_is_shown_next_to_the_field_it_concerns(phone, make_user, make_unit):
+def test_a_bad_deadline_is_caught_on_the_phone_and_a_422_is_shown_next_to_its_field(
+        phone, make_user, make_unit, login_as, new_inspection):
     unit = make_unit(name="锦江区第三小学食堂")
     inspector = make_user("inspector", "510104")
     page = phone.page
     _start(phone, inspector, unit)
+    year = today_cst().year
+    # Someone typed this phone's next number into another record through the API meanwhile.
+    taken = f"锦市监责改〔{year}〕0001号"
+    other = new_inspection(make_unit(name="锦江区另一食堂"), answers={"8.4": "no"}, handling="rectify",
+                           rectification_order={"number": taken, "deadline": today_cst().isoformat()})
+    assert login_as(user=inspector).post("/api/v1/inspections", json=other).status_code == 201
+
     page.locator("[data-item='8.4'] .choice[data-value=no]").click()
     page.click(".steps [data-step=handling]")
     page.click(".choice[data-value=rectify]")
-    page.fill("#order-number", "锦市监责改〔2026〕3号")
+    page.wait_for_function("(n) => document.getElementById('order-number').textContent === n", arg=taken)
+    # The default deadline is proposed; a day in the past is refused on the phone, before the outbox.
+    assert page.input_value("#order-deadline") == (today_cst() + timedelta(days=15)).isoformat()
     page.fill("#order-deadline", (today_cst() - timedelta(days=3)).isoformat())
+    assert "整改期限不能早于" in page.inner_text("#deadline-problem")
+    page.click(".steps [data-step=review]")
+    assert page.locator("#submit").is_disabled()
+    assert "整改期限不能早于" in page.inner_text(".card.bad")
+    page.click(".steps [data-step=handling]")
+    page.fill("#order-deadline", (today_cst() + timedelta(days=3)).isoformat())
+    assert page.inner_text("#deadline-problem") == ""
     page.click(".steps [data-step=review]")
     page.click("#submit")
 
-    # Back on the review with the server's reason, and a link to the field.
+    # Back on the review with the server's reason in Chinese, naming the field, with a link to it.
     page.wait_for_selector("#server-errors")
-    assert "整改期限" in page.inner_text("#server-errors")
+    assert "通知书编号：该责令改正通知书编号已被使用。" in page.inner_text("#server-errors")
+    assert "rectification_order" not in page.inner_text("#server-errors")
     phone.assert_fits()
     phone.screenshot("inspector-10-rejected-422")
     assert page.locator(".steps [data-step=handling] .dot").count() == 1
     page.click(".steps [data-step=handling]")
-    error = page.locator("[data-errors-for='rectification_order.deadline'] .error")
-    assert error.inner_text() == "整改期限不能早于检查日期。"
+    error = page.locator("[data-errors-for='rectification_order.number'] .error")
+    assert error.inner_text() == "该责令改正通知书编号已被使用。"
     assert error.is_visible()
 
-    # Corrected, it goes through.
-    page.fill("#order-deadline", (today_cst() + timedelta(days=3)).isoformat())
+    # The next number of the phone's block goes through.
+    page.click("#next-number")
+    page.wait_for_function("(n) => document.getElementById('order-number').textContent === n",
+                           arg=f"锦市监责改〔{year}〕0002号")
     assert error.count() == 0
     page.click(".steps [data-step=review]")
     page.click("#submit")

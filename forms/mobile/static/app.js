@@ -9,8 +9,14 @@ import {
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {renderDraft} from './form.js';
 import {discard, enqueue, entriesOf, flush, pruneSent, reopen} from './outbox.js';
+import {showCase} from './case.js';
+import {showInspection} from './inspection.js';
+import {describeErrors} from './labels.js';
+import {topUpNumbers} from './numbers.js';
 import {removePhotosOf} from './photos.js';
+import {showProfile} from './profile.js';
 import {showOrder} from './recheck.js';
+import {showRegister} from './register.js';
 import {getMeta, setMeta} from './store.js';
 import {taskList} from './tasks.js';
 import {scanButton, showUnit} from './unit.js';
@@ -93,6 +99,7 @@ async function sync() {
     document.documentElement.dataset.sync = 'running';
     try {
       await refreshCatalog(user);
+      await topUpNumbers(user); // order numbers this phone may issue offline
       document.documentElement.dataset.sync = 'done';
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';
@@ -110,7 +117,8 @@ async function sync() {
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
   if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
-  if (/^#\/(unit|order|inspection|case)\//.test(location.hash)) return; // pages the inspector is reading or filling in
+  if (/^#\/(unit|order)\//.test(location.hash)) return; // pages the inspector is reading
+  if (document.querySelector('[data-no-refresh]')) return; // a form being filled in (register, case, profile, void)
   if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
   else route();
 }
@@ -124,13 +132,11 @@ async function route() {
   if (view === 'outbox') return showOutbox();
   if (view === 'unit' && id) return showUnit(root, user, id, {startDraft});
   if (view === 'order' && id) return showOrder(root, user, id, {go});
-  if (view === 'inspection' || view === 'case') return showElsewhere();
+  if (view === 'inspection' && id) return showInspection(root, user, id);
+  if (view === 'case' && id) return showCase(root, user, location.hash.slice('#/case/'.length));
+  if (view === 'register') return showRegister(root, user);
+  if (view === 'profile') return showProfile(root, user, (changed) => { user = changed; });
   return showHome(params.get('tab') || 'all');
-}
-
-// Screens another part of the app provides (stored inspections, cases).
-function showElsewhere() {
-  clear(root, h('p', {class: 'card warn'}, '此页面在当前版本中尚不可用。'), h('a', {class: 'btn secondary block', href: '#/tasks'}, '返回'));
 }
 
 // A licence number typed (or scanned) → its unit's page: from the offline list, else the server.
@@ -221,7 +227,7 @@ async function createDraft(unit) {
   const formKey = unit.form ? `${unit.form.id}@${unit.form.version}` : await latestFormKey(unit.kind);
   if (!formKey || !(await definitionFor(...formKey.split('@'))) || !(await cachedVocabulary())) {
     flash = '该单位类型的检查表尚未下载，请联网后重试。';
-    return showHome();
+    return showHome('all');
   }
   const draft = newDraft(user, unit, formKey, await getMeta('companion', null));
   draft.last_failed = await lastFailures(unit.id);
@@ -317,6 +323,11 @@ function outboxRow(entry) {
     actions.push(h('button', {class: 'link', type: 'button', onclick: async () => {
       if (confirm('删除这条被退回的复查？')) await discard(entry.id);
     }}, '删除'));
+  } else if (entry.status === 'rejected' && !entry.draft) { // a void or a registration: nothing to edit
+    actions.push(h('button', {class: 'link', type: 'button', onclick: () => discard(entry.id)}, '删除'));
+  } else if (entry.status === 'rejected' && entry.kind === 'correction' && entry.http_status === 409) {
+    actions.push(h('a', {class: 'btn secondary', href: `#/inspection/${entry.doc.id}`}, '查看最新版本'));
+    actions.push(h('button', {class: 'link', type: 'button', onclick: () => discard(entry.id)}, '删除'));
   } else if (entry.status === 'rejected') {
     const asNew = entry.http_status === 409 || entry.http_status === 410;
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: async () => {
@@ -335,12 +346,15 @@ function outboxRow(entry) {
       entry.status === 'pending' && entry.attempts ? ` · 已尝试 ${entry.attempts} 次` : ''),
     entry.status === 'sent' && entry.kind === 'recheck' ? h('p', {}, '复查后：', entry.result_label,
       ` 发送于 ${dayLabel(entry.sent_at)} `, h('a', {class: 'link', href: `#/order/${entry.order_id}`}, '查看')) : null,
-    entry.status === 'sent' && entry.kind !== 'recheck' ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
-      ` 发送于 ${dayLabel(entry.sent_at)} `, h('a', {class: 'link', href: `#/inspection/${entry.id}`}, '查看记录')) : null,
+    entry.status === 'sent' && entry.kind !== 'recheck' && entry.result ? h('p', {}, '检查结果：', resultChip(entry.result, entry.result_label),
+      ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
+    entry.status === 'sent' && (entry.doc?.id || entry.target) && !['unit', 'recheck'].includes(entry.kind)
+      ? h('a', {class: 'btn secondary', href: `#/inspection/${entry.kind === 'void' ? entry.target : entry.doc.id}`}, '查看记录') : null,
+    entry.doc?.rectification_order?.number ? h('p', {class: 'small order-no'}, `责令改正通知书 ${entry.doc.rectification_order.number}`) : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,
     entry.status === 'rejected' ? h('ul', {class: 'small'},
-      Object.entries(entry.errors || {}).map(([path, messages]) => h('li', {}, `${path}：${messages.join(' ')}`))) : null,
+      describeErrors(entry.errors).map((line) => h('li', {}, line))) : null,
     actions.length ? h('div', {class: 'actions'}, actions) : null);
 }
 

@@ -1,7 +1,8 @@
 // A draft inspection: what the inspector has entered so far, saved as they type, and the
 // submission document the API takes (POST /api/v1/inspections) built from it.
 import {uuid4} from '/static/web/dom.js';
-import {items} from './rules.js';
+import {deadlineProblem} from './numbers.js';
+import {evaluate, items} from './rules.js';
 import {all, del, get, put} from './store.js';
 
 export const STEPS = [
@@ -24,11 +25,13 @@ export function newDraft(user, unit, formKey, companion) {
     id: uuid4(),
     user_id: user.id,
     unit: {id: unit.id, name: unit.name, kind: unit.kind, kind_label: unit.kind_label,
-      school_name: unit.school_name, licence_no: unit.licence_no, jurisdiction_name: unit.jurisdiction_name},
+      school_name: unit.school_name, licence_no: unit.licence_no, jurisdiction_name: unit.jurisdiction_name,
+      client_id: unit.client_id || null},
     form_id: formId,
     form_version: Number(version),
     started_at: new Date().toISOString(),
-    inspectors: [{name: user.display_name, badge_no: ''}, companion || {name: '', badge_no: ''}],
+    // The inspector's own name and 执法证号 come from the account (#/profile), never retyped.
+    inspectors: [{name: user.display_name, badge_no: user.badge_no || ''}, companion || {name: '', badge_no: ''}],
     answers: {},
     // Start from what is registered for the unit; the inspector confirms or corrects on site.
     observed: {wuchang_6t: unit.wuchang_6t ?? null, haccp: unit.haccp || 'none',
@@ -74,8 +77,10 @@ export function toSubmission(draft, definition) {
     });
   const observed = draft.observed;
   const doc = {
-    id: draft.id,
-    unit_id: draft.unit.id,
+    // A correction (#/inspection/<id>) is a draft of its own that names the stored inspection.
+    id: draft.correction ? draft.correction.inspection_id : draft.id,
+    // A unit registered on site (offline) has no server id yet: the outbox fills it in.
+    unit_id: draft.unit.id ?? null,
     form_id: draft.form_id,
     form_version: draft.form_version,
     started_at: draft.started_at,
@@ -92,10 +97,14 @@ export function toSubmission(draft, definition) {
     extra_findings: draft.findings.map((f) =>
       withPhotos({category: f.category, description: f.description.trim()}, f.photos)),
     handling: draft.handling,
-    rectification_order: draft.handling !== 'pass' && (blank(draft.order.number) || blank(draft.order.deadline))
-      ? {number: draft.order.number.trim(), deadline: blank(draft.order.deadline)} : null,
+    rectification_order: needsOrder(draft) && (blank(draft.order.number) || blank(draft.order.deadline))
+      ? {number: blank(draft.order.number), deadline: blank(draft.order.deadline)} : null,
     remarks: blank(draft.remarks),
   };
+  if (draft.correction) {
+    doc.reason = blank(draft.correction.reason);
+    doc.base_revision = draft.correction.base_revision;
+  }
   const photos = [
     ...answers.flatMap((a) => (a.photo_ids || []).map((id) => ({id, target: `item:${a.item}`}))),
     ...doc.extra_findings.flatMap((f, i) => (f.photo_ids || []).map((id) => ({id, target: `finding:${i}`}))),
@@ -121,6 +130,37 @@ export function draftErrors(flat, doc) {
   return out;
 }
 
+// 书面限期整改 and 立即停止 come with a written order (number and deadline); 通过 and 当场整改 do not.
+export function needsOrder(draft) {
+  return draft.handling === 'rectify' || draft.handling === 'stop';
+}
+
+// The handling the findings allow, by the server's rule (null when it fits).
+export function handlingProblem(draft, definition) {
+  const e = evaluate(definition, answerMap(draft), draft.findings.length);
+  const problems = e.failed_items.length + draft.findings.length;
+  if (draft.handling === 'pass' && problems) {
+    return `发现 ${problems} 个问题，处理结果不能为“通过”：当场已改正的请选择“当场整改”，否则请选择“书面限期整改”。`;
+  }
+  if (draft.handling === 'on_site' && !problems) return '未发现问题，不需要当场整改，请选择“通过”。';
+  if (draft.handling === 'stop' && e.answered === e.total && e.result === 'compliant') {
+    return '检查结果为符合，不能责令立即停止食品生产经营活动。';
+  }
+  return null;
+}
+
+// What the deadline rule says about the draft's order (null when fine, or no order).
+export function orderProblem(draft, rule = {max_days: 366}) {
+  if (!needsOrder(draft)) return null;
+  const deadline = draft.order.deadline;
+  // A correction may keep the deadline it was issued with, even if that day has passed.
+  if (draft.correction && deadline && deadline === draft.correction.original_deadline) return null;
+  const day = new Date(draft.started_at);
+  const pad = (n) => String(n).padStart(2, '0');
+  const inspectedOn = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  return deadlineProblem(deadline, inspectedOn, rule);
+}
+
 // What still stops the draft from being sent (checked before the server sees it).
 export function missing(draft, definition) {
   const problems = [];
@@ -130,5 +170,13 @@ export function missing(draft, definition) {
   if (draft.observed.wuchang_6t === null) problems.push('请在“现场”中填写是否推行五常/6T 管理。');
   if (!draft.handling) problems.push('请在“处理”中选择处理结果。');
   if (draft.findings.some((f) => !f.description.trim())) problems.push('“问题”中有未填写说明的问题。');
+  draft.findings.forEach((f, i) => { if (!f.category) problems.push(`问题 ${i + 1} 未选择问题类别。`); });
+  if (draft.handling && !open.length) {
+    const handling = handlingProblem(draft, definition);
+    if (handling) problems.push(handling);
+  }
+  const order = orderProblem(draft, draft.deadline_rule);
+  if (order) problems.push(order);
+  if (draft.correction && !draft.correction.reason.trim()) problems.push('请填写更正原因。');
   return problems;
 }

@@ -4,7 +4,9 @@
 // (IndexedDB), so a reload or a closed browser loses nothing.
 import {NetworkError, request} from '/static/web/api.js';
 import {clear, dayLabel, errorList, h, resultChip} from '/static/web/dom.js';
-import {STEPS, answerMap, missing, saveDraft, stepOfPath} from './draft.js';
+import {STEPS, answerMap, handlingProblem, missing, needsOrder, orderProblem, saveDraft, stepOfPath} from './draft.js';
+import {fieldLabel} from './labels.js';
+import {addDays, deadlineRule, isoDay, takeNumber} from './numbers.js';
 import {addPhoto, photoUrl, removePhoto} from './photos.js';
 import {evaluate} from './rules.js';
 
@@ -22,7 +24,8 @@ export function renderDraft(root, draft, definition, vocabulary, stepId, ctx) {
   const index = STEPS.indexOf(step);
   const next = STEPS[index + 1];
   clear(root,
-    h('h1', {}, step.title, h('span', {class: 'sub'}, draft.unit.name)),
+    h('h1', {}, draft.correction ? `更正：${step.title}` : step.title, h('span', {class: 'sub'}, draft.unit.name,
+      draft.correction ? `（基于第 ${draft.correction.base_revision} 版）` : '')),
     body,
     next ? h('button', {class: 'btn block', type: 'button', onclick: () => ctx.go(next.id)}, `下一步：${next.title}`) : null,
     stepNav(draft, step));
@@ -163,6 +166,7 @@ function infoStep(form) {
 
 // At a re-inspection: the unit's open orders and what the school reported (online only).
 async function showOpenOrders(slot, unitId) {
+  if (!unitId) return; // a unit registered on site, not yet on the server
   let answer;
   try {
     answer = await request(`/api/v1/rectification-orders?unit_id=${unitId}&per_page=20`);
@@ -186,13 +190,18 @@ async function showOpenOrders(slot, unitId) {
 function summaryBar(form) {
   const bar = h('div', {class: 'summary', role: 'status', 'aria-live': 'polite'});
   const paint = () => {
-    const e = evaluate(form.definition, answerMap(form.draft));
-    bar.replaceChildren(h('span', {}, e.answered < e.total ? '预计结果 ' : '结果 '),
-      resultChip(e.result, form.vocabulary.label('result', e.result)),
+    const e = evaluate(form.definition, answerMap(form.draft), form.draft.findings.length);
+    bar.replaceChildren(h('span', {}, '结果 '), resultOrUnfinished(e, form.vocabulary),
       h('span', {class: 'count'}, ` 已填 ${e.answered}/${e.total}`));
   };
   paint();
   return {bar, paint};
+}
+
+// No grade until every item is answered: an empty checklist is "未填完", never a green 符合.
+function resultOrUnfinished(e, vocabulary) {
+  return e.answered < e.total ? h('span', {class: 'chip neutral', id: 'unfinished'}, '未填完')
+    : resultChip(e.result, vocabulary.label('result', e.result));
 }
 
 function checklistStep(form) {
@@ -313,7 +322,9 @@ function findingsStep(form) {
   const paint = () => {
     list.replaceChildren(...draft.findings.map((finding, i) => {
       const path = `extra_findings.${i}`;
-      const select = h('select', {id: `finding-${i}-category`},
+      // No default: the category feeds the statistics' C rows, so the inspector picks it.
+      const select = h('select', {id: `finding-${i}-category`, required: true},
+        h('option', {value: '', selected: finding.category ? null : true, disabled: true}, '请选择问题类别'),
         categories.map(([value, label]) => h('option', {value, selected: value === finding.category ? true : null}, label)));
       select.addEventListener('change', async () => {
         finding.category = select.value;
@@ -322,7 +333,7 @@ function findingsStep(form) {
       });
       return h('section', {class: 'card', dataset: {path, finding: String(i)}},
         h('h3', {}, `问题 ${i + 1}`),
-        h('label', {for: `finding-${i}-category`}, '问题类别'), select,
+        h('label', {for: `finding-${i}-category`}, '问题类别（必选）'), select, errorsAt(form, `${path}.category`),
         textField(form, {id: `finding-${i}-description`, label: '问题描述', value: finding.description,
           path: `${path}.description`, multiline: true, onInput: (v) => { finding.description = v; }}),
         errorsAt(form, path),
@@ -336,36 +347,83 @@ function findingsStep(form) {
   };
   paint();
   return h('div', {},
-    h('p', {class: 'muted'}, '检查表以外发现的问题。检查表中答“否”的项目会自动计为问题，无需在此重复填写。'),
+    h('p', {class: 'muted'}, '检查表以外发现的问题，每个计为一个不合格的一般项目。检查表中答“否”的项目会自动计为问题，无需在此重复填写。'),
     errorsAt(form, 'extra_findings'),
     list,
     h('button', {class: 'btn secondary block', type: 'button', onclick: async () => {
-      draft.findings.push({category: categories[0][0], description: '', photos: []});
+      draft.findings.push({category: '', description: '', photos: []});
       await form.save();
       paint();
     }}, '＋ 添加问题'));
 }
 
 function handlingStep(form) {
-  const {draft} = form;
-  const order = h('section', {class: 'card'},
+  const {draft, definition} = form;
+  const handlingHint = h('div', {class: 'field-errors', id: 'handling-problem'});
+  const deadlineHint = h('div', {class: 'field-errors', id: 'deadline-problem'});
+  const numberShown = h('output', {id: 'order-number', class: 'order-number'}, draft.order.number || '发送时由系统生成');
+  const deadline = h('input', {id: 'order-deadline', name: 'order-deadline', type: 'date', value: draft.order.deadline || ''});
+  const check = () => {
+    const problem = draft.handling ? handlingProblem(draft, definition) : null;
+    handlingHint.replaceChildren(...errorList(problem ? [problem] : []));
+    const late = orderProblem(draft, draft.deadline_rule);
+    deadlineHint.replaceChildren(...errorList(draft.order.deadline && late ? [late] : []));
+  };
+  deadline.addEventListener('input', async () => {
+    draft.order.deadline = deadline.value;
+    forget(form, 'rectification_order.deadline');
+    check();
+    await form.save();
+  });
+  const order = h('section', {class: 'card', id: 'order'},
     h('h2', {}, '责令改正通知书'),
-    textField(form, {id: 'order-number', label: '通知书编号', value: draft.order.number,
-      path: 'rectification_order.number', onInput: (v) => { draft.order.number = v; }}),
-    textField(form, {id: 'order-deadline', label: '整改期限', type: 'date', value: draft.order.deadline,
-      path: 'rectification_order.deadline', onInput: (v) => { draft.order.deadline = v; }}),
+    h('div', {class: 'field', dataset: {path: 'rectification_order.number'}},
+      h('p', {class: 'label'}, '通知书编号'), numberShown,
+      h('p', {class: 'muted small'}, '编号由系统生成（本机已预留本辖区编号，离线也可使用），不可手工填写。'),
+      errorsAt(form, 'rectification_order.number'),
+      draft.errors?.['rectification_order.number'] ? h('button', {class: 'btn secondary', type: 'button', id: 'next-number',
+        onclick: async (event) => {
+          draft.order.number = (await takeNumber({id: draft.user_id})) || '';
+          numberShown.textContent = draft.order.number || '发送时由系统生成';
+          forget(form, 'rectification_order.number');
+          event.target.hidden = true;
+          await form.save();
+        }}, '换用下一个编号') : null),
+    h('div', {class: 'field', dataset: {path: 'rectification_order.deadline'}},
+      h('label', {for: 'order-deadline'}, '整改期限'), deadline, deadlineHint,
+      errorsAt(form, 'rectification_order.deadline')),
     errorsAt(form, 'rectification_order'));
-  order.hidden = !draft.handling || draft.handling === 'pass';
+  const prepareOrder = async () => {
+    const rule = await deadlineRule();
+    draft.deadline_rule = rule;
+    if (!draft.order.deadline) {
+      draft.order.deadline = addDays(isoDay(new Date(draft.started_at)), rule.default_days);
+      deadline.value = draft.order.deadline;
+    }
+    if (!draft.order.number && !draft.correction) {
+      draft.order.number = (await takeNumber({id: draft.user_id})) || '';
+      numberShown.textContent = draft.order.number || '发送时由系统生成';
+    }
+    check();
+    await form.save();
+  };
+  order.hidden = !needsOrder(draft);
+  if (needsOrder(draft)) prepareOrder();
+  check();
   return h('div', {},
     h('div', {class: 'field', dataset: {path: 'handling'}},
       h('h2', {}, '处理结果'),
+      h('p', {class: 'muted small'}, '通过：未发现问题。当场整改：发现的问题已在现场改正，不下达通知书。书面限期整改：下达责令改正通知书。'),
       h('div', {class: 'stacked'}, choices(form.vocabulary.options('handling'), draft.handling, async (value) => {
         draft.handling = value;
-        order.hidden = value === 'pass';
+        order.hidden = !needsOrder(draft);
         forget(form, 'handling');
         forget(form, 'rectification_order');
+        if (needsOrder(draft)) await prepareOrder();
+        check();
         await form.save();
       }, '处理结果')),
+      handlingHint,
       errorsAt(form, 'handling')),
     order,
     textField(form, {id: 'remarks', label: '备注', value: draft.remarks, path: 'remarks', multiline: true,
@@ -374,7 +432,7 @@ function handlingStep(form) {
 
 function reviewStep(form) {
   const {draft, definition, vocabulary, ctx} = form;
-  const e = evaluate(definition, answerMap(draft));
+  const e = evaluate(definition, answerMap(draft), draft.findings.length);
   const byCode = Object.fromEntries(definition.sections.flatMap((s) => s.items).map((i) => [i.code, i]));
   const blockers = missing(draft, definition);
   const problems = e.failed_items.length + draft.findings.length;
@@ -385,14 +443,20 @@ function reviewStep(form) {
       button.disabled = true;
       button.textContent = '正在提交…';
       await ctx.submit();
-    }}, '提交检查结果');
+    }}, draft.correction ? '提交更正' : '提交检查结果');
+  const reason = draft.correction ? textField(form, {id: 'correction-reason', label: '更正原因（必填）',
+    value: draft.correction.reason, path: 'reason', multiline: true, onInput: (v) => {
+      draft.correction.reason = v;
+      const blocked = missing(draft, definition).length > 0;
+      button.disabled = blocked ? true : null;
+    }}) : null;
   return h('div', {},
     serverErrors.length ? h('section', {class: 'errors-box', role: 'alert', id: 'server-errors'},
       h('h2', {}, '服务器退回，请修改：'),
       h('ul', {}, serverErrors.map(([path, messages]) => h('li', {},
-        h('a', {href: linkTo(draft, path)}, pathLabel(path, byCode)), '：', messages.join(' '))))) : null,
+        h('a', {href: linkTo(draft, path)}, fieldLabel(path, new Set(Object.keys(byCode)))), '：', messages.join(' '))))) : null,
     h('section', {class: `card result ${e.result}`, id: 'result'},
-      h('p', {class: 'big'}, blockers.length ? '预计结果：' : '检查结果：', resultChip(e.result, vocabulary.label('result', e.result))),
+      h('p', {class: 'big'}, '检查结果：', resultOrUnfinished(e, vocabulary)),
       h('dl', {class: 'facts'},
         h('dt', {}, '检查项目'), h('dd', {}, `${e.items_checked} 项（重点项 ${e.key_items_checked} 项）`),
         h('dt', {}, '重点项不合格'), h('dd', {}, `${e.key_items_failed} 项`),
@@ -405,6 +469,7 @@ function reviewStep(form) {
     blockers.length ? h('section', {class: 'card bad'}, h('h2', {}, '尚不能提交'),
       h('ul', {}, blockers.map((m) => h('li', {}, m)))) : null,
     warnings.map((w) => h('p', {class: 'card warn'}, w)),
+    reason,
     button,
     h('p', {class: 'muted small'}, '提交后先保存在本机“待发送”中，联网时自动发送；离线也可以提交。'),
     h('button', {class: 'link', type: 'button', onclick: ctx.discard}, '删除此草稿'));
@@ -414,26 +479,4 @@ function linkTo(draft, path) {
   const parts = path.split('.');
   const item = parts[0] === 'answers' && parts.length > 1 ? `/${parts.slice(1).join('.').replace(/\.note$/, '')}` : '';
   return `#/draft/${draft.id}/${stepOfPath(path)}${item}`;
-}
-
-function pathLabel(path, byCode) {
-  const parts = path.split('.');
-  const names = {
-    started_at: '开始时间', unit_id: '单位', form_id: '检查表', id: '检查编号', inspectors: '检查人员',
-    handling: '处理结果', remarks: '备注', rectification_order: '责令改正通知书', observed: '现场情况',
-    extra_findings: '其他问题', answers: '检查项目', '': '提交',
-  };
-  if (parts[0] === 'answers' && parts.length > 1) {
-    const code = parts.slice(1).join('.').replace(/\.note$/, '');
-    return byCode[code] ? `检查项目 ${code}` : '检查项目';
-  }
-  if (path === 'rectification_order.deadline') return '整改期限';
-  if (path === 'rectification_order.number') return '通知书编号';
-  if (parts[0] === 'extra_findings' && parts.length > 1) return `问题 ${Number(parts[1]) + 1}`;
-  if (parts[0] === 'inspectors' && parts.length > 1) return `检查人员 ${Number(parts[1]) + 1}`;
-  if (parts[0] === 'observed' && parts.length > 1) {
-    return {wuchang_6t: '五常/6T', haccp: 'HACCP/ISO 22000', haccp_cert_expires_on: '认证证书有效期',
-      mingchu: '明厨亮灶', licence_displayed: '许可证公示'}[parts[1]] || '现场情况';
-  }
-  return names[parts[0]] || path;
 }

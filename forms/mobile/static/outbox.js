@@ -2,11 +2,16 @@
 // Sent as soon as there is a network, retried with backoff on network and server errors;
 // a refusal (409, 410, 422, …) is kept with its reason and never retried by itself. Retrying
 // is harmless: the API answers a repeat of the same inspection id and body with 200.
+//
+// Besides new inspections (kind "inspection") it carries corrections (PUT, based on the
+// revision shown), voids (DELETE with a reason) and units registered on site (POST /units with
+// the phone's client_id). Entries go oldest first, so a unit registered offline reaches the
+// server before its inspection, which is then sent with the unit's server id.
 import {NetworkError, flattenErrors, messageOf, needsLogin, request, session} from '/static/web/api.js';
 import {deleteDraft, draftErrors, saveDraft, toSubmission} from './draft.js';
 import {uuid4} from '/static/web/dom.js';
 import {addPhoto, getPhoto, removePhotosOf} from './photos.js';
-import {all, del, get, put} from './store.js';
+import {all, del, get, getMeta, put, setMeta} from './store.js';
 
 const FIRST_DELAY = 5_000;
 const MAX_DELAY = 15 * 60_000;
@@ -43,11 +48,22 @@ export async function enqueue(draft, definition) {
   const {errors, ...snapshot} = draft;
   await put('outbox', {
     id: draft.id, user_id: draft.user_id, unit_name: draft.unit.name, doc, photos, draft: snapshot,
+    kind: draft.correction ? 'correction' : 'inspection', unit_client_id: draft.unit.id ? null : draft.unit.client_id,
     status: 'pending', attempts: 0, next_at: 0, message: '', errors: {},
     queued_at: new Date().toISOString(),
   });
   await deleteDraft(draft.id);
   changed();
+}
+
+// Another kind of write (a void, a unit registered on site): `{id, kind, unit_name, doc, …}`.
+export async function enqueueWrite(user, entry) {
+  await enqueueEntry({user_id: user.id, draft: null, ...entry});
+}
+
+// The server id of a unit registered on site, once the server has it.
+export async function registeredUnitId(clientId) {
+  return (await getMeta('registeredUnits', {}))[clientId] ?? null;
 }
 
 // Back to a draft (a refused submission, to correct it): the server's errors sit on its fields.
@@ -109,9 +125,20 @@ async function drain(force) {
 }
 
 async function send(entry) {
+  if (entry.unit_client_id && !entry.doc.unit_id) {
+    const unitId = await registeredUnitId(entry.unit_client_id);
+    if (unitId === null) { // its unit's registration has not reached the server yet
+      entry.message = '等待该单位的现场登记先发送，之后自动发送。';
+      await put('outbox', entry);
+      return 'waiting';
+    }
+    entry.doc.unit_id = unitId; // fixed from now on: every retry sends the same body
+    await put('outbox', entry);
+  }
   entry.attempts += 1;
   entry.last_try_at = new Date().toISOString();
   try {
+    if (entry.kind === 'void' || entry.kind === 'unit') return await sendWrite(entry);
     for (const photo of entry.photos) {
       if (photo.sent) continue;
       const answer = await uploadPhoto(entry, photo);
@@ -119,7 +146,9 @@ async function send(entry) {
       photo.sent = true;
       await put('outbox', entry);
     }
-    const answer = await request(entry.path || '/api/v1/inspections', {method: 'POST', json: entry.doc});
+    const answer = entry.kind === 'correction'
+      ? await request(`/api/v1/inspections/${entry.doc.id}`, {method: 'PUT', json: entry.doc})
+      : await request(entry.path || '/api/v1/inspections', {method: 'POST', json: entry.doc});
     if (!answer.ok) return settle(entry, answer, '');
     Object.assign(entry, {
       status: 'sent', sent_at: new Date().toISOString(), message: '', errors: {},
@@ -136,13 +165,30 @@ async function send(entry) {
   }
 }
 
+async function sendWrite(entry) {
+  const answer = entry.kind === 'void'
+    ? await request(`/api/v1/inspections/${entry.target}`, {method: 'DELETE', json: entry.doc})
+    : await request('/api/v1/units', {method: 'POST', json: entry.doc});
+  if (!answer.ok) return settle(entry, answer, '');
+  if (entry.kind === 'unit') {
+    const units = await getMeta('registeredUnits', {});
+    units[entry.doc.client_id] = answer.data.id;
+    await setMeta('registeredUnits', units);
+    await put('units', {...answer.data, owner: entry.user_id}); // searchable at once
+  }
+  Object.assign(entry, {status: 'sent', sent_at: new Date().toISOString(), message: '', errors: {}, warnings: []});
+  await put('outbox', entry);
+  return 'sent';
+}
+
 async function uploadPhoto(entry, photo) {
   const stored = await getPhoto(photo.id);
   if (!stored) return {ok: false, status: 0, data: {message: '照片已不在本机，请返回修改后重新拍摄。'}};
   const form = new FormData();
   form.append('file', stored.blob, stored.name || `${photo.id}.jpg`);
   form.append('id', photo.id);
-  form.append('inspection_id', photo.inspection_id || entry.id);
+  // A re-inspection's photos name their order's inspection; an inspection's (or a correction's), the record.
+  form.append('inspection_id', photo.inspection_id || entry.doc.id);
   form.append('unit_id', String(photo.unit_id || entry.doc.unit_id));
   form.append('target', photo.target);
   return request('/api/v1/photos', {method: 'POST', form});

@@ -5,17 +5,18 @@
 // general-item pass rate is below `basic_min_general_pass_rate` percent. Otherwise 基本符合.
 // 合理缺项 ("na") items leave the denominator. Unanswered items are left out as well, so that a
 // partly filled form shows a provisional result; for a complete form this equals the server's.
+// Each of `extraFindings` problems found outside the checklist is one more failed general item.
 
 export function items(definition) {
   return definition.sections.flatMap((section) =>
     section.items.map((item) => ({...item, section: section.code})));
 }
 
-export function evaluate(definition, answers) {
+export function evaluate(definition, answers, extraFindings = 0) {
   const rule = definition.result_rule;
   let keyChecked = 0;
   let keyFailed = 0;
-  let generalApplicable = 0;
+  let generalApplicable = extraFindings;
   let generalPassed = 0;
   let answered = 0;
   const failed = [];
@@ -37,12 +38,12 @@ export function evaluate(definition, answers) {
   const rateBelow = generalApplicable > 0 &&
     generalPassed * 100 < rule.basic_min_general_pass_rate * generalApplicable;
   let result;
-  if (failed.length === 0) result = 'compliant';
+  if (failed.length === 0 && extraFindings === 0) result = 'compliant';
   else if (keyFailed > rule.max_key_failures_for_basic || rateBelow) result = 'noncompliant';
   else result = 'basic';
   return {
     result,
-    items_checked: keyChecked + generalApplicable,
+    items_checked: keyChecked + generalApplicable - extraFindings,
     key_items_checked: keyChecked,
     key_items_failed: keyFailed,
     general_applicable: generalApplicable,
