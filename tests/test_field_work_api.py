@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from foodsafety.extensions import db
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit
-from foodsafety.statistics import services as statistics
+from foodsafety.statistics import compute as statistics
 from foodsafety.timeutil import today_cst
 
 URL = "/api/v1/inspections"
