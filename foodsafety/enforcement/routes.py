@@ -7,14 +7,17 @@ from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
+from foodsafety.downloads import XLSX
 from foodsafety.enforcement import services
 from foodsafety.enforcement.schemas import (
     CaseCreateSchema,
+    CaseFilterSchema,
     CaseOutSchema,
     CasePageSchema,
     CaseQueryArgsSchema,
     CaseUpdateSchema,
 )
+from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 
 blp = Blueprint("enforcement", __name__, url_prefix="/cases",
@@ -36,6 +39,19 @@ class Cases(MethodView):
     def post(self, data):
         """File a case (立案) on a unit of your jurisdiction."""
         return services.create_case(current_user(), data)
+
+
+@blp.route("/export.xlsx")
+class CaseExport(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.arguments(CaseFilterSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = CaseOutSchema(many=True)
+        return export_list("cases", services.list_cases(current_user(), args), schema.dump,
+                           list(schema.fields), args)
 
 
 @blp.route("/<int:case_id>")

@@ -7,16 +7,20 @@ from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
+from foodsafety.downloads import XLSX
 from foodsafety.inspections import corrections, queries, submit
 from foodsafety.inspections.schemas import (
     DeletionSchema,
     InspectionCorrectionSchema,
+    InspectionFilterSchema,
     InspectionOutSchema,
     InspectionPageSchema,
     InspectionQueryArgsSchema,
     InspectionSubmissionSchema,
+    InspectionSummarySchema,
     RevisionOutSchema,
 )
+from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 
 blp = Blueprint("inspections", __name__, url_prefix="/inspections",
@@ -40,6 +44,19 @@ class Inspections(MethodView):
         """Submit an inspection; a retry with the same id and body is answered with the record."""
         inspection, created = submit.submit_inspection(current_user(), data)
         return inspection, 201 if created else 200
+
+
+@blp.route("/export.xlsx")
+class InspectionExport(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @blp.arguments(InspectionFilterSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = InspectionSummarySchema(many=True)
+        return export_list("inspections", queries.list_inspections(current_user(), args), schema.dump,
+                           list(schema.fields), args)
 
 
 @blp.route("/<string:uuid>")
