@@ -68,7 +68,7 @@ def audit():
 @bp.get("/desk/")
 def desk_home():
     """The desk opens on the rectification orders (what needs following up)."""
-    return redirect("/desk/orders")
+    return redirect("/desk/orders" if _desk_user() else "/")
 
 
 @bp.get("/desk/<any(inspections, orders, cases, units, schools, \"supply-links\"):screen>")
