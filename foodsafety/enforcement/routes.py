@@ -17,6 +17,7 @@ from foodsafety.enforcement.schemas import (
     CaseQueryArgsSchema,
     CaseUpdateSchema,
 )
+from foodsafety.limits.leases import expensive
 from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 
@@ -30,7 +31,8 @@ class Cases(MethodView):
     @blp.arguments(CaseQueryArgsSchema, location="query")
     @blp.response(200, CasePageSchema)
     def get(self, args):
-        """Cases in your scope."""
+        """Cases in your scope: filters (jurisdiction subtree, unit, school, period, kind, decided),
+        search `q` (case number, unit name, licence number, address), `sort`."""
         return paginate(services.list_cases(current_user(), args), args, dump=list)
 
     @login_required(Role.INSPECTOR)
@@ -44,6 +46,7 @@ class Cases(MethodView):
 @blp.route("/export.xlsx")
 class CaseExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @expensive
     @blp.arguments(CaseFilterSchema, location="query")
     @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
                   headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})

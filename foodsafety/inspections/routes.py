@@ -20,6 +20,7 @@ from foodsafety.inspections.schemas import (
     InspectionSummarySchema,
     RevisionOutSchema,
 )
+from foodsafety.limits.leases import expensive
 from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 
@@ -33,7 +34,8 @@ class Inspections(MethodView):
     @blp.arguments(InspectionQueryArgsSchema, location="query")
     @blp.response(200, InspectionPageSchema)
     def get(self, args):
-        """List inspections in your scope (filters: jurisdiction, unit, period, result, dates)."""
+        """List inspections in your scope: filters (jurisdiction subtree, unit, school, period, dates,
+        result, handling, unit kind), search `q` (unit name, licence number, address), `sort`."""
         return paginate(queries.list_inspections(current_user(), args), args, dump=list)
 
     @login_required(Role.INSPECTOR)
@@ -49,6 +51,7 @@ class Inspections(MethodView):
 @blp.route("/export.xlsx")
 class InspectionExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @expensive
     @blp.arguments(InspectionFilterSchema, location="query")
     @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
                   headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.downloads import XLSX
+from foodsafety.limits.leases import expensive
 from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 from foodsafety.rectification import services
@@ -30,13 +31,15 @@ class Orders(MethodView):
     @blp.arguments(OrderQueryArgsSchema, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
-        """Orders in your scope; `overdue=true` lists those past their deadline and not closed."""
+        """Orders in your scope; `overdue=true` lists those past their deadline and not closed (with
+        `days_overdue`); filters by status, jurisdiction subtree, unit, school, kind, period; `q`; `sort`."""
         return paginate(services.list_orders(current_user(), args), args, dump=list)
 
 
 @blp.route("/export.xlsx")
 class OrderExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @expensive
     @blp.arguments(OrderFilterSchema, location="query")
     @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
                   headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})

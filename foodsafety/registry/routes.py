@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.downloads import XLSX
+from foodsafety.limits.leases import expensive
 from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
@@ -73,6 +74,7 @@ class Schools(MethodView):
 @blp.route("/schools/export.xlsx")
 class SchoolExport(MethodView):
     @login_required(*STAFF)
+    @expensive
     @blp.arguments(SchoolQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
     @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
@@ -105,7 +107,8 @@ class Units(MethodView):
     @blp.arguments(UnitQueryArgsSchema, location="query")
     @blp.response(200, UnitPageSchema)
     def get(self, args):
-        """Units in your scope; `q` searches name, licence number and school name."""
+        """Units in your scope; `q` searches name, licence number and school name; filters by
+        jurisdiction subtree, kind, school and today's licence status; `sort`."""
         return paginate(services.list_units(current_user(), args), args, list)
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
@@ -119,6 +122,7 @@ class Units(MethodView):
 @blp.route("/units/export.xlsx")
 class UnitExport(MethodView):
     @login_required(*STAFF)
+    @expensive
     @blp.arguments(UnitQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
     @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
@@ -150,7 +154,8 @@ class SupplyLinks(MethodView):
     @blp.arguments(SupplyLinkQueryArgsSchema, location="query")
     @blp.response(200, SupplyLinkPageSchema)
     def get(self, args):
-        """Which supplier supplies which school, and when."""
+        """Which supplier supplies which school, and when: filters by jurisdiction subtree, school,
+        supplier, in force today (`current`); `q` searches school and supplier; `sort`."""
         return paginate(services.list_links(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)
@@ -164,6 +169,7 @@ class SupplyLinks(MethodView):
 @blp.route("/supply-links/export.xlsx")
 class SupplyLinkExport(MethodView):
     @login_required(*STAFF)
+    @expensive
     @blp.arguments(SupplyLinkQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
     @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
