@@ -205,6 +205,16 @@ def test_no_export_ever_holds_another_jurisdictions_records(app, offices, path):
     assert "自贡" not in text and "自流井" not in text
 
 
+def test_exports_one_after_another_each_give_their_slot_back(app, offices):
+    bureau = session_client(app, "bureau", "510100")
+    limit = app.config["EXPENSIVE_REQUESTS_PER_ACCOUNT"]
+    for _ in range(limit + 2):  # more than the account's concurrent slots, each read to the end
+        answer = bureau.get("/api/v1/rectification-orders/export.xlsx")
+        assert answer.status_code == 200, answer.get_json()
+        answer.get_data()
+        answer.close()
+
+
 def test_an_export_over_the_cap_asks_to_narrow_the_filters(app, offices):
     bureau = session_client(app, "bureau", "510100")
     app.config["EXPORT_MAX_ROWS"] = 2
