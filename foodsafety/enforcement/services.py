@@ -132,7 +132,7 @@ def list_cases(user: User, args: dict) -> Select:
     """Cases in the user's scope, newest filing first, filtered by jurisdiction, unit or period."""
     query = sorted_by(select(EnforcementCase)
                       .where(record_read_clause(user, EnforcementCase.unit_id))
-                      .options(selectinload(EnforcementCase.unit),
+                      .options(selectinload(EnforcementCase.unit).selectinload(Unit.jurisdiction),
                                selectinload(EnforcementCase.inspection)),
                       SORTS, args.get("sort") or "-filed")
     if code := args.get("jurisdiction"):

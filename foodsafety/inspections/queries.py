@@ -45,7 +45,7 @@ def list_inspections(user: User, args: dict) -> Select:
     query = sorted_by(
         select(Inspection)
         .where(live(), record_read_clause(user, Inspection.unit_id))
-        .options(selectinload(Inspection.unit)),
+        .options(selectinload(Inspection.unit).selectinload(Unit.jurisdiction)),
         SORTS, args.get("sort") or "-date")
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, Inspection.unit_id))

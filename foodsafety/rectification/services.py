@@ -60,7 +60,8 @@ def list_orders(user: User, args: dict) -> Select:
     query = sorted_by(
         _live_orders(user)
         .options(selectinload(RectificationOrder.inspection).selectinload(Inspection.findings),
-                 selectinload(RectificationOrder.unit), selectinload(RectificationOrder.reports),
+                 selectinload(RectificationOrder.unit).selectinload(Unit.jurisdiction),
+                 selectinload(RectificationOrder.reports),
                  selectinload(RectificationOrder.rechecks)),  # a page in 5 queries, not 5 per order
         SORTS, args.get("sort") or "deadline")
     if code := args.get("jurisdiction"):
