@@ -101,6 +101,7 @@ class SchoolQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=CODE, metadata={"description": "行政区划代码：该区划及其下级"})
     q = Text(max_length=64, metadata={"description": "搜索学校名称、地址、统一社会信用代码"})
     stage = fields.String(validate=validate.OneOf(SchoolStage.codes()))
+    school_id = Id(strict=False, metadata={"description": "只列出该学校"})
     sort = sort_field(SCHOOL_SORTS, "jurisdiction")
 
 

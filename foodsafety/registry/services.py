@@ -164,6 +164,8 @@ def list_schools(user: Actor, args: dict) -> Select:
         query = query.where(in_subtree(code, School.jurisdiction_code))
     if stage := args.get("stage"):
         query = query.where(School.stage == SchoolStage(stage))
+    if school_id := args.get("school_id"):
+        query = query.where(School.id == school_id)
     if q := args.get("q"):
         query = query.where(or_(School.name.contains(q, autoescape=True),
                                 School.address.contains(q, autoescape=True),

@@ -172,8 +172,16 @@ def test_a_bureau_opens_a_unit_from_the_units_list_and_sees_its_history(desk, of
     desk.fits()
     desk.screenshot("desk-bureau-unit", full_page=True)
 
-    page.click(".crumbs >> text=单位")
-    page.wait_for_url("**/desk/units")
+    page.click("dd >> text=锦江区第1小学")  # its school: canteens, suppliers, their history
+    page.wait_for_url("**/desk/schools/*")
+    page.wait_for_selector("text=食堂检查记录（1）")
+    school = page.inner_text("main")
+    assert "锦江区第1小学食堂" in school and "锦市监责改〔2026〕11号" in school and "锦市监立〔2026〕2号" in school
+    desk.fits()
+    desk.screenshot("desk-bureau-school", full_page=True)
+
+    page.click(".crumbs >> text=学校")
+    page.wait_for_url("**/desk/schools")
 
 
 def test_another_jurisdictions_records_are_never_listed(desk, offices, make_user):
