@@ -160,7 +160,8 @@ def test_a_bureau_opens_a_unit_from_the_units_list_and_sees_its_history(desk, of
     page.wait_for_function("() => document.querySelector('#summary').textContent.includes('共 2 条')")
     page.click("#list >> text=锦江区第1小学食堂")
     page.wait_for_url("**/desk/units/*")
-    page.wait_for_selector("text=检查记录（1）")
+    for loaded in ("检查记录（1）", "整改通知（1）", "立案查处（1）"):  # each section loads on its own
+        page.wait_for_selector(f"text={loaded}")
     main = page.inner_text("main")
     assert "登记信息" in main and "许可证状态" in main and "锦市监责改〔2026〕11号" in main
     assert "锦市监立〔2026〕2号" in main and "本校供餐关系" in main
@@ -174,7 +175,8 @@ def test_a_bureau_opens_a_unit_from_the_units_list_and_sees_its_history(desk, of
 
     page.click("dd >> text=锦江区第1小学")  # its school: canteens, suppliers, their history
     page.wait_for_url("**/desk/schools/*")
-    page.wait_for_selector("text=食堂检查记录（1）")
+    for loaded in ("食堂（1）", "食堂检查记录（1）", "整改通知（1）", "立案查处（1）"):
+        page.wait_for_selector(f"text={loaded}")
     school = page.inner_text("main")
     assert "锦江区第1小学食堂" in school and "锦市监责改〔2026〕11号" in school and "锦市监立〔2026〕2号" in school
     desk.fits()
