@@ -89,6 +89,10 @@ class Config:
     # Lists: page numbers reach this many rows deep (then the cursor goes on); counts stop here.
     LIST_MAX_OFFSET = _env_int("LIST_MAX_OFFSET", 10_000)
     LIST_COUNT_CAP = _env_int("LIST_COUNT_CAP", 10_000)
+    # List exports (Excel): at most this many rows (narrow the filters for more); rows read and
+    # serialised per batch, so memory stays flat.
+    EXPORT_MAX_ROWS = _env_int("EXPORT_MAX_ROWS", 200_000)
+    EXPORT_BATCH = _env_int("EXPORT_BATCH", 500)
     # Expensive requests (statistics, snapshot builds, workbook downloads) one account may have
     # running at once across all workers; more are answered 429. A slot a killed worker never
     # gave back frees itself after REQUEST_LEASE_SECONDS.

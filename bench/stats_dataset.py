@@ -198,7 +198,7 @@ def generate(conn: Connection, tables: dict[str, Table], scale: float = 1.0, see
                 orders.append({"id": len(orders) + 1, "number": f"R{iid}", "inspection_id": iid,
                                "unit_id": unit_id, "jurisdiction_code": county,
                                "issued_on": day, "deadline": day + timedelta(days=15),
-                               "status": "open", "closed_on": None, "created_at": now})
+                               "status": "open", "closed_on": None, "version": 1, "created_at": now})
             deleted = now if rnd.random() < 0.01 else None
             yield {
                 "id": iid, "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),

@@ -6,7 +6,7 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -128,11 +128,37 @@ def request_id() -> str:
     return g.request_id
 
 
+# A browser opening a page gets a page: the title of each status it can meet there.
+PAGE_TITLES = {403: "没有权限访问此页面", 404: "页面不存在", 500: "服务器出错了"}
+
+
+def wants_html() -> bool:
+    """A browser navigating to a page (not the API, not a script asking for JSON): an HTML page."""
+    if request.path.startswith("/api/"):
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _error_page(status: int, message: str, headers: dict | None):
+    from flask import render_template
+
+    title = PAGE_TITLES.get(status, "请求未能完成")
+    html = render_template("web/error.html", status=status, title=title, message=message,
+                           request_id=request_id())
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def error_response(status: int, message: str, errors: Any = None, reason: str | None = None,
                    headers: dict | None = None, extra: dict | None = None):
-    """Render the one error shape."""
+    """Render the one error shape (an HTML page for a browser opening a page, JSON otherwise)."""
     from werkzeug.http import HTTP_STATUS_CODES
 
+    if wants_html():
+        return _error_page(status, message, headers)
     body: dict[str, Any] = {
         "code": status,
         "status": HTTP_STATUS_CODES.get(status, "Error"),

@@ -206,3 +206,22 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+# --- sorting --------------------------------------------------------------------------------
+
+def sort_field(sorts: dict[str, str], default: str) -> fields.String:
+    """A list's `sort` query parameter: a key of `sorts` (key → Chinese description), with a
+    leading `-` for the descending order. The OpenAPI document lists every accepted value."""
+    values = [value for key in sorts for value in (key, f"-{key}")]
+    described = "；".join(f"{key}：{text}" for key, text in sorts.items())
+    return fields.String(load_default=default, validate=validate.OneOf(values), metadata={
+        "description": f"排序（前加 - 为倒序）。{described}。默认 {default}"})
+
+
+def sorted_by(query: Select, sorts: dict[str, tuple[ColumnElement, ...]], sort: str) -> Select:
+    """`query` ordered by the columns of `sort` (a key of `sorts`, `-key` for descending). Each
+    key ends with the primary key, all one direction, so the list keeps its keyset cursors."""
+    descending = sort.startswith("-")
+    columns = sorts[sort.removeprefix("-")]
+    return query.order_by(*(column.desc() if descending else column.asc() for column in columns))

@@ -315,6 +315,32 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda s: f"/api/v1/statistics/snapshots/{s.snapshot_id}", STAFF),
     ("GET", "/api/v1/statistics/snapshots/<int:snapshot_id>/workbook.xlsx"): Route(
         lambda s: f"/api/v1/statistics/snapshots/{s.snapshot_id}/workbook.xlsx", STAFF),
+    # The desk's Excel exports: the list's filters, the list's scope.
+    ("GET", "/api/v1/inspections/export.xlsx"): Route(
+        lambda s: f"/api/v1/inspections/export.xlsx?jurisdiction={s.county}", STAFF, scoped=False),
+    ("GET", "/api/v1/rectification-orders/export.xlsx"): Route(
+        lambda s: f"/api/v1/rectification-orders/export.xlsx?jurisdiction={s.county}", STAFF,
+        scoped=False),
+    ("GET", "/api/v1/cases/export.xlsx"): Route(
+        lambda s: f"/api/v1/cases/export.xlsx?jurisdiction={s.county}", STAFF, scoped=False),
+    ("GET", "/api/v1/units/export.xlsx"): Route(
+        lambda s: f"/api/v1/units/export.xlsx?jurisdiction={s.county}", STAFF, scoped=False),
+    ("GET", "/api/v1/schools/export.xlsx"): Route(
+        lambda s: f"/api/v1/schools/export.xlsx?jurisdiction={s.county}", STAFF, scoped=False),
+    ("GET", "/api/v1/supply-links/export.xlsx"): Route(
+        lambda s: f"/api/v1/supply-links/export.xlsx?jurisdiction={s.county}", STAFF, scoped=False),
+}
+
+# The desk's pages (shells over the API): the roles that open them; a unit or school out of scope
+# is the same 404 as a missing one; anonymous visitors go to the login page; other roles get 403.
+DESK = {"bureau_city", "bureau_county", "admin"}
+PAGES: dict[str, Route] = {
+    "/desk/": Route(lambda s: "/desk/", DESK, ok=302, scoped=False),
+    "/desk/<any(inspections, orders, cases, units, schools, \"supply-links\"):screen>": Route(
+        lambda s: "/desk/orders", DESK, scoped=False),
+    "/desk/units/<int:unit_id>": Route(lambda s: f"/desk/units/{s.canteen_id}", DESK),
+    "/desk/schools/<int:school_id>": Route(lambda s: f"/desk/schools/{s.school_id}", DESK),
+    "/audit/": Route(lambda s: "/audit/", {"auditor"}, scoped=False),
 }
 
 # Routes anyone may call, and routes that are not part of the tenant API.
@@ -340,9 +366,40 @@ def test_every_route_is_in_the_matrix(app):
 def _call(client, method: str, url: str, body: dict | None, multipart: bool = False):
     if multipart:
         headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
-        return client.client.post(url, data=body or {}, headers=headers,
-                                  content_type="multipart/form-data")
-    return getattr(client, method.lower())(url, json=body) if method != "GET" else client.get(url)
+        response = client.client.post(url, data=body or {}, headers=headers,
+                                      content_type="multipart/form-data")
+    else:
+        response = (getattr(client, method.lower())(url, json=body) if method != "GET"
+                    else client.get(url))
+    response.get_data()  # read a streamed download to the end, as a browser does, and close it:
+    response.close()  # that gives back the account's expensive-request slot it held
+    return response
+
+
+def test_every_desk_page_is_in_the_matrix(app):
+    desk = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/desk/")}
+    assert not desk - set(PAGES), f"desk pages without an expected answer: {sorted(desk - set(PAGES))}"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("rule, role", [(r, o) for r in PAGES for o in ROLES])
+def test_desk_page_answers_each_role_in_and_out_of_scope(shared_world, anonymous, rule, role):
+    mine, theirs, clients = shared_world
+    route = PAGES[rule]
+    headers = {"Accept": "text/html"}
+    if role == "anonymous":
+        answer = anonymous.get(route.url(mine), headers=headers)
+        assert answer.status_code == 302 and answer.headers["Location"] == "/"
+        return
+    client = clients[role]
+    answer = client.get(route.url(mine), headers=headers)
+    if role not in route.allowed:
+        assert answer.status_code in (302, 403), answer.status_code
+        return
+    assert answer.status_code == route.ok
+    if route.scoped:
+        answer = client.get(route.url(theirs), headers=headers)
+        assert answer.status_code == 404 and answer.mimetype == "text/html"
 
 
 READS = [(m, r, o) for (m, r) in MATRIX for o in ROLES if m == "GET"]

@@ -123,8 +123,13 @@ EXPORT_BATCH = 500
 
 
 def export_rows(auditor: Actor, args: dict) -> Iterator[AuditEntry]:
-    """The entries `search` finds, read in batches as the CSV streams (memory stays flat)."""
-    return db.session.scalars(search(auditor, args).execution_options(yield_per=EXPORT_BATCH))
+    """The entries `search` finds, read in batches as the CSV streams (memory stays flat).
+
+    The query runs when the stream starts, not in the view: on PostgreSQL a server-side cursor
+    declared in the view was gone by the time the response was read ("cursor … does not exist").
+    """
+    query = search(auditor, args).execution_options(yield_per=EXPORT_BATCH)
+    yield from db.session.scalars(query)
 
 
 def purge(older_than_days: int = RETENTION_DAYS) -> int:

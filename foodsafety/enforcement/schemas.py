@@ -5,9 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from foodsafety.fields import Id, Money, StoredInstant, Text
-from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.pagination import PageArgsSchema, page_schema, sort_field
 from foodsafety.periods import PERIOD_PATTERN
 from foodsafety.registry.schemas import UnitRefSchema
+from foodsafety.vocabulary import UnitKind
+
+# The list's orders (keys of `services.SORTS`).
+CASE_SORTS = {"filed": "立案日期", "fine": "罚款金额"}
 
 
 class CaseCreateSchema(Schema):
@@ -37,10 +41,23 @@ class CaseUpdateSchema(Schema):
     criminal_filed_on = fields.Date(allow_none=True)
 
 
-class CaseQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+class CaseFilterSchema(Schema):
+    """What narrows the list (and its Excel export)."""
+
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"), metadata={
+        "description": "行政区划代码：该区划及其下级（单位现在所在地）"})
     unit_id = Id(strict=False)
-    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN))
+    school_id = Id(strict=False, metadata={"description": "该学校的食堂"})
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), metadata={
+        "description": "立案日期所在期间"})
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()), metadata={"description": "单位类型"})
+    decided = fields.Boolean(metadata={"description": "true：已作出处罚决定；false：尚未决定"})
+    q = Text(max_length=64, metadata={"description": "搜索案件编号、单位名称、许可证编号、地址"})
+    sort = sort_field(CASE_SORTS, "-filed")
+
+
+class CaseQueryArgsSchema(PageArgsSchema, CaseFilterSchema):
+    pass
 
 
 class CaseOutSchema(Schema):

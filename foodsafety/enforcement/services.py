@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from foodsafety.accounts.models import Role, User
@@ -13,9 +13,11 @@ from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection
 from foodsafety.inspections.rules import live
+from foodsafety.pagination import sorted_by
 from foodsafety.periods import parse_period
 from foodsafety.registry.models import Unit, UnitKind
 from foodsafety.registry.scope import record_read_clause, unit_within, unit_write_clause
+from foodsafety.registry.services import units_matching
 from foodsafety.timeutil import today_cst, utcnow
 
 STAGE_FIELDS = ("summary", "decided_on", "fine_yuan", "confiscated_yuan", "licence_revoked_on",
@@ -121,12 +123,18 @@ def get_case(user: User, case_id: int, *, for_write: bool = False) -> Enforcemen
     return case
 
 
+# The list's orders: each ends with the primary key (keyset cursors).
+SORTS = {"filed": (EnforcementCase.filed_on, EnforcementCase.id),
+         "fine": (EnforcementCase.fine_yuan, EnforcementCase.id)}
+
+
 def list_cases(user: User, args: dict) -> Select:
     """Cases in the user's scope, newest filing first, filtered by jurisdiction, unit or period."""
-    query = (select(EnforcementCase)
-             .where(record_read_clause(user, EnforcementCase.unit_id))
-             .options(selectinload(EnforcementCase.unit), selectinload(EnforcementCase.inspection))
-             .order_by(EnforcementCase.filed_on.desc(), EnforcementCase.id.desc()))
+    query = sorted_by(select(EnforcementCase)
+                      .where(record_read_clause(user, EnforcementCase.unit_id))
+                      .options(selectinload(EnforcementCase.unit).selectinload(Unit.jurisdiction),
+                               selectinload(EnforcementCase.inspection)),
+                      SORTS, args.get("sort") or "-filed")
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, EnforcementCase.unit_id))
     if unit_id := args.get("unit_id"):
@@ -134,4 +142,15 @@ def list_cases(user: User, args: dict) -> Select:
     if period := args.get("period"):
         span = parse_period(period)
         query = query.where(EnforcementCase.filed_on.between(span.start, span.end))
+    if school_id := args.get("school_id"):
+        query = query.where(EnforcementCase.unit_id.in_(
+            select(Unit.id).where(Unit.school_id == school_id)))
+    if kind := args.get("kind"):
+        query = query.where(EnforcementCase.unit_id.in_(select(Unit.id).where(Unit.kind == kind)))
+    if args.get("decided") is not None:
+        decided = EnforcementCase.decided_on.is_not(None)
+        query = query.where(decided if args["decided"] else ~decided)
+    if q := args.get("q"):
+        query = query.where(or_(EnforcementCase.case_no.contains(q, autoescape=True),
+                                EnforcementCase.unit_id.in_(units_matching(q))))
     return query

@@ -37,6 +37,9 @@ class Inspection(db.Model):
         # The list's order (newest first): pages and cursors are index ranges.
         Index("ix_inspections_live_started", "started_at", "id",
               sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        # The desk's other order (most problems first).
+        Index("ix_inspections_live_problems", "problems_found", "id",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,8 +12,16 @@ from foodsafety.errors import ApiError, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Inspection, InspectionRevision, Result
 from foodsafety.inspections.rules import live
+from foodsafety.pagination import sorted_by
 from foodsafety.periods import parse_period
+from foodsafety.registry.models import Unit
 from foodsafety.registry.scope import record_read_clause, unit_within
+from foodsafety.registry.services import units_matching
+from foodsafety.vocabulary import Handling
+
+# The list's orders: each ends with the primary key (keyset cursors), `date` on the list's index.
+SORTS = {"date": (Inspection.started_at, Inspection.id),
+         "problems": (Inspection.problems_found, Inspection.id)}
 
 
 def get_inspection(user: User, uuid: str, *, for_write: bool = False) -> Inspection:
@@ -34,12 +42,11 @@ def get_inspection(user: User, uuid: str, *, for_write: bool = False) -> Inspect
 
 def list_inspections(user: User, args: dict) -> Select:
     """A filtered, scoped query of live inspections, newest first."""
-    query = (
+    query = sorted_by(
         select(Inspection)
         .where(live(), record_read_clause(user, Inspection.unit_id))
-        .options(selectinload(Inspection.unit))
-        .order_by(Inspection.started_at.desc(), Inspection.id.desc())
-    )
+        .options(selectinload(Inspection.unit).selectinload(Unit.jurisdiction)),
+        SORTS, args.get("sort") or "-date")
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, Inspection.unit_id))
     if unit_id := args.get("unit_id"):
@@ -53,6 +60,14 @@ def list_inspections(user: User, args: dict) -> Select:
         query = query.where(Inspection.inspected_on >= args["date_from"])
     if args.get("date_to"):
         query = query.where(Inspection.inspected_on <= args["date_to"])
+    if handling := args.get("handling"):
+        query = query.where(Inspection.handling == Handling(handling))
+    if kind := args.get("kind"):
+        query = query.where(Inspection.unit_kind == kind)
+    if school_id := args.get("school_id"):
+        query = query.where(Inspection.unit_id.in_(select(Unit.id).where(Unit.school_id == school_id)))
+    if q := args.get("q"):
+        query = query.where(Inspection.unit_id.in_(units_matching(q)))
     return query
 
 

@@ -7,17 +7,22 @@ from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
+from foodsafety.downloads import XLSX
 from foodsafety.inspections import corrections, queries, submit
 from foodsafety.inspections.schemas import (
     DeletionSchema,
     InspectionCorrectionSchema,
+    InspectionFilterSchema,
     InspectionHistorySchema,
     InspectionOutSchema,
     InspectionPageSchema,
     InspectionQueryArgsSchema,
     InspectionSubmissionSchema,
+    InspectionSummarySchema,
     RevisionOutSchema,
 )
+from foodsafety.limits.leases import expensive
+from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 
 blp = Blueprint("inspections", __name__, url_prefix="/inspections",
@@ -30,7 +35,8 @@ class Inspections(MethodView):
     @blp.arguments(InspectionQueryArgsSchema, location="query")
     @blp.response(200, InspectionPageSchema)
     def get(self, args):
-        """List inspections in your scope (filters: jurisdiction, unit, period, result, dates)."""
+        """List inspections in your scope: filters (jurisdiction subtree, unit, school, period, dates,
+        result, handling, unit kind), search `q` (unit name, licence number, address), `sort`."""
         return paginate(queries.list_inspections(current_user(), args), args, dump=list)
 
     @login_required(Role.INSPECTOR)
@@ -41,6 +47,20 @@ class Inspections(MethodView):
         """Submit an inspection; a retry with the same id and body is answered with the record."""
         inspection, created = submit.submit_inspection(current_user(), data)
         return inspection, 201 if created else 200
+
+
+@blp.route("/export.xlsx")
+class InspectionExport(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @expensive
+    @blp.arguments(InspectionFilterSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = InspectionSummarySchema(many=True)
+        return export_list("inspections", queries.list_inspections(current_user(), args), schema.dump,
+                           list(schema.fields), args)
 
 
 @blp.route("/<string:uuid>")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from foodsafety.fields import Bool, Id, Inline, Instant, StoredInstant, Text, code, label
-from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.pagination import PageArgsSchema, page_schema, sort_field
 from foodsafety.periods import PERIOD_PATTERN
 from foodsafety.registry.schemas import UnitRefSchema, WarningOutSchema
-from foodsafety.vocabulary import Answer, Category, HaccpStatus, Handling, Mingchu, Result
+from foodsafety.vocabulary import Answer, Category, HaccpStatus, Handling, Mingchu, Result, UnitKind
 
 
 class InspectorSchema(Schema):
@@ -100,13 +100,29 @@ class DeletionSchema(Schema):
     reason = Text(required=True, max_length=500, multiline=True)
 
 
-class InspectionQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+# The list's orders (keys of `queries.SORTS`).
+INSPECTION_SORTS = {"date": "检查时间", "problems": "发现问题数"}
+
+
+class InspectionFilterSchema(Schema):
+    """What narrows the list (and its Excel export)."""
+
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"), metadata={
+        "description": "行政区划代码：该区划及其下级（单位现在所在地）"})
     unit_id = Id(strict=False)
+    school_id = Id(strict=False, metadata={"description": "该学校的食堂"})
     period = fields.String(validate=validate.Regexp(PERIOD_PATTERN))
     result = fields.String(validate=validate.OneOf(Result.codes()))
+    handling = fields.String(validate=validate.OneOf(Handling.codes()))
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()), metadata={"description": "单位类型"})
     date_from = fields.Date()
     date_to = fields.Date()
+    q = Text(max_length=64, metadata={"description": "搜索单位名称、许可证编号、地址"})
+    sort = sort_field(INSPECTION_SORTS, "-date")
+
+
+class InspectionQueryArgsSchema(PageArgsSchema, InspectionFilterSchema):
+    pass
 
 
 # --- output: the stored record --------------------------------------------------------------

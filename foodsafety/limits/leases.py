@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wsgi import ClosingIterator
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
@@ -104,7 +105,15 @@ def expensive(view: Callable) -> Callable:
         response = view(*args, **kwargs)
         if isinstance(response, Response) and response.is_streamed:
             g.leases = [held for held in g.leases if held is not lease]
-            response.call_on_close(lease.release)
+            app = current_app._get_current_object()  # noqa: SLF001
+
+            def release() -> None:  # after the last byte: the request's context is gone by then
+                with app.app_context():
+                    lease.release()
+
+            # On the body itself, not `call_on_close`: the server closes the body it iterates, and
+            # a direct-passthrough download (downloads.send_stream) is handed over bare.
+            response.response = ClosingIterator(response.response, release)
         return response
 
     return wrapper

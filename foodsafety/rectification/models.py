@@ -32,6 +32,7 @@ class RectificationOrder(db.Model):
         UniqueConstraint("jurisdiction_code", "number"),
         Index("ix_orders_jurisdiction_status_deadline", "jurisdiction_code", "status", "deadline"),
         Index("ix_orders_deadline_id", "deadline", "id"),  # the list's order
+        Index("ix_orders_issued_id", "issued_on", "id"),  # the desk's other order
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

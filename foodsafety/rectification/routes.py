@@ -7,11 +7,15 @@ from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
+from foodsafety.downloads import XLSX
+from foodsafety.limits.leases import expensive
+from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 from foodsafety.rectification import numbers, services
 from foodsafety.rectification.schemas import (
     NumberBlockArgsSchema,
     NumberBlockOutSchema,
+    OrderFilterSchema,
     OrderOutSchema,
     OrderPageSchema,
     OrderQueryArgsSchema,
@@ -29,7 +33,8 @@ class Orders(MethodView):
     @blp.arguments(OrderQueryArgsSchema, location="query")
     @blp.response(200, OrderPageSchema)
     def get(self, args):
-        """Orders in your scope; `overdue=true` lists those past their deadline and not closed."""
+        """Orders in your scope; `overdue=true` lists those past their deadline and not closed (with
+        `days_overdue`); filters by status, jurisdiction subtree, unit, school, kind, period; `q`; `sort`."""
         return paginate(services.list_orders(current_user(), args), args, dump=list)
 
 
@@ -42,6 +47,18 @@ class NumberBlocks(MethodView):
         """Reserve a block of order numbers of your jurisdiction for this year, for one phone to
         issue offline; never given to anyone else."""
         return numbers.reserve_block(current_user(), str(data["device_id"]), data["size"])
+@blp.route("/export.xlsx")
+class OrderExport(MethodView):
+    @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+    @expensive
+    @blp.arguments(OrderFilterSchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = OrderOutSchema(many=True)
+        return export_list("orders", services.list_orders(current_user(), args), schema.dump,
+                           list(schema.fields), args)
 
 
 @blp.route("/<int:order_id>")

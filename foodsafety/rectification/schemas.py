@@ -6,17 +6,34 @@ from marshmallow import Schema, fields, validate
 
 from foodsafety.fields import Bool, Id, StoredInstant, Text, code, label
 from foodsafety.inspections.schemas import FindingOutSchema, InspectorSchema
-from foodsafety.pagination import PageArgsSchema, page_schema
-from foodsafety.rectification.rules import is_overdue
+from foodsafety.pagination import PageArgsSchema, page_schema, sort_field
+from foodsafety.periods import PERIOD_PATTERN
+from foodsafety.rectification.rules import days_overdue, is_overdue
 from foodsafety.registry.schemas import UnitRefSchema
-from foodsafety.vocabulary import OrderStatus
+from foodsafety.vocabulary import OrderStatus, UnitKind
+
+# The list's orders (keys of `services.SORTS`).
+ORDER_SORTS = {"deadline": "整改期限", "issued": "下达日期"}
 
 
-class OrderQueryArgsSchema(PageArgsSchema):
-    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+class OrderFilterSchema(Schema):
+    """What narrows the list (and its Excel export)."""
+
+    jurisdiction = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"), metadata={
+        "description": "行政区划代码：该区划及其下级（单位现在所在地）"})
     status = fields.String(validate=validate.OneOf(OrderStatus.codes()))
     unit_id = Id(strict=False)
-    overdue = fields.Boolean()
+    school_id = Id(strict=False, metadata={"description": "该学校的食堂"})
+    overdue = fields.Boolean(metadata={"description": "true：今天已逾期（期限已过且未销号）；false：未逾期"})
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()), metadata={"description": "单位类型"})
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), metadata={
+        "description": "下达日期所在期间"})
+    q = Text(max_length=64, metadata={"description": "搜索通知书编号、单位名称、许可证编号、地址"})
+    sort = sort_field(ORDER_SORTS, "deadline")
+
+
+class OrderQueryArgsSchema(PageArgsSchema, OrderFilterSchema):
+    pass
 
 
 class RecheckResultSchema(Schema):
@@ -60,6 +77,8 @@ class OrderSummarySchema(Schema):
     status = code(OrderStatus)
     status_label = label("status")
     overdue = fields.Function(is_overdue, metadata={"type": "boolean", "description": "今天是否已逾期"})
+    days_overdue = fields.Function(days_overdue, metadata={
+        "type": "integer", "description": "今天逾期的天数；未逾期为 0"})
     closed_on = fields.Date(allow_none=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, not_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,8 @@ from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Finding, Inspection
 from foodsafety.inspections.rules import live
+from foodsafety.pagination import sorted_by
+from foodsafety.periods import parse_period
 from foodsafety.rectification import signals
 from foodsafety.rectification.models import (
     OrderStatus,
@@ -21,7 +23,9 @@ from foodsafety.rectification.models import (
     RectificationReport,
 )
 from foodsafety.rectification.rules import FOLLOW_UP_MAX_DAYS, overdue_on
+from foodsafety.registry.models import Unit
 from foodsafety.registry.scope import record_read_clause, unit_within
+from foodsafety.registry.services import units_matching
 from foodsafety.timeutil import today_cst
 from foodsafety.transactions import savepoint
 
@@ -40,6 +44,11 @@ def claim(order: RectificationOrder, **values) -> None:
         raise ApiError(409, "该整改通知刚被他人复查或更新，请刷新后再试。", reason="order_changed")
 
 
+# The list's orders: each ends with the primary key (keyset cursors).
+SORTS = {"deadline": (RectificationOrder.deadline, RectificationOrder.id),
+         "issued": (RectificationOrder.issued_on, RectificationOrder.id)}
+
+
 def _live_orders(user: User) -> Select:
     return (
         select(RectificationOrder)
@@ -50,19 +59,37 @@ def _live_orders(user: User) -> Select:
 
 def list_orders(user: User, args: dict) -> Select:
     """Orders in the user's scope, filtered by jurisdiction, status, unit or overdue."""
-    query = (_live_orders(user)
-             .options(selectinload(RectificationOrder.inspection).selectinload(Inspection.findings),
-                      selectinload(RectificationOrder.unit), selectinload(RectificationOrder.reports),
-                      selectinload(RectificationOrder.rechecks))  # a page in 5 queries, not 5 per order
-             .order_by(RectificationOrder.deadline, RectificationOrder.id))
+    query = sorted_by(
+        _live_orders(user)
+        .options(selectinload(RectificationOrder.inspection).selectinload(Inspection.findings),
+                 selectinload(RectificationOrder.unit).selectinload(Unit.jurisdiction),
+                 selectinload(RectificationOrder.reports),
+                 selectinload(RectificationOrder.rechecks)),  # a page in 5 queries, not 5 per order
+        SORTS, args.get("sort") or "deadline")
     if code := args.get("jurisdiction"):
         query = query.where(unit_within(code, RectificationOrder.unit_id))
     if status := args.get("status"):
         query = query.where(RectificationOrder.status == OrderStatus(status))
     if unit_id := args.get("unit_id"):
         query = query.where(RectificationOrder.unit_id == unit_id)
-    if args.get("overdue"):
-        query = query.where(overdue_on(args.get("as_of") or today_cst()))
+    if args.get("overdue") is not None:
+        overdue = overdue_on(args.get("as_of") or today_cst())
+        query = query.where(overdue if args["overdue"] else not_(overdue))
+    if school_id := args.get("school_id"):
+        query = query.where(RectificationOrder.unit_id.in_(
+            select(Unit.id).where(Unit.school_id == school_id)))
+    if kind := args.get("kind"):
+        query = query.where(RectificationOrder.unit_id.in_(select(Unit.id).where(Unit.kind == kind)))
+    if period := args.get("period"):
+        span = parse_period(period)
+        query = query.where(RectificationOrder.issued_on.between(span.start, span.end))
+    if q := args.get("q"):
+        by_number = select(RectificationOrder.id).where(
+            RectificationOrder.number.contains(q, autoescape=True))
+        by_unit = select(RectificationOrder.id).where(RectificationOrder.unit_id.in_(units_matching(q)))
+        # IN over a UNION, not an OR: PostgreSQL then expects a search's few rows (0.25 s for the
+        # province against 0.6 s, where the OR's guess of half the orders scanned every inspection).
+        query = query.where(RectificationOrder.id.in_(union(by_number, by_unit)))
     return query
 
 

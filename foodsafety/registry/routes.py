@@ -6,29 +6,38 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
+from foodsafety.downloads import XLSX
+from foodsafety.limits.leases import expensive
+from foodsafety.list_exports import export_list
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
+    PAGE_FIELDS,
     JurisdictionArgsSchema,
     JurisdictionOutSchema,
-    RegistryQueryArgsSchema,
     SchoolInSchema,
+    SchoolListItemSchema,
     SchoolOutSchema,
     SchoolPageSchema,
     SchoolPatchSchema,
+    SchoolQueryArgsSchema,
     SupplyLinkInSchema,
     SupplyLinkOutSchema,
     SupplyLinkPageSchema,
     SupplyLinkPatchSchema,
+    SupplyLinkQueryArgsSchema,
     UnitInSchema,
     UnitOutSchema,
     UnitPageSchema,
     UnitPatchSchema,
+    UnitQueryArgsSchema,
 )
 from foodsafety.vocabulary import Role
 
 blp = Blueprint("registry", __name__, url_prefix="", description="登记：行政区划、学校、单位、供餐关系")
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
+EXPORTED = {"type": "string", "format": "binary"}
+ROWS = {"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}}
 
 
 def _shown(unit):
@@ -41,18 +50,22 @@ class Jurisdictions(MethodView):
     @blp.arguments(JurisdictionArgsSchema, location="query")
     @blp.response(200, JurisdictionOutSchema(many=True))
     def get(self, args):
-        """Your own jurisdiction, or with `parent` the children of one in your subtree."""
+        """Your own jurisdiction, or with `parent` the children of one in your subtree, or with `q`
+        the divisions of your subtree whose name or code matches."""
+        if args.get("q"):
+            return services.search_jurisdictions(current_user(), args["q"])
         return services.jurisdiction_children(current_user(), args.get("parent"))
 
 
 @blp.route("/schools")
 class Schools(MethodView):
     @login_required()
-    @blp.arguments(RegistryQueryArgsSchema, location="query")
+    @blp.arguments(SchoolQueryArgsSchema, location="query")
     @blp.response(200, SchoolPageSchema)
     def get(self, args):
-        """Schools in your scope (a school account sees itself)."""
-        return paginate(services.list_schools(current_user(), args), args, list)
+        """Schools in your scope (a school account sees itself), with canteens and today's suppliers."""
+        return paginate(services.list_schools(current_user(), args), args,
+                        services.with_canteens_and_suppliers)
 
     @login_required(Role.ADMIN)
     @blp.arguments(SchoolInSchema)
@@ -60,6 +73,20 @@ class Schools(MethodView):
     def post(self, data):
         """Register a school in your jurisdiction."""
         return services.create_school(current_user(), data)
+
+
+@blp.route("/schools/export.xlsx")
+class SchoolExport(MethodView):
+    @login_required(*STAFF)
+    @expensive
+    @blp.arguments(SchoolQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = SchoolListItemSchema(many=True)
+        return export_list("schools", services.list_schools(current_user(), args),
+                           lambda schools: schema.dump(services.with_canteens_and_suppliers(schools)),
+                           list(schema.fields), args)
 
 
 @blp.route("/schools/<int:school_id>")
@@ -81,11 +108,12 @@ class SchoolById(MethodView):
 @blp.route("/units")
 class Units(MethodView):
     @login_required()
-    @blp.arguments(RegistryQueryArgsSchema, location="query")
+    @blp.arguments(UnitQueryArgsSchema, location="query")
     @blp.response(200, UnitPageSchema)
     def get(self, args):
         """Units in your scope, each with its last inspection and open orders; `q` searches name,
-        short name, address, licence number and school name."""
+        short name, address, licence number and school name; filters by jurisdiction subtree, kind,
+        school and today's licence status; `sort`."""
         user = current_user()
         return paginate(services.list_units(user, args), args,
                         lambda units: services.show_units(user, units))
@@ -99,6 +127,20 @@ class Units(MethodView):
         offline: the phone's `client_id` makes a retry return the unit already registered)."""
         unit, created = services.create_unit(current_user(), data)
         return _shown(unit), 201 if created else 200
+
+
+@blp.route("/units/export.xlsx")
+class UnitExport(MethodView):
+    @login_required(*STAFF)
+    @expensive
+    @blp.arguments(UnitQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        user, schema = current_user(), UnitOutSchema(many=True)  # dumped as the list dumps them
+        return export_list("units", services.list_units(user, args),
+                           lambda units: schema.dump(services.show_units(user, units)),
+                           list(schema.fields), args)
 
 
 @blp.route("/units/<int:unit_id>")
@@ -120,10 +162,11 @@ class UnitById(MethodView):
 @blp.route("/supply-links")
 class SupplyLinks(MethodView):
     @login_required()
-    @blp.arguments(RegistryQueryArgsSchema, location="query")
+    @blp.arguments(SupplyLinkQueryArgsSchema, location="query")
     @blp.response(200, SupplyLinkPageSchema)
     def get(self, args):
-        """Which supplier supplies which school, and when."""
+        """Which supplier supplies which school, and when: filters by jurisdiction subtree, school,
+        supplier, in force today (`current`); `q` searches school and supplier; `sort`."""
         return paginate(services.list_links(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)
@@ -132,6 +175,19 @@ class SupplyLinks(MethodView):
     def post(self, data):
         """Record that a supplier supplies a school from a date."""
         return services.create_link(current_user(), data)
+
+
+@blp.route("/supply-links/export.xlsx")
+class SupplyLinkExport(MethodView):
+    @login_required(*STAFF)
+    @expensive
+    @blp.arguments(SupplyLinkQueryArgsSchema(exclude=PAGE_FIELDS), location="query")
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
+    def get(self, args):
+        """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
+        schema = SupplyLinkOutSchema(many=True)
+        return export_list("supply-links", services.list_links(current_user(), args), schema.dump,
+                           list(schema.fields), args)
 
 
 @blp.route("/supply-links/<int:link_id>")

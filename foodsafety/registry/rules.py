@@ -36,9 +36,29 @@ def licence_valid_on(day: date, unit=Unit) -> ColumnElement[bool]:
                 or_(unit.licence_revoked_on.is_(None), unit.licence_revoked_on > day))
 
 
+def licence_status_is(status: LicenceStatus, day: date, unit=Unit) -> ColumnElement[bool]:
+    """SQL: `licence_status(unit, day) is status` (the same order of tests as `licence_status`)."""
+    has = unit.licence_no.is_not(None)
+    revoked = and_(unit.licence_revoked_on.is_not(None), unit.licence_revoked_on <= day)
+    early = and_(unit.licence_issued_on.is_not(None), unit.licence_issued_on > day)
+    expired = and_(unit.licence_expires_on.is_not(None), unit.licence_expires_on < day)
+    return {
+        LicenceStatus.NONE: ~has,
+        LicenceStatus.REVOKED: and_(has, revoked),
+        LicenceStatus.NOT_YET_VALID: and_(has, ~revoked, early),
+        LicenceStatus.EXPIRED: and_(has, ~revoked, ~early, expired),
+        LicenceStatus.VALID: and_(has, ~revoked, ~early, ~expired),
+    }[status]
+
+
 def supplies_on(day: date, link=SupplyLink) -> ColumnElement[bool]:
     """SQL: the supply link is in force on `day` (from its start through its end day)."""
     return and_(link.starts_on <= day, or_(link.ends_on.is_(None), link.ends_on >= day))
+
+
+def supplies(link: SupplyLink, day: date) -> bool:
+    """`supplies_on` for one loaded link."""
+    return link.starts_on <= day and (link.ends_on is None or link.ends_on >= day)
 
 
 def overlaps(starts_on: date, ends_on: date | None, link=SupplyLink) -> ColumnElement[bool]:

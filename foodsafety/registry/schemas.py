@@ -5,9 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from foodsafety.fields import Bool, Id, Name, Text, code, label
-from foodsafety.pagination import PageArgsSchema, page_schema
+from foodsafety.pagination import PageArgsSchema, page_schema, sort_field
 from foodsafety.registry.models import Unit
-from foodsafety.registry.rules import licence_status
+from foodsafety.registry.rules import licence_status, supplies
 from foodsafety.timeutil import today_cst
 from foodsafety.vocabulary import (
     HaccpStatus,
@@ -101,6 +101,36 @@ class RegistryQueryArgsSchema(PageArgsSchema):
     school_id = Id(strict=False)
 
 
+PAGE_FIELDS = ("page", "per_page", "cursor")  # what an export's arguments leave out
+UNIT_SORTS = {"jurisdiction": "行政区划、名称", "name": "名称", "licence_expires": "许可证有效期至"}
+SCHOOL_SORTS = {"jurisdiction": "行政区划、名称", "name": "名称"}
+LINK_SORTS = {"id": "登记顺序", "starts": "开始日期"}
+
+
+class UnitQueryArgsSchema(RegistryQueryArgsSchema):
+    licence_status = fields.String(validate=validate.OneOf(LicenceStatus.codes()), metadata={
+        "description": "今天（北京时间）的许可证状态"})
+    sort = sort_field(UNIT_SORTS, "jurisdiction")
+
+
+class SchoolQueryArgsSchema(PageArgsSchema):
+    jurisdiction = fields.String(validate=CODE, metadata={"description": "行政区划代码：该区划及其下级"})
+    q = Text(max_length=64, metadata={"description": "搜索学校名称、地址、统一社会信用代码"})
+    stage = fields.String(validate=validate.OneOf(SchoolStage.codes()))
+    school_id = Id(strict=False, metadata={"description": "只列出该学校"})
+    sort = sort_field(SCHOOL_SORTS, "jurisdiction")
+
+
+class SupplyLinkQueryArgsSchema(PageArgsSchema):
+    jurisdiction = fields.String(validate=CODE, metadata={
+        "description": "行政区划代码：学校或供餐单位在该区划及其下级"})
+    school_id = Id(strict=False)
+    supplier_id = Id(strict=False)
+    current = fields.Boolean(metadata={"description": "true：今天（北京时间）有效的供餐关系；false：已结束或尚未开始"})
+    q = Text(max_length=64, metadata={"description": "搜索学校名称、供餐单位名称或许可证编号"})
+    sort = sort_field(LINK_SORTS, "id")
+
+
 class WarningOutSchema(Schema):
     field = fields.String(metadata={"description": "有疑问的字段，如 uscc、licence_no"})
     message = fields.String()
@@ -170,14 +200,22 @@ class SupplyLinkOutSchema(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
     supplier_name = fields.String(attribute="supplier.name")
+    supplier_licence_no = fields.String(attribute="supplier.licence_no", allow_none=True)
     school_id = fields.Integer()
     school_name = fields.String(attribute="school.name")
+    school_jurisdiction_name = fields.String(attribute="school.jurisdiction.name")
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
+    current = fields.Method("_current", metadata={"type": "boolean", "description": "今天（北京时间）是否有效"})
+
+    def _current(self, link) -> bool:
+        return supplies(link, today_cst())
 
 
 class JurisdictionArgsSchema(Schema):
     parent = fields.String(metadata={"description": "列出该行政区划的下级；不给时为您自己的行政区划"})
+    q = Text(max_length=32, metadata={
+        "description": "在您的辖区（含下级）内按名称或代码搜索，最多 50 条；给出时不看 parent"})
 
 
 class JurisdictionOutSchema(Schema):
@@ -185,11 +223,7 @@ class JurisdictionOutSchema(Schema):
     name = fields.String()
     level = fields.Integer()
     parent_code = fields.String(allow_none=True)
-
-
-SchoolPageSchema = page_schema(SchoolOutSchema, "SchoolPage")
-UnitPageSchema = page_schema(UnitOutSchema, "UnitPage")
-SupplyLinkPageSchema = page_schema(SupplyLinkOutSchema, "SupplyLinkPage")
+    parent_name = fields.String(attribute="parent.name", allow_none=True, dump_default=None)
 
 
 class UnitRefSchema(Schema):
@@ -199,3 +233,18 @@ class UnitRefSchema(Schema):
     name = fields.String()
     kind = code(UnitKind)
     kind_label = label("kind")
+    licence_no = fields.String(allow_none=True)
+    jurisdiction_name = fields.String(attribute="jurisdiction.name", metadata={"description": "单位现在所在地"})
+
+
+class SchoolListItemSchema(SchoolOutSchema):
+    """A school in the list, with its canteens and the suppliers serving it today."""
+
+    canteens = fields.List(fields.Nested(UnitRefSchema))
+    suppliers = fields.List(fields.Nested(UnitRefSchema), metadata={
+        "description": "今天（北京时间）为该校供餐的单位"})
+
+
+SchoolPageSchema = page_schema(SchoolListItemSchema, "SchoolPage")
+UnitPageSchema = page_schema(UnitOutSchema, "UnitPage")
+SupplyLinkPageSchema = page_schema(SupplyLinkOutSchema, "SupplyLinkPage")

@@ -9,20 +9,38 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from foodsafety.access import Actor
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
+from foodsafety.pagination import sorted_by
 from foodsafety.registry import signals
 from foodsafety.registry.identifiers import check_licence_no, check_uscc
 from foodsafety.registry.models import Jurisdiction, School, SupplyLink, Unit
-from foodsafety.registry.rules import overlaps
+from foodsafety.registry.rules import licence_status_is, overlaps, supplies_on
 from foodsafety.registry.scope import code_within, in_subtree, unit_read_clause
+from foodsafety.timeutil import today_cst
 from foodsafety.transactions import lock_row, savepoint
-from foodsafety.vocabulary import HaccpStatus, Mingchu, OperationMode, Role, SchoolStage, UnitKind
+from foodsafety.vocabulary import (
+    HaccpStatus,
+    LicenceStatus,
+    Mingchu,
+    OperationMode,
+    Role,
+    SchoolStage,
+    UnitKind,
+)
+
+# The lists' orders: each ends with the primary key (keyset cursors where the columns are not null).
+SCHOOL_SORTS = {"jurisdiction": (School.jurisdiction_code, School.name, School.id),
+                "name": (School.name, School.id)}
+UNIT_SORTS = {"jurisdiction": (Unit.jurisdiction_code, Unit.name, Unit.id),
+              "name": (Unit.name, Unit.id),
+              "licence_expires": (Unit.licence_expires_on, Unit.id)}
+LINK_SORTS = {"id": (SupplyLink.id,), "starts": (SupplyLink.starts_on, SupplyLink.id)}
 
 # The licence's business-type digit expected for each kind (1 sales, 2 catering, 3 canteen).
 LICENCE_TYPES = {"canteen": {"3"}, "supplier": {"2"}, "periphery": {"1", "2"}}
@@ -107,6 +125,21 @@ def _require_registry_writer(user: Actor, code: str, *, units: bool = False) -> 
         raise invalid({"jurisdiction_code": ["行政区划不存在或不在您的管辖范围内。"]})
 
 
+SEARCH_LIMIT = 50
+
+
+def search_jurisdictions(user: Actor, q: str) -> list[Jurisdiction]:
+    """Divisions of the user's subtree whose name or code contains `q` (at most 50, by code)."""
+    if user.role == Role.SCHOOL:
+        raise not_found()
+    return list(db.session.scalars(
+        select(Jurisdiction).where(in_subtree(user.jurisdiction_code, Jurisdiction.code),
+                                   or_(Jurisdiction.name.contains(q, autoescape=True),
+                                       Jurisdiction.code.startswith(q, autoescape=True)))
+        .options(selectinload(Jurisdiction.parent))
+        .order_by(Jurisdiction.code).limit(SEARCH_LIMIT)))
+
+
 def jurisdiction_children(user: Actor, code: str | None) -> list[Jurisdiction]:
     """The user's own jurisdiction (no code) or the children of one within its subtree."""
     if code is None:
@@ -126,13 +159,40 @@ def _school_clause(user: Actor):
 
 
 def list_schools(user: Actor, args: dict) -> Select:
-    query = select(School).where(_school_clause(user)).order_by(School.jurisdiction_code,
-                                                                School.name)
+    query = sorted_by(select(School).where(_school_clause(user))
+                      .options(selectinload(School.jurisdiction)),
+                      SCHOOL_SORTS, args.get("sort") or "jurisdiction")
     if code := args.get("jurisdiction"):
         query = query.where(in_subtree(code, School.jurisdiction_code))
+    if stage := args.get("stage"):
+        query = query.where(School.stage == SchoolStage(stage))
+    if school_id := args.get("school_id"):
+        query = query.where(School.id == school_id)
     if q := args.get("q"):
-        query = query.where(School.name.contains(q, autoescape=True))
+        query = query.where(or_(School.name.contains(q, autoescape=True),
+                                School.address.contains(q, autoescape=True),
+                                School.uscc.contains(q, autoescape=True)))
     return query
+
+
+def with_canteens_and_suppliers(schools: list[School]) -> list[School]:
+    """The schools, each with its canteens (`school.canteens`) and the suppliers serving it today
+    (`school.suppliers`) riding on it: two queries for a page, not two per school."""
+    ids = [school.id for school in schools]
+    canteens: dict[int, list[Unit]] = {i: [] for i in ids}
+    suppliers: dict[int, list[Unit]] = {i: [] for i in ids}
+    if ids:
+        for unit in db.session.scalars(select(Unit).where(Unit.school_id.in_(ids))
+                                       .order_by(Unit.name, Unit.id)):
+            canteens[unit.school_id].append(unit)
+        for school_id, unit in db.session.execute(
+                select(SupplyLink.school_id, Unit).join(Unit, Unit.id == SupplyLink.supplier_id)
+                .where(SupplyLink.school_id.in_(ids), supplies_on(today_cst()))
+                .order_by(Unit.name, Unit.id)):
+            suppliers[school_id].append(unit)
+    for school in schools:
+        school.canteens, school.suppliers = canteens[school.id], suppliers[school.id]
+    return schools
 
 
 def get_school(user: Actor, school_id: int) -> School:
@@ -193,9 +253,11 @@ def update_school(user: Actor, school_id: int, data: dict) -> School:
 # --- units ----------------------------------------------------------------------------------
 
 def list_units(user: Actor, args: dict) -> Select:
-    query = (select(Unit).where(unit_read_clause(user))
-             .options(selectinload(Unit.school), selectinload(Unit.jurisdiction))  # not one per row
-             .order_by(Unit.jurisdiction_code, Unit.name, Unit.id))
+    query = sorted_by(select(Unit).where(unit_read_clause(user))
+                      .options(selectinload(Unit.jurisdiction), selectinload(Unit.school)),
+                      UNIT_SORTS, args.get("sort") or "jurisdiction")
+    if status := args.get("licence_status"):
+        query = query.where(licence_status_is(LicenceStatus(status), today_cst()))
     if code := args.get("jurisdiction"):
         query = query.where(in_subtree(code, Unit.jurisdiction_code))
     if kind := args.get("kind"):
@@ -340,9 +402,26 @@ def _link_clause(user: Actor):
 
 
 def list_links(user: Actor, args: dict) -> Select:
-    query = select(SupplyLink).where(_link_clause(user)).order_by(SupplyLink.id)
+    query = sorted_by(select(SupplyLink).where(_link_clause(user))
+                      .options(selectinload(SupplyLink.supplier),
+                               selectinload(SupplyLink.school).selectinload(School.jurisdiction)),
+                      LINK_SORTS, args.get("sort") or "id")
     if school_id := args.get("school_id"):
         query = query.where(SupplyLink.school_id == school_id)
+    if supplier_id := args.get("supplier_id"):
+        query = query.where(SupplyLink.supplier_id == supplier_id)
+    if code := args.get("jurisdiction"):
+        query = query.where(or_(
+            SupplyLink.supplier_id.in_(select(Unit.id).where(in_subtree(code, Unit.jurisdiction_code))),
+            SupplyLink.school_id.in_(select(School.id).where(in_subtree(code, School.jurisdiction_code)))))
+    if args.get("current") is not None:
+        current = supplies_on(today_cst())
+        query = query.where(current if args["current"] else not_(current))
+    if q := args.get("q"):
+        query = query.where(or_(
+            SupplyLink.supplier_id.in_(select(Unit.id).where(or_(
+                Unit.name.contains(q, autoescape=True), Unit.licence_no.contains(q, autoescape=True)))),
+            SupplyLink.school_id.in_(select(School.id).where(School.name.contains(q, autoescape=True)))))
     return query
 
 
@@ -404,3 +483,12 @@ def end_link(user: Actor, link_id: int, ends_on) -> SupplyLink:
     link.ends_on = ends_on
     db.session.flush()
     return link
+
+
+# --- search shared by the record lists ------------------------------------------------------
+
+def units_matching(q: str) -> Select:
+    """Ids of the units whose name, short name, licence number or address contains `q`: the
+    search of the inspection, order and case lists."""
+    return select(Unit.id).where(or_(*(column.contains(q, autoescape=True) for column in (
+        Unit.name, Unit.short_name, Unit.licence_no, Unit.address))))

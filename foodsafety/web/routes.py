@@ -1,5 +1,6 @@
-"""Page routes: `/` (login, then on by role), `/school/` (the school's view) and `/audit/`
-(the auditor's view of the audit log).
+"""Page routes: `/` (login, then on by role), `/school/` (the school's view), the desk
+(`/desk/…`: the lists, unit and school pages of bureaus and admins) and `/audit/` (the auditor's
+view of the audit log, in the desk's layout).
 
 The pages are static shells; their ES modules talk to the JSON API with the session cookie.
 The inspector's offline app lives in `forms/mobile/` under `/m/`.
@@ -7,15 +8,33 @@ The inspector's offline app lives in `forms/mobile/` under `/m/`.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template
+from flask import Blueprint, abort, g, redirect, render_template, send_from_directory
 
 from foodsafety.accounts.models import Role
+from foodsafety.registry import services as registry
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
 HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/", Role.BUREAU: "/stats/", Role.ADMIN: "/stats/",
          Role.AUDITOR: "/audit/"}
+
+
+DESK_ROLES = (Role.BUREAU, Role.ADMIN)
+# The desk's navigation, by role: (path, label, roles). Only screens that exist are linked.
+NAV = (
+    ("/stats/", "统计", DESK_ROLES),
+    ("/desk/inspections", "检查记录", DESK_ROLES),
+    ("/desk/orders", "整改通知", DESK_ROLES),
+    ("/desk/cases", "立案", DESK_ROLES),
+    ("/desk/units", "单位", DESK_ROLES),
+    ("/desk/schools", "学校", DESK_ROLES),
+    ("/desk/supply-links", "供餐关系", DESK_ROLES),
+    ("/audit/", "审计日志", (Role.AUDITOR,)),
+)
+# The list screens: path segment → the heading.
+LISTS = {"inspections": "检查记录", "orders": "整改通知", "cases": "立案查处", "units": "单位",
+         "schools": "学校", "supply-links": "供餐关系"}
 
 
 @bp.get("/")
@@ -43,7 +62,66 @@ def audit():
     user = g.get("user")
     if user is None or user.role != Role.AUDITOR:
         return redirect("/")
-    return _page(render_template("web/audit.html", user=user, role_label=user.role.label))
+    return _desk("web/audit.html", "audit", "审计日志")
+
+
+@bp.get("/desk/")
+def desk_home():
+    """The desk opens on the rectification orders (what needs following up)."""
+    return redirect("/desk/orders" if _desk_user() else "/")
+
+
+@bp.get("/desk/<any(inspections, orders, cases, units, schools, \"supply-links\"):screen>")
+def desk_list(screen: str):
+    """A list screen of the desk: filters, sorting, pages and the Excel export, over the API."""
+    return _desk("web/desk.html", screen, LISTS[screen])
+
+
+@bp.get("/desk/units/<int:unit_id>")
+def desk_unit(unit_id: int):
+    """A unit's page: registration, licence, supply, inspections, orders and cases."""
+    if not _desk_user():
+        return redirect("/")
+    registry.get_unit(g.user, unit_id)  # out of scope: the same 404 as a missing unit
+    return _desk("web/desk.html", "unit", "单位档案", object_id=unit_id)
+
+
+@bp.get("/desk/schools/<int:school_id>")
+def desk_school(school_id: int):
+    """A school's page: its canteens, suppliers and their whole history."""
+    if not _desk_user():
+        return redirect("/")
+    registry.get_school(g.user, school_id)
+    return _desk("web/desk.html", "school", "学校档案", object_id=school_id)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root; served from the package, never from a CDN."""
+    return send_from_directory(bp.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+
+
+def _desk_user():
+    """The logged-in desk user (bureau or admin); None when nobody is logged in; 403 otherwise."""
+    user = g.get("user")
+    if user is None:
+        return None
+    if user.role not in DESK_ROLES:
+        abort(403)
+    return user
+
+
+def _desk(template: str, screen: str, heading: str, object_id: int | None = None):
+    """A desk page: the layout (account, jurisdiction, navigation by role) around a screen."""
+    user = g.get("user")
+    if screen != "audit" and not _desk_user():
+        return redirect("/")
+    nav = [(path, label) for path, label, roles in NAV if user.role in roles]
+    jurisdiction = registry.jurisdiction_children(user, None)[0]
+    return _page(render_template(template, user=user, role_label=user.role.label, nav=nav,
+                                 jurisdiction=jurisdiction, screen=screen, heading=heading,
+                                 object_id=object_id))
 
 
 def _page(html: str):
