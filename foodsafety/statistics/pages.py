@@ -6,7 +6,7 @@ same computation the API uses.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request
+from flask import Blueprint, abort, g, request
 
 from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
@@ -16,6 +16,7 @@ from foodsafety.statistics import compute
 from foodsafety.statistics.access import readable_jurisdiction, resolve_period
 from foodsafety.statistics.chart import trend_svg
 from foodsafety.timeutil import today_cst
+from foodsafety.web.routes import desk_page
 
 bp = Blueprint("stats_pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/stats/static")
@@ -33,9 +34,8 @@ def _user():
 @bp.get("/stats/")
 def page():
     """The statistics page of the logged-in bureau, inspector or administrator (a shell)."""
-    if _user() is None:
-        return redirect("/")
-    return render_template("statistics/page.html"), 200, NO_STORE
+    return desk_page("statistics/page.html", "stats", "统计报表",
+                     roles=(Role.BUREAU, Role.ADMIN, Role.INSPECTOR))
 
 
 @bp.get("/stats/chart.svg")

@@ -23,7 +23,8 @@ HOMES = {Role.INSPECTOR: "/m/", Role.SCHOOL: "/school/", Role.BUREAU: "/stats/",
 DESK_ROLES = (Role.BUREAU, Role.ADMIN)
 # The desk's navigation, by role: (path, label, roles). Only screens that exist are linked.
 NAV = (
-    ("/stats/", "统计", DESK_ROLES),
+    ("/m/", "现场检查", (Role.INSPECTOR,)),
+    ("/stats/", "统计", DESK_ROLES + (Role.INSPECTOR,)),
     ("/desk/inspections", "检查记录", DESK_ROLES),
     ("/desk/orders", "整改通知", DESK_ROLES),
     ("/desk/cases", "立案", DESK_ROLES),
@@ -62,7 +63,7 @@ def audit():
     user = g.get("user")
     if user is None or user.role != Role.AUDITOR:
         return redirect("/")
-    return _desk("web/audit.html", "audit", "审计日志")
+    return desk_page("web/audit.html", "audit", "审计日志", roles=(Role.AUDITOR,))
 
 
 @bp.get("/desk/")
@@ -74,7 +75,7 @@ def desk_home():
 @bp.get("/desk/<any(inspections, orders, cases, units, schools, \"supply-links\"):screen>")
 def desk_list(screen: str):
     """A list screen of the desk: filters, sorting, pages and the Excel export, over the API."""
-    return _desk("web/desk.html", screen, LISTS[screen])
+    return desk_page("web/desk.html", screen, LISTS[screen])
 
 
 @bp.get("/desk/units/<int:unit_id>")
@@ -83,7 +84,7 @@ def desk_unit(unit_id: int):
     if not _desk_user():
         return redirect("/")
     registry.get_unit(g.user, unit_id)  # out of scope: the same 404 as a missing unit
-    return _desk("web/desk.html", "unit", "单位档案", object_id=unit_id)
+    return desk_page("web/desk.html", "unit", "单位档案", object_id=unit_id)
 
 
 @bp.get("/desk/schools/<int:school_id>")
@@ -92,7 +93,7 @@ def desk_school(school_id: int):
     if not _desk_user():
         return redirect("/")
     registry.get_school(g.user, school_id)
-    return _desk("web/desk.html", "school", "学校档案", object_id=school_id)
+    return desk_page("web/desk.html", "school", "学校档案", object_id=school_id)
 
 
 @bp.get("/favicon.ico")
@@ -112,12 +113,17 @@ def _desk_user():
     return user
 
 
-def _desk(template: str, screen: str, heading: str, object_id: int | None = None):
-    """A desk page: the layout (account, jurisdiction, navigation by role) around a screen."""
+def desk_page(template: str, screen: str, heading: str, object_id: int | None = None, *,
+              roles: tuple[Role, ...] = DESK_ROLES):
+    """A desk page: the layout (account, jurisdiction, navigation by role) around a screen, for
+    the logged-in users of `roles` (nobody logged in: to the login page; another role: 403).
+    Every desk screen of every feature is rendered through here (`template` extends web/desk.html)."""
     user = g.get("user")
-    if screen != "audit" and not _desk_user():
+    if user is None:
         return redirect("/")
-    nav = [(path, label) for path, label, roles in NAV if user.role in roles]
+    if user.role not in roles:
+        abort(403)
+    nav = [(path, label) for path, label, allowed in NAV if user.role in allowed]
     jurisdiction = registry.jurisdiction_children(user, None)[0]
     return _page(render_template(template, user=user, role_label=user.role.label, nav=nav,
                                  jurisdiction=jurisdiction, screen=screen, heading=heading,

@@ -81,6 +81,7 @@ def test_a_correction_and_a_void_from_the_phone_both_show_in_the_history(
     # Based on the current revision, the correction goes through.
     page.click("#correct")
     page.wait_for_url("**/checklist")
+    page.locator("[data-item='9.3'] .choice").first.wait_for()  # the checklist is drawn after the address changes
     assert page.locator("[data-item='9.3'][data-answer=no]").count() == 1  # the colleague's change kept
     page.locator("[data-item='7.4'] .choice[data-value=no]").click()
     page.click(".steps [data-step=review]")
