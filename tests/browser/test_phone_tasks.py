@@ -157,6 +157,17 @@ def test_a_recheck_with_everything_rectified_closes_the_order(
     assert page.locator("#follow-up").is_hidden()
     _shoot(phone, "phone-recheck-close-2")
 
+    # A call comes in: the inspector leaves the order and comes back; nothing judged is lost.
+    page.goto("/m/#/tasks")
+    page.wait_for_selector("#tasks")
+    page.click(f"#task-list [data-order='{order_id}'] a")
+    page.wait_for_selector("#recheck")
+    blocks = page.locator("#recheck [data-finding]")
+    assert blocks.first.locator("textarea").input_value() == "已更换消毒柜"
+    assert blocks.nth(1).get_attribute("data-answer") == "yes"
+    assert blocks.first.locator(".choice[data-value=yes]").get_attribute("aria-pressed") == "true"
+    blocks.first.locator(".thumb img").wait_for()
+
     page.click("#submit-recheck")
     page.wait_for_selector("#outbox [data-status=sent]")
     assert "复查合格" in page.inner_text("#outbox")

@@ -63,6 +63,18 @@ export async function showOrder(root, user, id, {go}) {
   let choice = 'deadline';
   const deadline = h('input', {type: 'date', id: 'new-deadline', min: today,
     value: isoDay(new Date(Date.now() + FOLLOW_UP_DAYS * 86_400_000))});
+  // What the inspector has judged so far stays on the phone until the 复查 is submitted: leaving
+  // the page (a call, another screen, a reload) loses nothing.
+  const stateKey = `recheck-state:${order.id}`;
+  const saved = await getMeta(stateKey);
+  if (saved && saved.id === recheckId) {
+    for (const r of saved.results) if (judged.has(r.finding_id)) Object.assign(judged.get(r.finding_id), r);
+    choice = saved.choice || choice;
+    deadline.value = saved.deadline || deadline.value;
+  }
+  const persist = () => keepRecent('recheck-states', stateKey,
+    {id: recheckId, results: [...judged.values()], choice, deadline: deadline.value}, 20);
+  deadline.addEventListener('change', persist);
 
   const paintFollowUp = () => {
     const left = [...judged.values()].some((r) => r.rectified === false);
@@ -72,7 +84,7 @@ export async function showOrder(root, user, id, {go}) {
       h('div', {class: 'stacked'}, h('div', {class: 'choices', role: 'group', 'aria-label': '后续处理'},
         [['deadline', '限期再整改（新的整改期限）'], ['case', '立案查处']].map(([value, label]) => h('button', {
           type: 'button', class: 'choice', dataset: {value}, 'aria-pressed': String(choice === value),
-          onclick: () => { choice = value; paintFollowUp(); },
+          onclick: () => { choice = value; paintFollowUp(); persist(); },
         }, label)))),
       choice === 'deadline' ? [h('label', {for: 'new-deadline'}, '新的整改期限'), deadline] : h('p', {class: 'small'}, '提交复查后转到立案页面。'));
   };
@@ -88,6 +100,7 @@ export async function showOrder(root, user, id, {go}) {
           nodes.push(h('div', {class: 'thumb'}, h('img', {src: url, alt: '复查照片'}), h('button', {type: 'button', 'aria-label': '删除照片', onclick: async () => {
             result.photo_ids.splice(result.photo_ids.indexOf(photoId), 1);
             await removePhoto(photoId);
+            await persist();
             paintThumbs();
           }}, '×')));
         }
@@ -98,20 +111,24 @@ export async function showOrder(root, user, id, {go}) {
     input.addEventListener('change', async () => {
       for (const file of input.files) result.photo_ids.push(await addPhoto(recheckId, file));
       input.value = '';
+      await persist();
       paintThumbs();
     });
     const choices = h('div', {class: 'choices', role: 'group', 'aria-label': '复查结论'});
     const paintChoices = () => choices.replaceChildren(...[[true, '已整改'], [false, '未整改']].map(([value, label]) => h('button', {
       type: 'button', class: 'choice', dataset: {value: value ? 'yes' : 'no'}, 'aria-pressed': String(result.rectified === value),
-      onclick: () => { result.rectified = value; block.dataset.answer = value ? 'yes' : 'no'; paintChoices(); paintFollowUp(); },
+      onclick: () => { result.rectified = value; block.dataset.answer = value ? 'yes' : 'no'; paintChoices(); paintFollowUp(); persist(); },
     }, label)));
     paintChoices();
     const note = h('textarea', {id: `recheck-note-${finding.id}`, rows: 2, placeholder: '复查情况（可选）'});
-    note.addEventListener('input', () => { result.note = note.value; });
+    note.value = result.note;
+    note.addEventListener('input', () => { result.note = note.value; persist(); });
     const block = h('div', {class: 'item', dataset: {finding: String(finding.id)}},
       h('p', {class: 'item-text'}, h('strong', {}, finding.item ? `${finding.item} ` : ''), finding.description),
       choices, h('label', {for: note.id, class: 'small'}, '说明'), note, thumbs,
       h('label', {class: 'btn secondary file-btn'}, '＋ 复查照片', input));
+    if (result.rectified !== null) block.dataset.answer = result.rectified ? 'yes' : 'no';
+    paintThumbs();
     return block;
   };
 
@@ -139,6 +156,7 @@ export async function showOrder(root, user, id, {go}) {
     await enqueueEntry({id: recheckId, kind: 'recheck', user_id: user.id, order_id: order.id,
       unit_name: `${order.unit.name}（复查 ${order.number}）`, path: `/api/v1/rectification-orders/${order.id}/rechecks`, doc, photos});
     await setMeta(`recheck-draft:${order.id}`, null);
+    await setMeta(stateKey, null);
     await flush({force: true});
     // The task list no longer shows this order as due once the server has the 复查.
     await refreshTasks(user).catch(() => {});
