@@ -7,7 +7,10 @@ import re
 
 import pytest
 
+from foodsafety.periods import half_year_of
+from foodsafety.statistics.chart import panels
 from foodsafety.statistics.definition import TABLE
+from foodsafety.timeutil import today_cst
 from tests.factories import PASSWORD
 
 
@@ -84,6 +87,24 @@ def test_the_trend_chart_is_an_svg_of_the_three_sections(browser, canteen):
     for section in TABLE.sections:
         assert section.label in svg
     assert "2026上半年" in svg and "2025下半年" in svg
+
+
+def test_counts_and_money_never_share_an_axis_of_the_trend(browser, canteen):
+    assert all(len({row.is_money for row in rows}) == 1 for _, rows in panels())
+    svg = browser("bureau", "510100").get("/stats/chart.svg?jurisdiction=510104").get_data(as_text=True)
+    money = [title for title, rows in panels() if rows[0].is_money]
+    assert money and all(title in svg for title in money)
+
+
+def test_the_running_half_year_is_marked_as_running_not_drawn_as_a_drop(browser, canteen):
+    running = half_year_of(today_cst())
+    year = running.start.year
+    svg = browser("bureau", "510100").get(
+        f"/stats/chart.svg?jurisdiction=510104&period={year}").get_data(as_text=True)
+    assert f"{running.short_label}（进行中）" in svg and 'stroke-dasharray="5 4"' in svg
+    ended = browser("bureau", "510100").get(
+        f"/stats/chart.svg?jurisdiction=510104&period={year - 1}").get_data(as_text=True)
+    assert "进行中" not in ended and "stroke-dasharray" not in ended
 
 
 @pytest.mark.parametrize("url", ["/stats/chart.svg?jurisdiction=510104",

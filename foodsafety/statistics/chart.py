@@ -1,4 +1,6 @@
-"""The trend chart of the bureau page: one panel per section, one line per row, as SVG text.
+"""The trend chart of the bureau page: one panel per section and unit of measure (counts and 万元
+never share an axis), one line per row, as SVG text. A half-year still running is drawn dashed and
+labelled 进行中, so its lower figures do not read as a drop.
 
 Generated on the server (no script, no external library): presentation attributes only, so the
 Content-Security-Policy (no inline styles) holds. Rows, labels and sections come from the
@@ -7,9 +9,10 @@ definition.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
-from foodsafety.statistics.definition import TABLE
+from foodsafety.statistics.definition import TABLE, Row
 from foodsafety.statistics.results import TABLE_ROWS, Value, display_value
 
 WIDTH, PANEL_HEIGHT, PLOT_HEIGHT = 940, 250, 150
@@ -36,9 +39,37 @@ def _number(value: Value) -> float:
     return float(value)
 
 
-def trend_svg(series: list[tuple[str, dict[str, Value]]], title: str) -> str:
-    """`series` = [(period label, exact figures by row code)], oldest first."""
-    height = TOP + PANEL_HEIGHT * len(TABLE.sections) + 10
+@dataclass(frozen=True)
+class Point:
+    """One half-year of the trend: its label, its exact figures, and whether it has ended."""
+
+    label: str
+    figures: dict[str, Value]
+    complete: bool = True
+
+
+def panels() -> list[tuple[str, list[Row]]]:
+    """(title, rows) per section, split where its rows are measured in different units."""
+    out = []
+    for section in TABLE.sections:
+        rows = TABLE.section_rows(section.key)
+        money = [row for row in rows if row.is_money]
+        counts = [row for row in rows if not row.is_money]
+        if money and counts:
+            out += [(f"{section.label}（数量）", counts), (f"{section.label}（万元）", money)]
+        else:
+            out.append((section.label, rows))
+    return out
+
+
+def _path(points: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
+def trend_svg(series: list[Point], title: str) -> str:
+    """`series`: the half-years, oldest first."""
+    charts = panels()
+    height = TOP + PANEL_HEIGHT * len(charts) + 10
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
            f'viewBox="0 0 {WIDTH} {height}" font-family="{escape(FONT)}" font-size="12" '
            f'role="img" aria-label="{escape(title)}">',
@@ -46,14 +77,13 @@ def trend_svg(series: list[tuple[str, dict[str, Value]]], title: str) -> str:
            f'<text x="{LEFT}" y="20" font-size="15" font-weight="700">{escape(title)}</text>']
     plot_width = WIDTH - LEFT - RIGHT
     step = plot_width / max(1, len(series) - 1)
-    for index, section in enumerate(TABLE.sections):
+    for index, (heading, rows) in enumerate(charts):
         top = TOP + index * PANEL_HEIGHT + 22
-        rows = TABLE.section_rows(section.key)
-        shown = {row.code: [_number(display_value(row, figures.get(row.code, 0)))
-                            for _, figures in series] for row in rows}
+        shown = {row.code: [_number(display_value(row, point.figures.get(row.code, 0)))
+                            for point in series] for row in rows}
         peak = _nice_max(max((v for values in shown.values() for v in values), default=0))
         out.append(f'<text x="{LEFT}" y="{top - 8}" font-size="14" font-weight="700">'
-                   f'{escape(section.label)}</text>')
+                   f'{escape(heading)}</text>')
         for tick in range(5):
             y = top + PLOT_HEIGHT - PLOT_HEIGHT * tick / 4
             label = peak * tick / 4
@@ -62,20 +92,28 @@ def trend_svg(series: list[tuple[str, dict[str, Value]]], title: str) -> str:
                        f'stroke="#ddd"/>')
             out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
                        f'fill="#333">{escape(text)}</text>')
-        for i, (label, _) in enumerate(series):
+        for i, point in enumerate(series):
             x = LEFT + i * step
+            label = point.label if point.complete else f"{point.label}（进行中）"
             out.append(f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 18}" text-anchor="middle" '
-                       f'fill="#333">{escape(label)}</text>')
+                       f'fill="{"#333" if point.complete else "#8a5a00"}">{escape(label)}</text>')
         for n, row in enumerate(rows):
             colour = PALETTE[n % len(PALETTE)]
             points = [(LEFT + i * step, top + PLOT_HEIGHT - PLOT_HEIGHT * v / peak)
                       for i, v in enumerate(shown[row.code])]
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                       f'stroke-width="2"><title>{escape(row.code)} {escape(row.label)}</title>'
-                       f'</polyline>')
-            for x, y in points:
-                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+            # Ended half-years solid; the segment into a running one dashed, its point hollow.
+            ended = sum(1 for point in series if point.complete)
+            solid, running = points[:max(ended, 1)], points[max(ended, 1) - 1:]
+            tip = f"<title>{escape(row.code)} {escape(row.label)}</title>"
+            out.append(f'<polyline points="{_path(solid)}" fill="none" stroke="{colour}" '
+                       f'stroke-width="2">{tip}</polyline>')
+            if len(running) > 1:
+                out.append(f'<polyline points="{_path(running)}" fill="none" stroke="{colour}" '
+                           f'stroke-width="2" stroke-dasharray="5 4">{tip}</polyline>')
+            for (x, y), point in zip(points, series, strict=True):
+                fill = colour if point.complete else "#fff"
+                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{fill}" '
+                           f'stroke="{colour}"/>')
             legend_y = top + n * (PLOT_HEIGHT + 20) / max(len(rows), 1) + 4
             group = TABLE_ROWS[row.code].group
             name = f"{row.code} {row.label}" if not group else f"{row.code} {group[:4]}·{row.label}"

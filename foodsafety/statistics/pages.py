@@ -14,7 +14,7 @@ from foodsafety.limits.leases import expensive
 from foodsafety.periods import selectable_periods
 from foodsafety.statistics import compute
 from foodsafety.statistics.access import readable_jurisdiction, resolve_period
-from foodsafety.statistics.chart import trend_svg
+from foodsafety.statistics.chart import Point, trend_svg
 from foodsafety.timeutil import today_cst
 from foodsafety.web.routes import desk_page
 
@@ -52,7 +52,7 @@ def chart():
         period, _ = resolve_period(request.args.get("period") or selectable_periods(today)[0].key)
     except ApiError as error:
         abort(error.status if error.status != 422 else 404)
-    series = [(half.short_label, result.values)
+    series = [Point(half.short_label, result.values, complete=half.end < today)
               for half, result in compute.trend(jurisdiction.code, period, today)]
     svg = trend_svg(series, f"{jurisdiction.name} 近{len(series)}个半年度趋势")
     return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", **NO_STORE}
