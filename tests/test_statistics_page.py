@@ -4,6 +4,7 @@ see them. (What the page shows in a browser: tests/browser/test_statistics_page.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -105,6 +106,20 @@ def test_the_running_half_year_is_marked_as_running_not_drawn_as_a_drop(browser,
     ended = browser("bureau", "510100").get(
         f"/stats/chart.svg?jurisdiction=510104&period={year - 1}").get_data(as_text=True)
     assert "进行中" not in ended and "stroke-dasharray" not in ended
+
+
+def test_the_briefing_chart_compares_the_child_jurisdictions(browser, canteen, login_as, new_inspection):
+    day = today_cst() - timedelta(days=20)
+    answer = login_as("inspector", "510104").post("/api/v1/inspections", json=new_inspection(
+        canteen, answers={"6.1": "no"}, when=f"{day.isoformat()}T09:00:00+08:00", handling="rectify",
+        rectification_order={"deadline": (day + timedelta(days=15)).isoformat()}))
+    assert answer.status_code == 201, answer.get_json()
+    svg = browser("bureau", "510100").get("/stats/children.svg?jurisdiction=510100").get_data(as_text=True)
+    assert svg.startswith("<svg") and "锦江区" in svg and "青羊区" in svg and "自流井区" not in svg
+    assert "锦江区 实施“明厨亮灶”：1/1 家（100.0%）" in svg  # the fixture's canteen shows 明厨亮灶
+    assert "锦江区 逾期 1 份" in svg and "青羊区 逾期 0 份" in svg
+    assert "持证学校食堂中的占比（%）" in svg and "逾期未整改的责令改正通知书（份）" in svg
+    assert browser("bureau", "510300").get("/stats/children.svg?jurisdiction=510100").status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/stats/chart.svg?jurisdiction=510104",

@@ -124,3 +124,66 @@ def trend_svg(series: list[Point], title: str) -> str:
                        f'<title>{escape(name)}</title>{escape(shown_name)}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class ChildBar:
+    """One child jurisdiction in the briefing chart."""
+
+    name: str
+    canteens: int  # A1: licensed canteens on the cutoff
+    haccp: int  # A3
+    mingchu: int  # A4
+    overdue: int  # orders overdue on the cutoff
+
+
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH = 14, 10, 150, 300
+SHARES = (("mingchu", "实施“明厨亮灶”", "#0072B2"), ("haccp", "建立 HACCP 等体系", "#009E73"))
+
+
+def _percent(part: int, whole: int) -> float:
+    return 100 * part / whole if whole else 0.0
+
+
+def children_svg(bars: list[ChildBar], title: str, as_of: str) -> str:
+    """Two panels side by side, each with its own axis: the share of licensed canteens with
+    明厨亮灶 and with HACCP (per cent of A1), and the number of overdue orders, per child."""
+    row_height = 2 * BAR_HEIGHT + BAR_GAP
+    height = TOP + 40 + row_height * max(len(bars), 1) + 30
+    width = 2 * (LABEL_WIDTH + BAR_WIDTH) + 80
+    peak = _nice_max(max((bar.overdue for bar in bars), default=0))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{escape(FONT)}" font-size="12" '
+           f'role="img" aria-label="{escape(title)}">', f'<title>{escape(title)}</title>',
+           f'<text x="10" y="20" font-size="15" font-weight="700">{escape(title)}</text>',
+           f'<text x="10" y="38" fill="#555">{escape(as_of)}</text>']
+    left_panel, right_panel = 10 + LABEL_WIDTH, 10 + 2 * LABEL_WIDTH + BAR_WIDTH + 60
+    top = TOP + 40
+    out.append(f'<text x="{left_panel}" y="{top - 10}" font-weight="700">持证学校食堂中的占比（%）</text>')
+    out.append(f'<text x="{right_panel}" y="{top - 10}" font-weight="700">逾期未整改的责令改正通知书（份）</text>')
+    for i, (_, label, colour) in enumerate(SHARES):
+        x = left_panel + 200 + i * 110
+        out.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
+                   f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(label)}</text>')
+    for n, bar in enumerate(bars):
+        y = top + n * row_height
+        for panel in (left_panel, right_panel):
+            out.append(f'<text x="{panel - 6}" y="{y + BAR_HEIGHT + 4}" text-anchor="end">'
+                       f'{escape(bar.name)}</text>')
+        for i, (field, label, colour) in enumerate(SHARES):
+            share = _percent(getattr(bar, field), bar.canteens)
+            tip = f"{bar.name} {label}：{getattr(bar, field)}/{bar.canteens} 家（{share:.1f}%）"
+            out.append(f'<rect x="{left_panel}" y="{y + i * BAR_HEIGHT}" width="{BAR_WIDTH * share / 100:.1f}" '
+                       f'height="{BAR_HEIGHT - 2}" fill="{colour}"><title>{escape(tip)}</title></rect>')
+            out.append(f'<text x="{left_panel + BAR_WIDTH * share / 100 + 4:.1f}" '
+                       f'y="{y + i * BAR_HEIGHT + BAR_HEIGHT - 3}" font-size="10">{share:.0f}%</text>')
+        length = BAR_WIDTH * bar.overdue / peak
+        out.append(f'<rect x="{right_panel}" y="{y + BAR_HEIGHT / 2:.1f}" width="{length:.1f}" '
+                   f'height="{BAR_HEIGHT}" fill="#D55E00"><title>{escape(bar.name)} 逾期 {bar.overdue} 份'
+                   f'</title></rect>')
+        out.append(f'<text x="{right_panel + length + 4:.1f}" y="{y + BAR_HEIGHT * 1.5 - 2:.1f}" '
+                   f'font-size="10">{bar.overdue}</text>')
+    if not bars:
+        out.append(f'<text x="{left_panel}" y="{top + 14}" fill="#555">没有下级行政区划。</text>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -12,9 +12,10 @@ from foodsafety.accounts.models import Role
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
 from foodsafety.periods import selectable_periods
+from foodsafety.rectification.services import overdue_counts
 from foodsafety.statistics import compute
 from foodsafety.statistics.access import readable_jurisdiction, resolve_period
-from foodsafety.statistics.chart import Point, trend_svg
+from foodsafety.statistics.chart import ChildBar, Point, children_svg, trend_svg
 from foodsafety.timeutil import today_cst
 from foodsafety.web.routes import desk_page
 
@@ -55,4 +56,28 @@ def chart():
     series = [Point(half.short_label, result.values, complete=half.end < today)
               for half, result in compute.trend(jurisdiction.code, period, today)]
     svg = trend_svg(series, f"{jurisdiction.name} 近{len(series)}个半年度趋势")
+    return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", **NO_STORE}
+
+
+@bp.get("/stats/children.svg")
+@expensive
+def children_chart():
+    """The briefing chart by child jurisdiction: shares of canteens with 明厨亮灶 / HACCP and
+    the overdue orders, on the period's cutoff."""
+    user = _user()
+    if user is None:
+        abort(401)
+    today = today_cst()
+    try:
+        jurisdiction = readable_jurisdiction(user, request.args.get("jurisdiction")
+                                             or user.jurisdiction_code)
+        period, cutoff = resolve_period(request.args.get("period") or selectable_periods(today)[0].key)
+    except ApiError as error:
+        abort(error.status if error.status != 422 else 404)
+    columns = compute.breakdown(jurisdiction.code, period, cutoff).column_list()
+    overdue = overdue_counts([column.code for column in columns], cutoff)
+    bars = [ChildBar(column.name, int(column.value("A1")), int(column.value("A3")),
+                     int(column.value("A4")), overdue[column.code]) for column in columns]
+    svg = children_svg(bars, f"{jurisdiction.name} 各下级行政区划对比（{period.label}）",
+                       f"截至 {cutoff:%Y年%m月%d日}")
     return svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8", **NO_STORE}
