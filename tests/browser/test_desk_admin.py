@@ -10,6 +10,7 @@ from sqlalchemy import select
 from foodsafety.accounts.models import User
 from foodsafety.extensions import db
 from tests.browser.test_desk import DESK, Desk
+from tests.factories import licence_for
 from tests.test_imports import canteen_row, link_row, school_row, supplier_row, workbook
 
 
@@ -127,3 +128,85 @@ def test_an_admin_deactivates_a_user_whose_session_then_ends(admin_desk, admin, 
     assert victim.get("/api/v1/auth/me").status_code == 401
     page.click("dialog .dialog-close")
     page.wait_for_selector(f"#users tr[data-username='{victim.user.username}'] >> text=已停用")
+
+
+def _wrong_check_digit(licence: str) -> str:
+    return licence[:-1] + str((int(licence[-1]) + 1) % 10)
+
+
+def test_an_admin_registers_a_canteen_with_the_apis_errors_and_warnings_at_their_fields(
+        admin_desk, admin, make_school):
+    school = make_school(name="锦江区实验小学", jurisdiction="510104")
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    admin_desk.open_list("/desk/units")
+    page.click("main >> a.btn >> text=新建")
+    page.wait_for_url("**/desk/units/new")
+    page.wait_for_selector("#unit-form")
+    page.fill("#fld-name", "锦江区实验小学食堂")
+    page.fill("[data-field=jurisdiction_code] .chooser-search", "锦江")
+    page.wait_for_selector("#fld-jurisdiction_code option[value='510104']", state="attached")
+    page.select_option("#fld-jurisdiction_code", "510104")
+    page.fill("[data-field=school_id] input[type=search]", "实验")
+    page.wait_for_selector(f"#fld-school_id option[value='{school.id}']", state="attached")
+    page.fill("#fld-licence_no", _wrong_check_digit(licence_for("canteen", "510104", 77)))
+    page.fill("#fld-licence_issued_on", "2025-03-01")
+    page.fill("#fld-licence_expires_on", "2024-03-01")
+    page.click("#unit-form button[type=submit]")
+    error = page.locator("[data-field=licence_expires_on] .error")
+    error.wait_for()
+    assert error.inner_text().endswith("有效期至应晚于发证日期。")
+    admin_desk.screenshot("desk-admin-unit-error")
+
+    page.fill("#fld-licence_expires_on", "2030-02-28")
+    page.click("#unit-form button[type=submit]")  # the registry's own rule, next: the mode
+    page.wait_for_selector("[data-field=operation_mode] .error >> text=须注明自营或承包经营")
+    assert page.locator("[data-field=licence_expires_on] .error").count() == 0
+    page.select_option("#fld-operation_mode", index=1)
+    page.click("#unit-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "校验位不符" in page.inner_text("[data-field=licence_no] .warning")
+    assert page.locator("[data-field=licence_expires_on] .error").count() == 0
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-unit-new", full_page=True)
+    page.click("#saved >> text=查看档案")
+    page.wait_for_url("**/desk/units/*")
+    page.wait_for_selector("text=锦江区实验小学")
+    assert "锦江区实验小学食堂" in page.inner_text("h1")
+
+    page.click(".desk-head >> text=编辑")
+    page.wait_for_url("**/edit")
+    page.wait_for_selector("#unit-form")
+    page.fill("#fld-address", "锦江区学府路 9 号")
+    page.click("#unit-form button[type=submit]")
+    page.wait_for_selector("#saved >> text=已保存")
+
+
+def test_an_admin_corrects_a_school_and_registers_its_supplier(admin_desk, admin, make_school, make_unit):
+    school = make_school(name="锦江区第三中学", jurisdiction="510104")
+    make_unit("supplier", "510104", name="蓉城学生餐配送有限公司")
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto(f"/desk/schools/{school.id}")
+    page.click(".desk-head >> text=编辑")
+    page.wait_for_selector("#school-form")
+    page.fill("#fld-uscc", "12510104MB0000010")  # 17 characters: refused at the field
+    page.click("#school-form button[type=submit]")
+    page.wait_for_selector("[data-field=uscc] .error")
+    page.fill("#fld-address", "锦江区东风路 3 号")
+    page.fill("#fld-uscc", "")
+    page.click("#school-form button[type=submit]")
+    page.wait_for_selector("#saved >> text=已保存")
+    admin_desk.screenshot("desk-admin-school-edit")
+
+    page.goto(f"/desk/schools/{school.id}")
+    page.click(".desk-head >> text=新建供餐关系")
+    page.wait_for_selector("#link-form")
+    assert "锦江区第三中学" in page.inner_text("#fld-school_id")
+    page.fill("[data-field=supplier_id] input[type=search]", "蓉城")
+    page.wait_for_function("() => document.querySelector('#fld-supplier_id').textContent.includes('蓉城')")
+    page.fill("#fld-starts_on", "2026-09-01")
+    page.click("#link-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "蓉城学生餐配送有限公司 为 锦江区第三中学 供餐" in page.inner_text("#saved")
+    admin_desk.screenshot("desk-admin-link-new")

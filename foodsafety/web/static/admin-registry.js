@@ -12,6 +12,13 @@ function page(title, crumbs, form) {
   clear(root, h('p', {class: 'crumbs'}, crumbs), h('div', {class: 'desk-head'}, h('h1', {}, title)), form);
 }
 
+// A new record is created once: its form's button then says so (corrections go to its edit form).
+function created(form) {
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  button.textContent = '已创建';
+}
+
 // After a save: what was saved, any warnings (already at their fields), and where to go next.
 function saved(box, text, href, warnings) {
   clear(box, h('div', {class: `card notice ${warnings.length ? 'warn' : ''}`, role: 'status', id: 'saved'},
@@ -67,7 +74,9 @@ export async function schoolForm(terms, id) {
     const data = {name: value(form, 'name').trim(), stage: value(form, 'stage'), uscc: text(form, 'uscc'), address: text(form, 'address')};
     if (!id) data.jurisdiction_code = jurisdiction.select.value;
     const result = await submit(form, messages, id ? `/api/v1/schools/${id}` : '/api/v1/schools', id ? 'PATCH' : 'POST', data);
-    if (result) saved(done, id ? '已保存。' : `已登记学校“${result.name}”。`, `/desk/schools/${result.id}`, result.warnings || []);
+    if (!result) return;
+    if (!id) created(form);
+    saved(done, id ? '已保存。' : `已登记学校“${result.name}”。`, `/desk/schools/${result.id}`, result.warnings || []);
   });
   page(id ? `编辑学校：${school.name}` : '新建学校',
     [h('a', {href: '/desk/schools'}, '学校'), ' › ', id ? [h('a', {href: `/desk/schools/${id}`}, school.name), ' › 编辑'] : '新建'], form);
@@ -128,7 +137,9 @@ export async function unitForm(terms, id) {
     };
     if (!id) data.kind = kind.value;
     const result = await submit(form, messages, id ? `/api/v1/units/${id}` : '/api/v1/units', id ? 'PATCH' : 'POST', data);
-    if (result) saved(done, id ? '已保存。' : `已登记单位“${result.name}”。`, `/desk/units/${result.id}`, result.warnings || []);
+    if (!result) return;
+    if (!id) created(form);
+    saved(done, id ? '已保存。' : `已登记单位“${result.name}”。`, `/desk/units/${result.id}`, result.warnings || []);
   });
   page(id ? `编辑单位：${unit.name}` : '新建单位',
     [h('a', {href: '/desk/units'}, '单位'), ' › ', id ? [h('a', {href: `/desk/units/${id}`}, unit.name), ' › 编辑'] : '新建'], form);
@@ -153,7 +164,9 @@ export async function linkForm() {
     const data = {school_id: Number(school.select.value) || null, supplier_id: Number(supplier.select.value) || null,
       starts_on: value(form, 'starts_on') || null, ends_on: value(form, 'ends_on') || null};
     const result = await submit(form, messages, '/api/v1/supply-links', 'POST', data);
-    if (result) saved(done, `已登记：${result.supplier_name} 为 ${result.school_name} 供餐。`, `/desk/schools/${result.school_id}`, result.warnings || []);
+    if (!result) return;
+    created(form);
+    saved(done, `已登记：${result.supplier_name} 为 ${result.school_name} 供餐。`, `/desk/schools/${result.school_id}`, result.warnings || []);
   });
   page('新建供餐关系', [h('a', {href: '/desk/supply-links'}, '供餐关系'), ' › 新建'], form);
 }

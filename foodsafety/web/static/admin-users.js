@@ -133,6 +133,7 @@ function manageDialog(user, refresh, notice) {
   const messages = h('div', {id: 'manage-messages'});
   const sessions = h('div', {id: 'sessions'});
   const form = h('form', {class: 'admin-form', id: 'edit-form', novalidate: true},
+    h('h3', {}, '姓名与电话'),
     field('display_name', '姓名', input({maxlength: 64, value: user.display_name})),
     field('phone', '电话', input({maxlength: 20, value: user.phone || ''})),
     h('div', {class: 'form-actions'}, h('button', {class: 'btn', type: 'submit'}, '保存')));
