@@ -44,7 +44,7 @@ def test_an_admin_creates_a_user_of_its_subtree_and_sees_the_password_once(admin
     page.fill("#fld-username", "jj.zhang")
     page.fill("#fld-display_name", "张检查")
     page.select_option("#fld-role", "inspector")
-    page.fill(".chooser-search", "锦江")
+    page.fill("#user-form .chooser-search", "锦江")
     page.wait_for_selector("#fld-jurisdiction_code option[value='510104']", state="attached")
     page.select_option("#fld-jurisdiction_code", "510104")
     page.fill("#fld-phone", "028-12345678")
@@ -59,7 +59,7 @@ def test_an_admin_creates_a_user_of_its_subtree_and_sees_the_password_once(admin
     admin_desk.fits()
     admin_desk.screenshot("desk-admin-users")
     created = db.session.scalar(select(User).where(User.username == "jj.zhang"))
-    assert created.jurisdiction_code == "510104" and created.role.value == "inspector"
+    assert (created.display_name, created.jurisdiction_code, created.role.value) == ("张检查", "510104", "inspector")
 
     # The same name again: the server's Chinese error stands at the field.
     page.click("#new-user")

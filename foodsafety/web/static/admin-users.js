@@ -25,17 +25,23 @@ export function usersScreen(terms) {
   const notice = h('div', {id: 'notice', 'aria-live': 'polite'});
   const create = h('button', {class: 'btn', type: 'button', id: 'new-user'}, '新建用户');
   create.addEventListener('click', () => createDialog(terms, show, notice));
-  role.addEventListener('change', () => {
+  const place = jurisdictionChooser('f-jurisdiction', params.get('jurisdiction') || ME.code);
+  const refilter = () => {
     if (role.value) params.set('role', role.value); else params.delete('role');
+    const code = place.select.value;
+    if (code && code !== ME.code) params.set('jurisdiction', code); else params.delete('jurisdiction');
     params.delete('cursor');
     params.delete('page');
     show();
-  });
+  };
+  role.addEventListener('change', refilter);
+  place.select.addEventListener('change', refilter);
   clear(root,
     h('div', {class: 'desk-head'}, h('h1', {}, '用户管理'), h('span', {class: 'desk-actions'}, create)),
     h('p', {class: 'muted small'}, `${ME.name}及下级的账户。停用、重置密码、解除验证器后，该用户的所有会话立即结束。`),
     notice,
-    h('div', {class: 'filters'}, h('div', {class: 'field'}, h('label', {for: 'f-role'}, '角色'), role)),
+    h('div', {class: 'filters'}, h('div', {class: 'field'}, h('label', {for: 'f-role'}, '角色'), role),
+      h('div', {class: 'field'}, h('label', {for: 'f-jurisdiction'}, '行政区划（含下级）'), place)),
     results);
 
   async function show() {
