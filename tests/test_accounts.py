@@ -51,6 +51,25 @@ def test_repeated_failures_lock_the_account_for_a_while_not_for_good(client, mak
     assert login(client, "wangwu", PASSWORD).status_code == 200
 
 
+def test_an_admin_sees_a_locked_account_and_unlocks_it(client, login_as, make_user):
+    admin = login_as("admin", "510100")
+    user = make_user("inspector", "510104", username="zhaoliu")
+    assert admin.get(f"/api/v1/users/{user.id}").get_json()["locked_until"] is None
+    for _ in range(5):
+        login(client, "zhaoliu", "Wrong#Pass123")
+    assert login(client, "zhaoliu", PASSWORD).status_code == 429
+    listed = {u["username"]: u for u in admin.get("/api/v1/users").get_json()["items"]}
+    assert listed["zhaoliu"]["locked_until"] is not None  # the desk shows 已锁定
+    r = admin.patch(f"/api/v1/users/{user.id}", json={"unlock": True})
+    assert r.status_code == 200 and r.get_json()["locked_until"] is None
+    assert login(client, "zhaoliu", PASSWORD).status_code == 200
+
+
+def test_an_admin_cannot_unlock_its_own_account_here(login_as):
+    admin = login_as("admin", "510100")
+    assert admin.patch(f"/api/v1/users/{admin.user.id}", json={"unlock": True}).status_code == 403
+
+
 def test_protected_endpoints_need_a_session(anonymous):
     r = anonymous.get("/api/v1/inspections")
     assert r.status_code == 401 and r.get_json()["message"] == "请先登录。"

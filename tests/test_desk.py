@@ -251,11 +251,16 @@ def test_a_bureau_opens_the_desk_with_its_account_jurisdiction_and_navigation(cl
     assert "/audit/" not in html
 
 
-def test_an_admin_is_not_shown_screens_that_do_not_exist(client, make_user):
+def test_only_an_admin_is_shown_the_users_and_import_screens(client, make_user):
     _browser(client, make_user("admin", "510100"))
     html = client.get("/desk/units", headers=BROWSER).get_data(as_text=True)
     nav = html.split('<nav class="desk-nav"')[1].split("</nav>")[0]
+    assert nav.count("<a ") == 9 and 'href="/desk/users"' in nav and 'href="/desk/imports"' in nav
+    _browser(client, make_user("bureau", "510100"))
+    html = client.get("/desk/units", headers=BROWSER).get_data(as_text=True)
+    nav = html.split('<nav class="desk-nav"')[1].split("</nav>")[0]
     assert nav.count("<a ") == 7 and "用户" not in nav and "导入" not in nav
+    assert client.get("/desk/users", headers=BROWSER).status_code == 403
 
 
 def test_the_auditor_reads_the_log_in_the_desk_layout_and_no_lists(client, make_user):

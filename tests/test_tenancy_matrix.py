@@ -341,6 +341,12 @@ PAGES: dict[str, Route] = {
     "/desk/units/<int:unit_id>": Route(lambda s: f"/desk/units/{s.canteen_id}", DESK),
     "/desk/schools/<int:school_id>": Route(lambda s: f"/desk/schools/{s.school_id}", DESK),
     "/audit/": Route(lambda s: "/audit/", {"auditor"}, scoped=False),
+    # Administration: admins only (bureaus get 403); a record out of scope is a 404.
+    "/desk/<any(users, imports):screen>": Route(lambda s: "/desk/users", {"admin"}, scoped=False),
+    "/desk/<any(schools, units, \"supply-links\"):kind>/new": Route(
+        lambda s: "/desk/supply-links/new", {"admin"}, scoped=False),
+    "/desk/schools/<int:school_id>/edit": Route(lambda s: f"/desk/schools/{s.school_id}/edit", {"admin"}),
+    "/desk/units/<int:unit_id>/edit": Route(lambda s: f"/desk/units/{s.canteen_id}/edit", {"admin"}),
 }
 
 # Routes anyone may call, and routes that are not part of the tenant API.

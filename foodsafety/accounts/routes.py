@@ -16,6 +16,7 @@ from foodsafety.accounts.schemas import (
     EnrolmentOutSchema,
     LoginOutSchema,
     LoginSchema,
+    ManagedUserOutSchema,
     PasswordChangeSchema,
     PolicyListSchema,
     PolicySchema,
@@ -157,7 +158,7 @@ class Users(MethodView):
 
     @login_required(Role.ADMIN)
     @blp.arguments(UserCreateSchema)
-    @blp.response(201, UserOutSchema)
+    @blp.response(201, ManagedUserOutSchema)
     def post(self, data):
         """Create a user within your jurisdiction (auditors too)."""
         return services.create_user(current_user(), data)
@@ -166,17 +167,17 @@ class Users(MethodView):
 @blp.route("/users/<int:user_id>")
 class UserById(MethodView):
     @login_required(Role.ADMIN)
-    @blp.response(200, UserOutSchema)
+    @blp.response(200, ManagedUserOutSchema)
     def get(self, user_id):
         """One user within your jurisdiction."""
         return services.get_admin_user(current_user(), user_id)
 
     @login_required(Role.ADMIN)
     @blp.arguments(UserUpdateSchema)
-    @blp.response(200, UserOutSchema)
+    @blp.response(200, ManagedUserOutSchema)
     def patch(self, data, user_id):
         """Rename, deactivate, reset the password or the authenticator (the last three end all
-        sessions). Not for admins and auditors at your own level or above."""
+        sessions), unlock after failed logins. Not for admins and auditors at your own level or above."""
         return services.update_user(current_user(), user_id, data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from foodsafety.accounts import throttle
 from foodsafety.accounts.auth import session_ends_at
 from foodsafety.accounts.models import AuthSession
 from foodsafety.fields import Bool, Id, Name, StoredInstant, Text, code, label
@@ -100,6 +101,7 @@ class UserUpdateSchema(Schema):
                  validate=validate.Regexp(r"^[0-9+\-]{5,20}$", error="电话号码格式不正确。"))
     password = fields.String(validate=validate.Length(min=1, max=128))
     reset_two_factor = Bool(metadata={"description": "解除验证器绑定（手机丢失时），下次登录重新绑定"})
+    unlock = Bool(metadata={"description": "解除连续登录失败造成的锁定，立即可以再次登录"})
 
 
 class ProfileSchema(Schema):
@@ -155,4 +157,16 @@ class LoginOutSchema(SessionOutSchema):
     challenge_expires_at = StoredInstant(allow_none=True)
 
 
-UserPageSchema = page_schema(UserOutSchema, "UserPage")
+class ManagedUserOutSchema(UserOutSchema):
+    """A user as the administrator sees it: also whether failed logins have locked it out."""
+
+    locked_until = fields.Method("_locked_until", allow_none=True, metadata={
+        "type": "string", "format": "date-time", "nullable": True,
+        "description": "连续登录失败被锁定时，锁定结束的时间；未锁定时为 null"})
+
+    def _locked_until(self, user) -> str | None:
+        ends = throttle.locked_until(user)
+        return iso_cst(ends) if ends else None
+
+
+UserPageSchema = page_schema(ManagedUserOutSchema, "UserPage")

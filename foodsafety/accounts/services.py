@@ -265,7 +265,7 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
     if user.id == admin.id:
         if data.get("active") is False:
             raise invalid({"active": ["不能停用自己的账户。"]})
-        if "password" in data or data.get("reset_two_factor"):
+        if "password" in data or data.get("reset_two_factor") or data.get("unlock"):
             raise ApiError(403, "请在“修改密码”中修改自己的密码（需要输入当前密码）。", reason="not_managed")
     elif not manages(admin, user):
         raise ApiError(403, NOT_MANAGED, reason="not_managed")
@@ -274,6 +274,8 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
             raise invalid({"password": problems})
         set_password(user, data["password"])
         revoke_sessions(user.id)
+    if data.get("unlock"):
+        throttle.unlock(user)
     if data.get("reset_two_factor"):
         two_factor.disable(user)
         revoke_sessions(user.id)

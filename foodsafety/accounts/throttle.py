@@ -81,3 +81,28 @@ def succeeded(keys: list[tuple[str, int]]) -> None:
             (LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0)
         db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=value))
     db.session.commit()
+
+
+def account_keys(user) -> list[tuple[str, int]]:
+    """The per-account counters (password and second-factor) that lock a user out when full."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    return [(f"user:{user.username}", limit), (f"totp:{user.id}", limit)]
+
+
+def locked_until(user) -> datetime | None:
+    """When the account's lock ends (UTC), or None when it is not locked now."""
+    now = utcnow()
+    ends = None
+    for key, limit in account_keys(user):
+        row = db.session.get(LoginThrottle, key)
+        if row is None or row.failures < limit or row.window_started_at <= now - _window():
+            continue
+        end = row.window_started_at + _window()
+        ends = max(ends, end) if ends else end
+    return ends
+
+
+def unlock(user) -> None:
+    """An administrator lets the account try again at once (its counters start from zero)."""
+    keys = [key for key, _ in account_keys(user)]
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key.in_(keys)).values(failures=0))

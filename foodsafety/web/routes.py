@@ -31,6 +31,8 @@ NAV = (
     ("/desk/units", "单位", DESK_ROLES),
     ("/desk/schools", "学校", DESK_ROLES),
     ("/desk/supply-links", "供餐关系", DESK_ROLES),
+    ("/desk/users", "用户", (Role.ADMIN,)),
+    ("/desk/imports", "导入", (Role.ADMIN,)),
     ("/audit/", "审计日志", (Role.AUDITOR,)),
 )
 # The list screens: path segment → the heading.
@@ -96,6 +98,50 @@ def desk_school(school_id: int):
     return desk_page("web/desk.html", "school", "学校档案", object_id=school_id)
 
 
+# --- administration (admins only): users, the import, the registry's forms --------------------
+# Shells like the rest of the desk; admin.js builds them over /api/v1/users, /api/v1/imports and
+# the registry's API, which check the role and the jurisdiction of every write.
+ADMIN_SCREENS = {"users": "用户管理", "imports": "批量导入"}
+ADMIN_ONLY = (Role.ADMIN,)
+REGISTRY_FORMS = {"schools": ("school", "学校"), "units": ("unit", "单位"),
+                  "supply-links": ("link", "供餐关系")}
+
+
+@bp.get("/desk/<any(users, imports):screen>")
+def desk_admin(screen: str):
+    """An administration screen: users (create, edit, sessions) or the import of the template."""
+    if not _admin_user():
+        return redirect("/")
+    return desk_page("web/admin.html", screen, ADMIN_SCREENS[screen], roles=ADMIN_ONLY)
+
+
+@bp.get("/desk/<any(schools, units, \"supply-links\"):kind>/new")
+def desk_registry_new(kind: str):
+    """The form that registers a school, a unit or a supply link."""
+    if not _admin_user():
+        return redirect("/")
+    form, noun = REGISTRY_FORMS[kind]
+    return desk_page("web/admin.html", f"{form}-form", f"新建{noun}", roles=ADMIN_ONLY)
+
+
+@bp.get("/desk/schools/<int:school_id>/edit")
+def desk_school_edit(school_id: int):
+    """The form that corrects a school's registration."""
+    if not _admin_user():
+        return redirect("/")
+    registry.get_school(g.user, school_id)
+    return desk_page("web/admin.html", "school-form", "编辑学校", object_id=school_id, roles=ADMIN_ONLY)
+
+
+@bp.get("/desk/units/<int:unit_id>/edit")
+def desk_unit_edit(unit_id: int):
+    """The form that corrects a unit's registration and licence."""
+    if not _admin_user():
+        return redirect("/")
+    registry.get_unit(g.user, unit_id)
+    return desk_page("web/admin.html", "unit-form", "编辑单位", object_id=unit_id, roles=ADMIN_ONLY)
+
+
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for it at the root; served from the package, never from a CDN."""
@@ -109,6 +155,14 @@ def _desk_user():
     if user is None:
         return None
     if user.role not in DESK_ROLES:
+        abort(403)
+    return user
+
+
+def _admin_user():
+    """The logged-in admin; None when nobody is logged in; 403 for every other role."""
+    user = _desk_user()
+    if user is not None and user.role != Role.ADMIN:
         abort(403)
     return user
 

@@ -220,11 +220,11 @@ def test_the_auditor_reads_the_log_in_the_desk_layout(desk, make_user):
     desk.screenshot("desk-auditor-audit")
 
 
-def test_an_admin_sees_the_lists_without_links_to_screens_that_do_not_exist(desk, offices, make_user):
+def test_an_admin_sees_the_lists_and_its_own_screens_in_the_navigation(desk, offices, make_user):
     admin = make_user("admin", "510100")
     page = desk.page
     desk.log_in(admin, "/stats/")
     desk.open_list("/desk/supply-links")
     nav = page.locator(".desk-nav a").all_inner_texts()
-    assert nav == ["统计", "检查记录", "整改通知", "立案", "单位", "学校", "供餐关系"]
+    assert nav == ["统计", "检查记录", "整改通知", "立案", "单位", "学校", "供餐关系", "用户", "导入"]
     desk.screenshot("desk-admin-supply-links")

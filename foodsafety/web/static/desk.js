@@ -35,6 +35,9 @@ const dash = (value) => (value === null || value === undefined || value === '' ?
 const unitLink = (unit) => (unit ? h('a', {href: `/desk/units/${unit.id}`}, unit.name) : '—');
 const schoolLink = (id, name) => (id ? h('a', {href: `/desk/schools/${id}`}, name) : '—');
 const failure = (message) => h('p', {class: 'error', role: 'alert'}, message);
+// Administrators register and correct records: links to their forms (admin.js builds them).
+const NEW_FORMS = ['units', 'schools', 'supply-links'];
+const adminLink = (href, label, show = true) => (show && body.dataset.role === 'admin' ? h('a', {class: 'btn', href}, label) : null);
 
 function statusChip(order) {
   if (order.overdue) return h('span', {class: 'chip noncompliant'}, `逾期 ${order.days_overdue} 天`);
@@ -240,7 +243,7 @@ function listScreen(name) {
   });
   clear(root,
     h('div', {class: 'desk-head'}, h('h1', {}, document.title.split(' · ')[0]),
-      h('span', {class: 'desk-actions'}, progress, exportButton)),
+      h('span', {class: 'desk-actions'}, progress, exportButton, adminLink(`/desk/${name}/new`, '新建', NEW_FORMS.includes(name)))),
     narrowed.length ? h('p', {}, narrowed) : null,
     h('div', {class: 'filters'}, controls, searchForm,
       h('div', {class: 'field'}, h('label', {for: 'f-sort'}, '排序'), sort),
@@ -551,7 +554,7 @@ async function unitPage(id) {
     : unit.school_id ? section('本校供餐关系', `/api/v1/supply-links?school_id=${unit.school_id}&per_page=${HISTORY}`, (items) => linksTable(items, 'school')) : null;
   clear(root,
     h('p', {class: 'crumbs'}, h('a', {href: '/desk/units'}, '单位'), ' › ', unit.name),
-    h('div', {class: 'desk-head'}, h('h1', {}, unit.name), licenceChip(unit)),
+    h('div', {class: 'desk-head'}, h('h1', {}, unit.name), licenceChip(unit), adminLink(`/desk/units/${id}/edit`, '编辑')),
     h('div', {class: 'columns'},
       h('section', {class: 'panel'}, h('h2', {}, '登记信息'), facts([
         ['单位类型', unit.kind_label], ['所在地', unit.jurisdiction_name],
@@ -582,7 +585,8 @@ async function schoolPage(id) {
     h('td', {}, unitLink(u)), h('td', {class: 'mono'}, dash(u.licence_no)), h('td', {class: 'nowrap'}, day(u.licence_expires_on)), h('td', {}, licenceChip(u)))));
   clear(root,
     h('p', {class: 'crumbs'}, h('a', {href: '/desk/schools'}, '学校'), ' › ', school.name),
-    h('div', {class: 'desk-head'}, h('h1', {}, school.name), h('span', {class: 'chip neutral'}, school.stage_label)),
+    h('div', {class: 'desk-head'}, h('h1', {}, school.name), h('span', {class: 'chip neutral'}, school.stage_label),
+      adminLink(`/desk/schools/${id}/edit`, '编辑'), adminLink(`/desk/supply-links/new?school_id=${id}`, '新建供餐关系')),
     h('div', {class: 'columns'},
       h('section', {class: 'panel'}, h('h2', {}, '登记信息'), facts([
         ['学段', school.stage_label], ['所在地', school.jurisdiction_name], ['地址', dash(school.address)],

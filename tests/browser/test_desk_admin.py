@@ -1,0 +1,212 @@
+"""The administrator at the desk (1366×768): creates a user, imports the registry template (a file
+with one bad row is refused with the error on screen, the fixed file lands with its counts), and
+deactivates a user whose session then ends. Screenshots: instance/screenshots/desk-admin-<screen>.png."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from foodsafety.accounts.models import User
+from foodsafety.extensions import db
+from tests.browser.test_desk import DESK, Desk
+from tests.factories import licence_for
+from tests.test_imports import canteen_row, link_row, school_row, supplier_row, workbook
+
+
+@pytest.fixture
+def admin_desk(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport=DESK, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    desk = Desk(context)
+    desk.page.on("dialog", lambda dialog: dialog.accept())  # the confirm() before a deactivation
+    yield desk
+    context.close()
+    assert not desk.errors, desk.errors
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", "510100", username="cd.admin")
+
+
+def test_an_admin_creates_a_user_of_its_subtree_and_sees_the_password_once(admin_desk, admin, make_user):
+    make_user("inspector", "510302", username="zigong.inspector")  # another city: never listed
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/orders")  # the desk's navigation: 用户 and 导入 only for admins
+    page.click(".desk-nav >> text=用户")
+    page.wait_for_url("**/desk/users")
+    page.wait_for_selector("#summary")
+    assert "zigong.inspector" not in page.inner_text("#users")
+
+    page.click("#new-user")
+    page.fill("#fld-username", "jj.zhang")
+    page.fill("#fld-display_name", "张检查")
+    page.select_option("#fld-role", "inspector")
+    page.fill("#user-form .chooser-search", "锦江")
+    page.wait_for_selector("#fld-jurisdiction_code option[value='510104']", state="attached")
+    page.select_option("#fld-jurisdiction_code", "510104")
+    page.fill("#fld-phone", "028-12345678")
+    admin_desk.screenshot("desk-admin-user-new")
+    page.click("#user-form button[type=submit]")
+
+    page.wait_for_selector("#one-time-password")
+    password = page.inner_text("#one-time-password")
+    assert "已创建账户 jj.zhang" in page.inner_text("#notice")
+    page.wait_for_selector("#users tr[data-username='jj.zhang']")
+    assert "锦江区" in page.inner_text("#users tr[data-username='jj.zhang']")
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-users")
+    created = db.session.scalar(select(User).where(User.username == "jj.zhang"))
+    assert (created.display_name, created.jurisdiction_code, created.role.value) == ("张检查", "510104", "inspector")
+
+    # The same name again: the server's Chinese error stands at the field.
+    page.click("#new-user")
+    page.fill("#fld-username", "jj.zhang")
+    page.fill("#fld-display_name", "重名")
+    page.click("#user-form button[type=submit]")
+    page.wait_for_selector("[data-field=username] .error")
+    admin_desk.screenshot("desk-admin-user-error")
+
+    # The one-time password works (the new user logs in with it).
+    answer = page.request.post("/api/v1/auth/login", data={"username": "jj.zhang", "password": password})
+    assert answer.status == 200
+
+
+def test_an_admin_imports_a_file_with_one_bad_row_then_the_fixed_file(admin_desk, admin, tmp_path):
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/units")
+    page.click(".desk-nav >> text=导入")
+    page.wait_for_url("**/desk/imports")
+    assert page.get_attribute("#template", "href") == "/api/v1/imports/template.xlsx"
+
+    rows = {"schools": [school_row()], "links": [link_row()]}
+    bad = tmp_path / "登记-有错.xlsx"
+    bad.write_bytes(workbook(units=[canteen_row(), supplier_row(有效期至="2023-12-31")], **rows))
+    page.set_input_files("#import-file", str(bad))
+    page.click("#check")
+    page.wait_for_selector("#rejected")
+    errors = page.inner_text("#errors")
+    assert "有效期至应晚于发证日期。" in errors and "单位" in errors
+    assert "未导入任何数据" in page.inner_text("#rejected")
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-import-errors")
+    with page.expect_download() as download:
+        page.click("#annotated")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    fixed = tmp_path / "登记.xlsx"
+    fixed.write_bytes(workbook(units=[canteen_row(), supplier_row()], **rows))
+    page.set_input_files("#import-file", str(fixed))
+    page.click("#check")
+    page.wait_for_selector("#checked")
+    assert "将新建" in page.inner_text("#counts")
+    admin_desk.screenshot("desk-admin-import-check")
+    page.click("#confirm")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#done-summary") == "新建 4 条，更新 0 条，无变化 0 条。"
+    assert page.inner_text("#counts tr[data-sheet='单位']").split()[:3] == ["单位", "2", "2"]
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-import-done")
+
+
+def test_an_admin_deactivates_a_user_whose_session_then_ends(admin_desk, admin, login_as):
+    victim = login_as("bureau", "510104")
+    assert victim.get("/api/v1/auth/me").status_code == 200
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/users")
+    row = page.locator(f"#users tr[data-username='{victim.user.username}']")
+    row.locator("text=管理").click()
+    page.wait_for_selector("#sessions >> text=正在使用的会话（1）")
+    admin_desk.screenshot("desk-admin-user-manage")
+    page.click("dialog >> text=停用账户")
+    page.wait_for_selector("dialog >> text=已停用")
+    page.wait_for_selector("#sessions >> text=没有正在使用的会话。")
+    assert victim.get("/api/v1/auth/me").status_code == 401
+    page.click("dialog .dialog-close")
+    page.wait_for_selector(f"#users tr[data-username='{victim.user.username}'] >> text=已停用")
+
+
+def _wrong_check_digit(licence: str) -> str:
+    return licence[:-1] + str((int(licence[-1]) + 1) % 10)
+
+
+def test_an_admin_registers_a_canteen_with_the_apis_errors_and_warnings_at_their_fields(
+        admin_desk, admin, make_school):
+    school = make_school(name="锦江区实验小学", jurisdiction="510104")
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    admin_desk.open_list("/desk/units")
+    page.click("main >> a.btn >> text=新建")
+    page.wait_for_url("**/desk/units/new")
+    page.wait_for_selector("#unit-form")
+    page.fill("#fld-name", "锦江区实验小学食堂")
+    page.fill("[data-field=jurisdiction_code] .chooser-search", "锦江")
+    page.wait_for_selector("#fld-jurisdiction_code option[value='510104']", state="attached")
+    page.select_option("#fld-jurisdiction_code", "510104")
+    page.fill("[data-field=school_id] input[type=search]", "实验")
+    page.wait_for_selector(f"#fld-school_id option[value='{school.id}']", state="attached")
+    page.fill("#fld-licence_no", _wrong_check_digit(licence_for("canteen", "510104", 77)))
+    page.fill("#fld-licence_issued_on", "2025-03-01")
+    page.fill("#fld-licence_expires_on", "2024-03-01")
+    page.click("#unit-form button[type=submit]")
+    error = page.locator("[data-field=licence_expires_on] .error")
+    error.wait_for()
+    assert error.inner_text().endswith("有效期至应晚于发证日期。")
+    admin_desk.screenshot("desk-admin-unit-error")
+
+    page.fill("#fld-licence_expires_on", "2030-02-28")
+    page.click("#unit-form button[type=submit]")  # the registry's own rule, next: the mode
+    page.wait_for_selector("[data-field=operation_mode] .error >> text=须注明自营或承包经营")
+    assert page.locator("[data-field=licence_expires_on] .error").count() == 0
+    page.select_option("#fld-operation_mode", index=1)
+    page.click("#unit-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "校验位不符" in page.inner_text("[data-field=licence_no] .warning")
+    assert page.locator("[data-field=licence_expires_on] .error").count() == 0
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-unit-new", full_page=True)
+    page.click("#saved >> text=查看档案")
+    page.wait_for_url("**/desk/units/*")
+    page.wait_for_selector("text=锦江区实验小学")
+    assert "锦江区实验小学食堂" in page.inner_text("h1")
+
+    page.click(".desk-head >> text=编辑")
+    page.wait_for_url("**/edit")
+    page.wait_for_selector("#unit-form")
+    page.fill("#fld-address", "锦江区学府路 9 号")
+    page.click("#unit-form button[type=submit]")
+    page.wait_for_selector("#saved >> text=已保存")
+
+
+def test_an_admin_corrects_a_school_and_registers_its_supplier(admin_desk, admin, make_school, make_unit):
+    school = make_school(name="锦江区第三中学", jurisdiction="510104")
+    make_unit("supplier", "510104", name="蓉城学生餐配送有限公司")
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto(f"/desk/schools/{school.id}")
+    page.click(".desk-head >> text=编辑")
+    page.wait_for_selector("#school-form")
+    page.fill("#fld-uscc", "12510104MB0000010")  # 17 characters: refused at the field
+    page.click("#school-form button[type=submit]")
+    page.wait_for_selector("[data-field=uscc] .error")
+    page.fill("#fld-address", "锦江区东风路 3 号")
+    page.fill("#fld-uscc", "")
+    page.click("#school-form button[type=submit]")
+    page.wait_for_selector("#saved >> text=已保存")
+    admin_desk.screenshot("desk-admin-school-edit")
+
+    page.goto(f"/desk/schools/{school.id}")
+    page.click(".desk-head >> text=新建供餐关系")
+    page.wait_for_selector("#link-form")
+    assert "锦江区第三中学" in page.inner_text("#fld-school_id")
+    page.fill("[data-field=supplier_id] input[type=search]", "蓉城")
+    page.wait_for_function("() => document.querySelector('#fld-supplier_id').textContent.includes('蓉城')")
+    page.fill("#fld-starts_on", "2026-09-01")
+    page.click("#link-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "蓉城学生餐配送有限公司 为 锦江区第三中学 供餐" in page.inner_text("#saved")
+    admin_desk.screenshot("desk-admin-link-new")
