@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from foodsafety.timeutil import CST
+
 
 def test_openapi_document_describes_every_api_route(app, client):
     r = client.get("/api/v1/openapi.json")
@@ -103,14 +107,15 @@ def test_every_documented_field_of_real_responses_is_present(client, login_as, m
     supplier = make_unit("supplier", "510104")
     link = make_link(supplier, school)
     inspector, admin = login_as("inspector", "510104"), login_as("admin", "510104")
-    doc = new_inspection(canteen, answers={"6.1": "no"}, handling="rectify",
-                         rectification_order={"number": "锦市监责改〔2026〕1号", "deadline": "2099-01-01"})
-    doc["rectification_order"]["deadline"] = doc["started_at"][:10]
+    now = datetime.now(CST)  # China's date, whatever the machine's time zone
+    today = now.date().isoformat()
+    doc = new_inspection(canteen, answers={"6.1": "no"}, handling="rectify", when=now,
+                         rectification_order={"number": "锦市监责改〔2026〕1号", "deadline": today})
     inspection = inspector.post("/api/v1/inspections", json=doc).get_json()
     order_id = inspection["rectification_order"]["id"]
     case = inspector.post("/api/v1/cases", json={"case_no": "锦市监罚〔2026〕1号", "unit_id": canteen.id,
-                                                 "filed_on": doc["started_at"][:10], "fine_yuan": "100.00",
-                                                 "decided_on": doc["started_at"][:10]}).get_json()
+                                                 "filed_on": today, "fine_yuan": "100.00",
+                                                 "decided_on": today}).get_json()
     make_unit("canteen", "510104")  # never inspected: listed by coverage and in the snapshot
     year = doc["started_at"][:4]
     snapshot = inspector.post(f"/api/v1/statistics/510104/{year}/snapshots", json={}).get_json()
