@@ -21,19 +21,21 @@ async function fetchJson(path) {
 }
 
 async function refreshForms() {
+  // Small, and its labels may change with any release: fetched every time, beside the forms.
+  const vocabulary = fetchJson(VOCABULARY_PATH);
+  vocabulary.catch(() => {}); // its failure is reported where it is awaited
   const listed = await fetchJson('/api/v1/forms');
   const latest = {};
-  for (const form of listed) {
+  // A version, once published, never changes: fetch each one once, all of them at the same time.
+  await Promise.all(listed.map(async (form) => {
     const key = `${form.id}@${form.version}`;
-    // A version, once published, never changes: fetch each one once.
     if (!(await get('forms', key))) {
       await put('forms', {key, definition: await fetchJson(`/api/v1/forms/${form.id}/${form.version}`)});
     }
     if (form.latest) latest[form.unit_kind] = key;
-  }
+  }));
   await setMeta('latestForms', latest);
-  // Small, and its labels may change with any release: fetched every time.
-  await setMeta('vocabulary', await fetchJson(VOCABULARY_PATH));
+  await setMeta('vocabulary', await vocabulary);
 }
 
 async function refreshUnits(user) {
@@ -59,9 +61,7 @@ export async function refreshTasks(user) {
 }
 
 export async function refreshCatalog(user) {
-  await refreshForms();
-  await refreshUnits(user);
-  await refreshTasks(user);
+  await Promise.all([refreshForms(), refreshUnits(user), refreshTasks(user)]);
 }
 
 export async function cachedTasks(user) {
