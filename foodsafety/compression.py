@@ -51,5 +51,22 @@ def compress(response: Response) -> Response:
     return response
 
 
+def revalidate(response: Response) -> Response:
+    """An API read gets an ETag of its body; a client that already holds that body (If-None-Match)
+    gets 304 and no body. The phone's catalogue sync uses it so that a later open downloads only
+    the pages of the unit list that changed. Answers stay `no-store`: nothing lands in a shared
+    browser's HTTP cache; the phone keeps what it needs in IndexedDB itself."""
+    if (request.method != "GET" or response.status_code != 200 or response.is_streamed
+            or response.mimetype != "application/json" or not request.path.startswith("/api/")):
+        return response
+    response.add_etag()
+    if request.if_none_match and request.if_none_match.contains_weak(response.get_etag()[0]):
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Length", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
-    app.after_request(compress)
+    app.after_request(compress)  # runs after revalidate (Flask runs these hooks in reverse)
+    app.after_request(revalidate)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 
+from foodsafety.extensions import db
+
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
 
@@ -33,3 +35,21 @@ def test_static_scripts_and_the_shell_are_gzipped_and_still_revalidate(client):
 def test_small_answers_and_images_are_sent_as_they_are(client):
     assert "Content-Encoding" not in client.get("/healthz", headers=GZIP).headers
     assert "Content-Encoding" not in client.get("/favicon.ico", headers=GZIP).headers
+
+
+def test_a_page_of_units_already_held_is_answered_304_until_a_unit_on_it_changes(
+        login_as, make_unit):
+    unit = make_unit(kind="supplier", name="锦江区春熙路食品经营部")
+    api = login_as("inspector", "510104")
+    first = api.get("/api/v1/units?per_page=200", headers=GZIP)
+    etag = first.headers["ETag"]
+    assert api.get("/api/v1/units?per_page=200", headers={**GZIP, "If-None-Match": etag}).status_code == 304
+    again = api.get("/api/v1/units?per_page=200", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+    unit.address = "春熙路 1 号"
+    db.session.commit()
+    changed = api.get("/api/v1/units?per_page=200", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.get_json()["items"][0]["address"] == "春熙路 1 号"
+    assert changed.headers["Cache-Control"] == "no-store"

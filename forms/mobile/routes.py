@@ -70,7 +70,10 @@ def asset_version() -> str:
 @bp.get("/")
 def shell():
     """The app shell: static, no user data, so the service worker may serve it offline."""
-    return render_template("mobile/shell.html"), 200, NO_CACHE
+    # Every module named up front: the browser fetches them all at once instead of discovering
+    # them import by import (one round trip per level, 400 ms each on slow 3G).
+    modules = [url for url, path in _static_files() if path.suffix == ".js"]
+    return render_template("mobile/shell.html", modules=modules), 200, NO_CACHE
 
 
 @bp.get("/sw.js")
