@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, DevelopmentConfig, TestConfig
-from foodsafety import fields, i18n, transactions
+from foodsafety import compression, fields, i18n, transactions
 from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
 from foodsafety.limits import leases as limits
@@ -63,6 +63,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     register_error_handlers(app)
+    compression.init_app(app)  # the last after_request hook to run: it sees the final body
     _register_request_hooks(app)
     limits.init_app(app)
     versions.init_app(app)

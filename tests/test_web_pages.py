@@ -117,6 +117,15 @@ def test_the_service_worker_covers_the_app_and_precaches_everything_it_loads(cli
             assert f'"{absolute}"' in assets, f"{url} imports {imported}, which is not precached"
 
 
+def test_the_service_worker_leaves_the_desks_files_alone_and_revalidates_what_the_page_loaded(client):
+    source = client.get("/m/sw.js").get_data(as_text=True)
+    assets = re.search(r"const ASSETS = (\[.*?\]);", source).group(1)
+    for unused in ("/static/web/school.js", "/static/web/desk.js", "/static/web/desk.css",
+                   "/static/web/audit.js", "/static/web/login-page.js"):
+        assert f'"{unused}"' not in assets
+    assert "cache: 'reload'" not in source  # the first visit's files are not downloaded twice
+
+
 def test_the_cache_is_renamed_when_any_app_file_changes(app, tmp_path, monkeypatch):
     extra = tmp_path / "extra.js"
     extra.write_text("export const a = 1;\n")

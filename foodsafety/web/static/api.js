@@ -26,8 +26,10 @@ export function clearSession() {
 export class NetworkError extends Error {}
 
 // Resolves to {status, ok, data}; rejects with NetworkError only when no answer came back.
-export async function request(path, {method = 'GET', json, form} = {}) {
+// `etag`: a GET answered before with that ETag comes back as 304 (no body) if nothing changed.
+export async function request(path, {method = 'GET', json, form, etag} = {}) {
   const headers = {Accept: 'application/json'};
+  if (etag) headers['If-None-Match'] = etag;
   let body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -51,7 +53,7 @@ export async function request(path, {method = 'GET', json, form} = {}) {
   } catch {
     data = null;
   }
-  return {status: response.status, ok: response.ok, data};
+  return {status: response.status, ok: response.ok, data, etag: response.headers.get('ETag')};
 }
 
 // True when the answer means "log in again" (expired session, or a cookie without its CSRF token).

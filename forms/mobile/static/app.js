@@ -98,8 +98,8 @@ async function sync() {
   syncing ||= (async () => {
     document.documentElement.dataset.sync = 'running';
     try {
-      await refreshCatalog(user);
-      await topUpNumbers(user); // order numbers this phone may issue offline
+      // The catalogue, and order numbers this phone may issue offline, fetched at the same time.
+      await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
       document.documentElement.dataset.sync = 'done';
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';

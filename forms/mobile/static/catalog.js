@@ -21,35 +21,55 @@ async function fetchJson(path) {
 }
 
 async function refreshForms() {
+  // Small, and its labels may change with any release: fetched every time, beside the forms.
+  const vocabulary = fetchJson(VOCABULARY_PATH);
+  vocabulary.catch(() => {}); // its failure is reported where it is awaited
   const listed = await fetchJson('/api/v1/forms');
   const latest = {};
-  for (const form of listed) {
+  // A version, once published, never changes: fetch each one once, all of them at the same time.
+  await Promise.all(listed.map(async (form) => {
     const key = `${form.id}@${form.version}`;
-    // A version, once published, never changes: fetch each one once.
     if (!(await get('forms', key))) {
       await put('forms', {key, definition: await fetchJson(`/api/v1/forms/${form.id}/${form.version}`)});
     }
     if (form.latest) latest[form.unit_kind] = key;
-  }
+  }));
   await setMeta('latestForms', latest);
-  // Small, and its labels may change with any release: fetched every time.
-  await setMeta('vocabulary', await fetchJson(VOCABULARY_PATH));
+  await setMeta('vocabulary', await vocabulary);
+}
+
+// A GET that the server answers with 304 when it still holds what the last sync received:
+// on a slow network a later open downloads only the pages that changed.
+async function fetchRevalidated(path, previous, seen) {
+  const kept = previous[path];
+  const answer = await request(path, {etag: kept?.etag});
+  if (answer.status === 304 && kept) {
+    seen[path] = kept;
+    return kept.data;
+  }
+  if (!answer.ok) throw new SyncError(answer);
+  if (answer.etag) seen[path] = {etag: answer.etag, data: answer.data};
+  return answer.data;
 }
 
 async function refreshUnits(user) {
   const units = [];
+  const stored = await getMeta('syncPages');
+  const previous = stored && stored.user === user.id ? stored.pages : {};
+  const seen = {};
   // Follow the cursor: page numbers stop some way in, and `total` is only counted so far.
   let path = `/api/v1/units?per_page=${PAGE}`;
   while (path) {
-    const data = await fetchJson(path);
+    const data = await fetchRevalidated(path, previous, seen);
     units.push(...data.items);
     path = data.next_cursor && data.items.length
       ? `/api/v1/units?per_page=${PAGE}&cursor=${encodeURIComponent(data.next_cursor)}` : null;
   }
   await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
   // Units inspected lately in the jurisdiction come right after the inspector's own recent ones.
-  const recent = await fetchJson('/api/v1/inspections?per_page=50');
+  const recent = await fetchRevalidated('/api/v1/inspections?per_page=50', previous, seen);
   await setMeta('areaRecent', [...new Set(recent.items.map((i) => i.unit.id))]);
+  await setMeta('syncPages', {user: user.id, pages: seen});
   await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: units.length});
 }
 
@@ -59,9 +79,7 @@ export async function refreshTasks(user) {
 }
 
 export async function refreshCatalog(user) {
-  await refreshForms();
-  await refreshUnits(user);
-  await refreshTasks(user);
+  await Promise.all([refreshForms(), refreshUnits(user), refreshTasks(user)]);
 }
 
 export async function cachedTasks(user) {

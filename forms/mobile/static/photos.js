@@ -1,22 +1,33 @@
 // Photos taken for a draft: kept as blobs in IndexedDB until the outbox has uploaded them.
 import {uuid4} from '/static/web/dom.js';
+import {localCaptureTime, readCaptureTime, withCaptureTime} from './exif.js';
 import {byOwner, del, get, put} from './store.js';
 
-const LONG_EDGE = 2560;
-const SHRINK_ABOVE = 2.5 * 1024 * 1024;
+// The server keeps photos at most 2048 px on the long edge, re-encoded at quality 85
+// (foodsafety/photos/processing.py): anything larger would travel over a weak network only to
+// be thrown away there.
+const LONG_EDGE = 2048;
+const QUALITY = 0.85;
 
-// Large camera pictures are scaled down before they wait for a weak network; small ones stay as taken.
+// Camera pictures are scaled down to what the server keeps before they wait for a weak network;
+// the capture time (EXIF, or else the file's own time) goes into the smaller JPEG.
 async function shrink(file) {
-  if (file.size <= SHRINK_ABOVE || !self.createImageBitmap) return file;
+  if (!self.createImageBitmap) return file;
   try {
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(1, LONG_EDGE / Math.max(bitmap.width, bitmap.height));
+    const bitmap = await createImageBitmap(file); // upright: EXIF orientation applied
+    const long = Math.max(bitmap.width, bitmap.height);
+    if (long <= LONG_EDGE) return file; // already what the server keeps: sent as taken
+    const scale = LONG_EDGE / long;
     const canvas = document.createElement('canvas');
     canvas.width = Math.round(bitmap.width * scale);
     canvas.height = Math.round(bitmap.height * scale);
     canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.88));
-    return blob && blob.size < file.size ? blob : file;
+    bitmap.close?.();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
+    if (!blob || blob.size >= file.size) return file;
+    const capture = readCaptureTime(await file.slice(0, 128 * 1024).arrayBuffer())
+      || (file.lastModified ? localCaptureTime(file.lastModified) : null);
+    return await withCaptureTime(blob, capture);
   } catch {
     return file;
   }

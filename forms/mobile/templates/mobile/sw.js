@@ -8,7 +8,8 @@ const ASSETS = {{ assets|tojson }};
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(ASSETS.map((url) => new Request(url, {cache: 'reload'})));
+    // Revalidated, not reloaded: the files the page has just loaded come back as 304s, not again.
+    await cache.addAll(ASSETS.map((url) => new Request(url, {cache: 'no-cache'})));
     await self.skipWaiting();
   })());
 });
