@@ -14,6 +14,9 @@ import gzip
 from flask import Flask, Response, request
 
 MIN_BYTES = 1024
+# Answers that carry a secret (the session's CSRF token, two-factor enrolment, recovery codes) are
+# never compressed: compressing a secret beside reflected input leaks it by length (BREACH).
+SECRET_PATHS = ("/api/v1/auth/",)
 LEVEL = 6
 TEXT_TYPES = {"application/json", "application/javascript", "text/javascript", "text/css",
               "text/html", "text/plain", "text/csv", "image/svg+xml",
@@ -31,7 +34,8 @@ def _is_static_file(response: Response) -> bool:
 
 def compress(response: Response) -> Response:
     if (response.status_code != 200 or response.mimetype not in TEXT_TYPES
-            or "Content-Encoding" in response.headers or request.method == "HEAD"):
+            or "Content-Encoding" in response.headers or request.method == "HEAD"
+            or request.path.startswith(SECRET_PATHS)):
         return response
     response.vary.add("Accept-Encoding")
     if not _accepts_gzip():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 
+from foodsafety import compression
 from foodsafety.extensions import db
+from tests.factories import full_login
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
@@ -53,3 +55,16 @@ def test_a_page_of_units_already_held_is_answered_304_until_a_unit_on_it_changes
     assert changed.status_code == 200
     assert changed.get_json()["items"][0]["address"] == "春熙路 1 号"
     assert changed.headers["Cache-Control"] == "no-store"
+
+
+def test_answers_carrying_a_secret_are_never_compressed(client, make_user, monkeypatch):
+    """BREACH: the login answer holds the CSRF token next to what the client sent."""
+    monkeypatch.setattr(compression, "MIN_BYTES", 0)  # however small: otherwise it would be
+    user = make_user("inspector", "510104")
+    answer, _ = full_login(client, user.username)
+    assert answer.status_code == 200 and "csrf_token" in answer.get_json()
+    assert "Content-Encoding" not in answer.headers
+    me = client.get("/api/v1/auth/me", headers={"Accept-Encoding": "gzip"})
+    assert me.status_code == 200 and "Content-Encoding" not in me.headers
+    forms = client.get("/api/v1/forms", headers={"Accept-Encoding": "gzip"})
+    assert forms.headers["Content-Encoding"] == "gzip"  # the rest still is
