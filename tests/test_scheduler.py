@@ -276,7 +276,11 @@ def overdue_orders(login_as, make_unit, new_inspection):
 
 
 def tick_overdue_today():
-    return tick(datetime.now(CST), jobs=(JOBS_BY_NAME["overdue_orders"],))
+    """Today's daily run, at 03:00 CST (after the run time): the real clock would find nothing
+    due between midnight and 02:00 CST."""
+    day = today_cst()
+    return tick(datetime(day.year, day.month, day.day, 3, tzinfo=CST),
+                jobs=(JOBS_BY_NAME["overdue_orders"],))
 
 
 def test_the_daily_job_counts_overdue_orders_per_county_and_rolls_them_up(app, overdue_orders):
