@@ -36,7 +36,8 @@ def test_record_is_printed_from_the_phone_verified_publicly_and_downloaded_by_th
     link.wait_for()
     assert link.inner_text() == "打印/分享记录表"
     assert page.locator("#print-notice").inner_text() == "责令改正通知书"
-    pdf = page.request.get(link.get_attribute("href"))  # what the tap opens, with the session
+    # What the tap opens, with the session (building a PDF takes seconds on a loaded machine).
+    pdf = page.request.get(link.get_attribute("href"), timeout=60_000)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
     assert "锦江实验小学食堂" in text and "锦市监责改〔2026〕21号" in text
@@ -60,6 +61,6 @@ def test_record_is_printed_from_the_phone_verified_publicly_and_downloaded_by_th
     phone.log_in(school_user, "/school/")
     page.goto(f"/school/#/inspection/{uuid}")
     page.locator("#record-pdf").wait_for()
-    assert page.request.get(page.locator("#record-pdf").get_attribute("href")).status == 200
-    assert page.request.get(page.locator("#notice-pdf").get_attribute("href")).status == 200
+    assert page.request.get(page.locator("#record-pdf").get_attribute("href"), timeout=60_000).status == 200
+    assert page.request.get(page.locator("#notice-pdf").get_attribute("href"), timeout=60_000).status == 200
     phone.screenshot("record-3")
