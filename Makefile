@@ -22,6 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install  ## migrate the embedded SQLite database, load the demo once, serve on $(HOST):$(PORT)
+	scripts/record_font.sh
 	$(RUN_ENV) $(PY) -m flask db upgrade
 	$(RUN_ENV) $(PY) -m flask demo load
 	$(RUN_ENV) exec scripts/serve.sh

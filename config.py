@@ -68,6 +68,9 @@ class Config:
 
     # Where people reach this server (printed by `make run` and the demo; set by the Makefile).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000/")
+    # The CJK font embedded (subset) in the printed records; empty: the first of the usual system
+    # fonts found (fonts-wqy-microhei, Noto CJK; `make run` installs one when missing and root).
+    RECORD_FONT = os.environ.get("RECORD_FONT", "")
 
     # OpenAPI (flask-smorest).
     API_TITLE = "校园食品安全守护行动 API"

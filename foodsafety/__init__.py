@@ -133,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     from foodsafety.imports.routes import blp as imports_blp
     from foodsafety.inspections.routes import blp as inspections_blp
     from foodsafety.photos.routes import blp as photos_blp
+    from foodsafety.records.pages import bp as record_pages_bp
+    from foodsafety.records.routes import blp as records_blp
     from foodsafety.rectification.routes import blp as rectification_blp
     from foodsafety.registry.routes import blp as registry_blp
     from foodsafety.scheduler.routes import blp as scheduler_blp
@@ -144,7 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from forms.routes import blp as forms_blp
 
     for blp in (accounts_blp, audit_blp, registry_blp, inspections_blp, rectification_blp, enforcement_blp,
-                statistics_blp, imports_blp, photos_blp, fieldwork_blp):
+                statistics_blp, imports_blp, photos_blp, fieldwork_blp, records_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
     for blp in (forms_blp, school_view_blp, scheduler_blp):
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix}")
@@ -152,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobile_bp)
     app.register_blueprint(stats_pages_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(record_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -20,6 +20,7 @@ from PIL import Image
 from foodsafety.accounts.auth import open_session
 from foodsafety.accounts.models import Role, TwoFactorPolicy
 from foodsafety.extensions import db
+from foodsafety.inspections.models import Inspection
 from foodsafety.registry.models import School, UnitKind
 from foodsafety.timeutil import today_cst
 from tests.database import clear_tables
@@ -223,6 +224,11 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/inspections/<string:uuid>/history"): Route(
         lambda s: f"/api/v1/inspections/{s.inspection['id']}/history",
         {"inspector", "bureau_city", "bureau_county", "admin"}),
+    # The printed 监督检查结果记录表 and 责令改正通知书 (PDF): whoever reads the record.
+    ("GET", "/api/v1/inspections/<string:uuid>/record.pdf"): Route(
+        lambda s: f"/api/v1/inspections/{s.inspection['id']}/record.pdf", EVERYONE),
+    ("GET", "/api/v1/rectification-orders/<int:order_id>/notice.pdf"): Route(
+        lambda s: f"/api/v1/rectification-orders/{s.order_id}/notice.pdf", EVERYONE),
     ("POST", "/api/v1/rectification-orders/number-blocks"): Route(
         lambda s: "/api/v1/rectification-orders/number-blocks", {"inspector"}, ok=201, scoped=False,
         body=lambda s: {"device_id": str(uuid.uuid4()), "size": 5}),
@@ -406,6 +412,48 @@ def test_desk_page_answers_each_role_in_and_out_of_scope(shared_world, anonymous
     if route.scoped:
         answer = client.get(route.url(theirs), headers=headers)
         assert answer.status_code == 404 and answer.mimetype == "text/html"
+
+
+# The printed record's pages: the print view (whoever reads the record; others as if missing) and
+# the public verification page its QR code leads to (anyone with the token, nobody without it).
+RECORD_PAGES = {"/records/<string:uuid>", "/verify/<string:token>"}
+
+
+@pytest.mark.shared_data  # reads the URL map only: must not clear the shared world's tables
+def test_every_record_page_is_in_the_matrix(app):
+    pages = {rule.rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith(("/records/", "/verify/"))}
+    assert pages == RECORD_PAGES
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("role", ROLES)
+def test_record_print_page_answers_each_role_in_and_out_of_scope(shared_world, anonymous, role):
+    mine, theirs, clients = shared_world
+    headers = {"Accept": "text/html"}
+    client = anonymous if role == "anonymous" else clients[role]
+    answer = client.get(f"/records/{mine.inspection['id']}", headers=headers)
+    if role == "anonymous":
+        assert answer.status_code == 302 and answer.headers["Location"] == "/"
+        return
+    assert answer.status_code == (200 if role in EVERYONE else 404)
+    answer = client.get(f"/records/{theirs.inspection['id']}", headers=headers)
+    assert answer.status_code == 404 and answer.mimetype == "text/html"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("role", ROLES)
+def test_verification_page_answers_anyone_with_the_token_and_nobody_without(app, shared_world,
+                                                                            anonymous, role):
+    mine, theirs, clients = shared_world
+    client = anonymous if role == "anonymous" else clients[role]
+    for side in (mine, theirs):  # public: another tenant's record too, through its token only
+        with app.app_context():
+            token = db.session.scalar(db.select(Inspection.verify_token)
+                                      .where(Inspection.uuid == side.inspection["id"]))
+        assert client.get(f"/verify/{token}").status_code == 200
+        assert client.get(f"/verify/{side.inspection['id']}",
+                          headers={"Accept": "text/html"}).status_code == 404
 
 
 READS = [(m, r, o) for (m, r) in MATRIX for o in ROLES if m == "GET"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -27,6 +28,12 @@ from foodsafety.timeutil import utcnow
 from foodsafety.vocabulary import Answer, Category, Handling, Mingchu, Result
 
 
+def verification_token() -> str:
+    """The token of a printed record's QR code: 128 random bits, stored (not derived from the id
+    or a secret), so it cannot be guessed or enumerated and survives a rotated SECRET_KEY."""
+    return secrets.token_urlsafe(16)
+
+
 class Inspection(db.Model):
     """One on-site visit to one unit; the row holds the current revision's derived state."""
 
@@ -44,6 +51,8 @@ class Inspection(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    # The public verification page's key (`/verify/<token>`); kept through corrections and voids.
+    verify_token: Mapped[str] = mapped_column(String(32), unique=True, default=verification_token)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     # Denormalised from the unit at submission: scoping and statistics never need the join.
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))

@@ -111,7 +111,8 @@ function orderCard(order) {
       h('dt', {}, '下达日期'), h('dd', {}, dayLabel(order.issued_on)),
       h('dt', {}, '整改期限'), h('dd', {class: 'deadline'}, dayLabel(order.deadline), order.overdue ? '（已逾期）' : ''),
       h('dt', {}, '状态'), h('dd', {class: 'status'}, order.status_label)),
-    h('p', {}, h('a', {href: `#/inspection/${order.inspection_id}`}, '查看检查记录')),
+    h('p', {}, h('a', {href: `#/inspection/${order.inspection_id}`}, '查看检查记录'), ' · ',
+      h('a', {class: 'notice-pdf', href: `/api/v1/rectification-orders/${order.id}/notice.pdf`, download: ''}, '下载责令改正通知书')),
     h('h3', {}, '需整改的问题'),
     h('ul', {}, order.findings.map((f) => h('li', {}, f.item ? `${f.item} ` : '', f.description))),
     order.reports.length ? [h('h3', {}, '已提交的整改报告'), order.reports.map((r) => h('div', {class: 'report'},
@@ -177,7 +178,12 @@ async function showInspection(id) {
         h('dt', {}, '检查项目'), h('dd', {}, `${inspection.items_checked} 项（重点项 ${inspection.key_items_checked} 项）`),
         h('dt', {}, '发现问题'), h('dd', {}, `${inspection.problems_found} 个`),
         h('dt', {}, '处理'), h('dd', {}, inspection.handling_label),
-        order ? [h('dt', {}, '整改期限'), h('dd', {}, `${dayLabel(order.deadline)}（${order.status_label}）`)] : null)),
+        order ? [h('dt', {}, '整改期限'), h('dd', {}, `${dayLabel(order.deadline)}（${order.status_label}）`)] : null),
+      h('div', {class: 'actions', id: 'downloads'},
+        h('a', {class: 'btn secondary', id: 'record-pdf', href: `/api/v1/inspections/${encodeURIComponent(inspection.id)}/record.pdf`,
+          download: ''}, '下载检查结果记录表'),
+        order ? h('a', {class: 'btn secondary', id: 'notice-pdf', href: `/api/v1/rectification-orders/${order.id}/notice.pdf`,
+          download: ''}, '下载责令改正通知书') : null)),
     h('h2', {}, '发现的问题'),
     inspection.findings.length ? h('ul', {class: 'list', id: 'findings'}, inspection.findings.map((f) => {
       const target = f.item ? `item:${f.item}` : `finding:${(extra += 1)}`;

@@ -350,6 +350,9 @@ function outboxRow(entry) {
       ` 发送于 ${dayLabel(entry.sent_at)}`) : null,
     entry.status === 'sent' && (entry.doc?.id || entry.target) && !['unit', 'recheck'].includes(entry.kind)
       ? h('a', {class: 'btn secondary', href: `#/inspection/${entry.kind === 'void' ? entry.target : entry.doc.id}`}, '查看记录') : null,
+    entry.status === 'sent' && ['inspection', 'correction'].includes(entry.kind) && entry.doc?.id && navigator.onLine
+      ? h('a', {class: 'btn secondary print-record', href: `/api/v1/inspections/${entry.doc.id}/record.pdf`,
+        target: '_blank', rel: 'noopener'}, '打印/分享记录表') : null,
     entry.doc?.rectification_order?.number ? h('p', {class: 'small order-no'}, `责令改正通知书 ${entry.doc.rectification_order.number}`) : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,

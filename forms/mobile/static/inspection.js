@@ -91,6 +91,7 @@ export async function showInspection(root, user, uuid) {
         record?.rectification_order ? [h('dt', {}, '通知书'), h('dd', {}, record.rectification_order.number)] : null),
       record?.findings?.length ? h('ul', {class: 'small'}, record.findings.map((f) =>
         h('li', {}, f.item ? `${f.item} ` : '', f.description, `（${f.category_label}）`))) : null),
+    printActions(uuid, record, loaded.offline),
     waiting.length ? h('p', {class: 'card warn', id: 'waiting'},
       waiting.map((e) => (e.kind === 'void' ? '作废' : '更正')).join('、'), ' 已保存在本机，联网后自动发送。') : null,
     actions,
@@ -104,6 +105,19 @@ export async function showInspection(root, user, uuid) {
     user.role === 'inspector' && !voided
       ? h('a', {class: 'btn secondary block', href: `#/case/new?unit=${history.unit.id}&inspection=${uuid}`}, '据此立案') : null,
     h('a', {class: 'btn secondary block', href: '#/'}, '返回首页'));
+}
+
+// The printed 监督检查结果记录表 (and the 责令改正通知书 when one was ordered), rendered by the
+// server from the revision in force: the operator gets it on paper or on their phone.
+export function printActions(uuid, record, offline) {
+  if (offline) return h('p', {class: 'muted small', id: 'print-offline'}, '记录表 PDF 需联网后打开。');
+  const order = record?.rectification_order;
+  return h('div', {class: 'actions', id: 'print-actions'},
+    h('a', {class: 'btn secondary', id: 'print-record', href: `/api/v1/inspections/${uuid}/record.pdf`,
+      target: '_blank', rel: 'noopener'}, '打印/分享记录表'),
+    order ? h('a', {class: 'btn secondary', id: 'print-notice', href: `/api/v1/rectification-orders/${order.id}/notice.pdf`,
+      target: '_blank', rel: 'noopener'}, '责令改正通知书') : null,
+    h('a', {class: 'link', href: `/records/${uuid}`, target: '_blank', rel: 'noopener'}, '网页版（打印）'));
 }
 
 function voidForm(user, history, repaint) {

@@ -1,0 +1,1 @@
+"""The printed inspection record, the rectification notice and their public verification page."""
