@@ -9,6 +9,7 @@ from foodsafety.access import current_user, login_required
 from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
+from foodsafety.list_exports import ROWS_HEADER, export_list
 from foodsafety.pagination import paginate
 from foodsafety.statistics import compute, drill, snapshots
 from foodsafety.statistics.access import (
@@ -27,6 +28,7 @@ from foodsafety.statistics.results import (
 from foodsafety.statistics.schemas import (
     BreakdownOutSchema,
     CoverageArgsSchema,
+    CoverageExportArgsSchema,
     CoveragePageSchema,
     CutoffArgsSchema,
     DrillArgsSchema,
@@ -37,6 +39,7 @@ from foodsafety.statistics.schemas import (
     SnapshotQueryArgsSchema,
     StatisticsOptionsSchema,
     TableOutSchema,
+    UncoveredUnitSchema,
 )
 from foodsafety.statistics.workbook import live_workbook, snapshot_workbook
 
@@ -149,6 +152,28 @@ class Coverage(MethodView):
                         lambda rows: compute.with_last_inspection(rows, cutoff))
         return {**page, "summary": compute.coverage(code, span, cutoff), "period": span,
                 "cutoff": cutoff}
+
+
+@blp.route("/<string:code>/<string:period>/coverage/export.xlsx")
+class CoverageExport(MethodView):
+    @login_required()
+    @expensive
+    @blp.arguments(CoverageExportArgsSchema, location="query")
+    @blp.doc(responses={"200": {
+        "description": "Excel 工作簿：期内未检查的单位（与页面列表相同的筛选和顺序）",
+        "headers": {ROWS_HEADER: {"description": "导出的行数", "schema": {"type": "integer"}}},
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, args, code, period):
+        """The units not inspected in the period (filter: kind) as Excel, streamed."""
+        readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        schema = UncoveredUnitSchema(many=True)
+        return export_list("uninspected", compute.uninspected_units(code, span, cutoff,
+                                                                    args.get("kind")),
+                           lambda units: schema.dump(compute.with_last_inspection(units, cutoff)),
+                           list(schema.fields),
+                           {"jurisdiction": code, "period": f"{span.label}（截止 {cutoff}）",
+                            "kind": args.get("kind")})
 
 
 @blp.route("/<string:code>/<string:period>/cells/<string:row>")

@@ -23,6 +23,11 @@ class CoverageArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
 
 
+class CoverageExportArgsSchema(Schema):
+    cutoff = fields.Date(load_default=None)
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
+
+
 class SnapshotQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     period = fields.String(validate=PERIOD)
