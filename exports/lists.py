@@ -122,6 +122,14 @@ LISTS: dict[str, ListSheet] = {
         col("最近检查结果", "last_inspection.result_label", 12),
         col("未销号整改通知", "open_orders", 12),
     )),
+    "uninspected": ListSheet("期内未检查的单位", (
+        col("单位名称", "name", 36),
+        col("单位类型", "kind_label", 16),
+        col("所在地", "jurisdiction_name", 14),
+        col("许可证编号", "licence_no", 18),
+        col("截止日期前最近检查日期", "last_inspected_on", 16, is_date=True),
+        col("单位编号", "id", 10),
+    )),
     "schools": ListSheet("学校", (
         col("学校名称", "name", 32),
         col("学段", "stage_label", 10),

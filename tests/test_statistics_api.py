@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
 from urllib.parse import quote
 
 import pytest
+from openpyxl import load_workbook
 
 from foodsafety.statistics.definition import TABLE
 
@@ -131,6 +133,23 @@ def test_the_coverage_lists_the_units_not_inspected_page_by_page(data, login_as)
     suppliers = bureau.get(LIVE.format(code="510100") + "/coverage?kind=supplier").get_json()
     assert {item["jurisdiction_code"] for item in suppliers["items"]} == {"510104", "510105"}
     assert all(item["kind_label"] == "学生集体用餐配送单位" for item in suppliers["items"])
+
+
+def test_the_uninspected_units_export_to_excel_as_the_list_shows_them(data, login_as):
+    bureau = login_as("bureau", "510100")
+    r = bureau.get(LIVE.format(code="510100") + "/coverage/export.xlsx?kind=supplier")
+    assert r.status_code == 200
+    assert r.headers["X-Export-Rows"] == "2"
+    sheet = load_workbook(BytesIO(r.data)).active
+    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert "单位类型：学生集体用餐配送单位" in rows[1][0] and "2026年上半年" in rows[1][0]
+    header = rows.index(next(row for row in rows if row[0] == "单位名称"))
+    listed = rows[header + 1:]
+    assert len(listed) == 2
+    assert {row[1] for row in listed} == {"学生集体用餐配送单位"}
+    assert {row[2] for row in listed} == {"锦江区", "青羊区"}
+    bad = bureau.get(LIVE.format(code="510100") + "/coverage/export.xlsx?kind=school")
+    assert bad.status_code == 422 and "kind" in bad.get_json()["errors"]
 
 
 def test_an_inspector_builds_snapshots_that_number_themselves(data, login_as):

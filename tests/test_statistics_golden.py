@@ -294,3 +294,61 @@ def test_an_earlier_cutoff_ignores_what_happened_after_it(world):
     assert early.values["A1"] == 5  # c1, c2, c3, c5 (expires 31 May), c6
     assert early.values["B2"] == 3  # SK1, SQ1, and SK2 until 31 March
     assert early.values["D1"] == 1 and early.values["D3"] == 0 and early.values["D5"] == 0
+
+
+# --- drill-down: every cell's records are as many as its figure --------------------------------
+
+def cell_records(api, code, row):
+    """Every record behind a cell, following the pages."""
+    records, page = [], 1
+    while True:
+        r = api.get(f"/api/v1/statistics/{code}/2026-H1/cells/{row}?cutoff={CUTOFF}"
+                    f"&per_page=2&page={page}")
+        assert r.status_code == 200, r.get_json()
+        body = r.get_json()
+        records += body["items"]
+        if body["next_cursor"] is None and len(records) >= body["total"]:
+            return body, records
+        page += 1
+
+
+@pytest.mark.parametrize("code, expected", [("510104", K), ("510105", Q), ("510100", CITY),
+                                            ("510000", PROVINCE)],
+                         ids=["锦江区", "青羊区", "成都市", "四川省"])
+def test_every_cell_lists_as_many_records_as_its_figure(world, login_as, code, expected):
+    api = login_as("bureau", "510000")
+    for row in TABLE.rows:
+        body, records = cell_records(api, code, row.code)
+        assert body["total"] == len(records), row.code
+        if row.is_money:  # D4: the decisions, whose amounts add up to the cell exactly
+            assert sum(Decimal(r["case"]["amount_yuan"]) for r in records) == expected["D4"]
+            assert Decimal(body["exact"]) == expected["D4"]
+        else:
+            assert len(records) == expected[row.code], row.code
+            assert body["value"] == str(expected[row.code])
+
+
+def test_c3_lists_the_canteens_with_a_cleaning_problem_and_the_inspections_that_recorded_it(
+        world, login_as):
+    body, records = cell_records(login_as("bureau", "510100"), "510100", "C3")
+    assert body["records_label"] == "单位" and body["row"]["label"] == "餐具用具清洗消毒不彻底（家）"
+    [record] = records
+    assert record["unit"]["name"] == "锦江实验小学食堂"
+    [inspection] = record["inspections"]  # submitted twice, one visit
+    assert inspection["inspected_on"] == "2026-03-10"
+    assert [p["item_code"] for p in inspection["problems"]] == ["9.1"]
+
+
+def test_a1_lists_the_licensed_canteens_and_d4_the_decisions_with_their_amounts(world, login_as):
+    api = login_as("bureau", "510104")
+    _, canteens = cell_records(api, "510104", "A1")
+    assert sorted(r["unit"]["name"] for r in canteens) == sorted(
+        ["锦江实验小学食堂", "锦江第二小学食堂", "检查被删除的食堂"])
+    _, decisions = cell_records(api, "510104", "D4")
+    assert [(r["case"]["case_no"], r["case"]["amount_yuan"], r["case"]["stage_on"])
+            for r in decisions] == [("锦市监罚〔2026〕1号", "1234.50", "2026-04-10")]
+
+
+def test_a_row_the_table_lacks_is_missing(world, login_as):
+    r = login_as("bureau", "510104").get("/api/v1/statistics/510104/2026-H1/cells/X9")
+    assert r.status_code == 404

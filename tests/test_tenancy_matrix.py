@@ -308,6 +308,10 @@ MATRIX: dict[tuple[str, str], Route] = {
         lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/breakdown", STAFF),
     ("GET", "/api/v1/statistics/<string:code>/<string:period>/coverage"): Route(
         lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/coverage", STAFF),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>/coverage/export.xlsx"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/coverage/export.xlsx", STAFF),
+    ("GET", "/api/v1/statistics/<string:code>/<string:period>/cells/<string:row>"): Route(
+        lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/cells/C3", STAFF),
     ("POST", "/api/v1/statistics/<string:code>/<string:period>/snapshots"): Route(
         lambda s: f"/api/v1/statistics/{s.county}/{YEAR}/snapshots", {"inspector", "admin"},
         ok=201, body=lambda s: {"kind": "draft"}),

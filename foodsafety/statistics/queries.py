@@ -47,6 +47,7 @@ from foodsafety.registry.models import (
 )
 from foodsafety.registry.rules import licence_valid_on, supplies_on
 from foodsafety.statistics.definition import TABLE
+from foodsafety.vocabulary import Category
 
 Closure = JurisdictionClosure
 
@@ -136,22 +137,35 @@ def status_on(cutoff: date, unit=Unit) -> ColumnElement:
     return func.coalesce(observed, _packed(REGISTERED, cutoff))
 
 
+def licensed_units(scope: Scope, cutoff: date) -> list[ColumnElement[bool]]:
+    """The units the stock rows look at: canteens and suppliers of the subtree licensed on
+    `cutoff` (a stock row then narrows by kind and `stock_condition`)."""
+    return [Unit.kind.in_((UnitKind.CANTEEN, UnitKind.SUPPLIER)),
+            scope.covers(Unit.jurisdiction_code), licence_valid_on(cutoff)]
+
+
+def stock_condition(row, status: ColumnElement) -> ColumnElement[bool] | None:
+    """Whether a unit whose packed status (`status_on`) is `status` meets the `where` of stock
+    row `row` (None: the row has no condition beyond the unit's kind)."""
+    mask = sum(BITS[name] for name in row.where)
+    return status.op("&")(mask) == mask if mask else None
+
+
 def stock_query(scope: Scope, cutoff: date) -> Select:
     """Stock rows: licensed units counted by their status on `cutoff`, per node."""
     # Materialised, so the per-unit probe runs once per unit, not once per figure.
     status = (select(Unit.jurisdiction_code, Unit.kind, status_on(cutoff).label("status"))
-              .where(Unit.kind.in_((UnitKind.CANTEEN, UnitKind.SUPPLIER)),
-                     scope.covers(Unit.jurisdiction_code), licence_valid_on(cutoff))
+              .where(*licensed_units(scope, cutoff))
               .cte("status")
               .prefix_with("MATERIALIZED"))
     columns = []
     for row in TABLE.rows:
         if row.kind != "stock" or row.measure:
             continue
-        mask = sum(BITS[name] for name in row.where)
         condition = status.c.kind == UnitKind(row.unit_kind)
-        if mask:
-            condition = and_(condition, status.c.status.op("&")(mask) == mask)
+        extra = stock_condition(row, status.c.status)
+        if extra is not None:
+            condition = and_(condition, extra)
         columns.append(_count_if(condition).label(row.code))
     per_county = (select(status.c.jurisdiction_code, *columns)
                   .group_by(status.c.jurisdiction_code)
@@ -159,16 +173,21 @@ def stock_query(scope: Scope, cutoff: date) -> Select:
     return _roll_up(per_county, scope, *(c.name for c in columns))
 
 
+def supplied_pairs(scope: Scope, cutoff: date) -> Select:
+    """Distinct (supplier's county, school) pairs supplied on `cutoff` by licensed suppliers of
+    the subtree."""
+    return (select(Unit.jurisdiction_code, SupplyLink.school_id)
+            .select_from(SupplyLink)
+            .join(Unit, Unit.id == SupplyLink.supplier_id)
+            .where(Unit.kind == UnitKind.SUPPLIER, scope.covers(Unit.jurisdiction_code),
+                   licence_valid_on(cutoff), supplies_on(cutoff))
+            .distinct())
+
+
 def schools_supplied_query(scope: Scope, cutoff: date) -> Select:
     """B2: distinct schools supplied on `cutoff` by licensed suppliers of each node (not additive:
     a school supplied from two counties is one school for their city)."""
-    pairs = (select(Unit.jurisdiction_code, SupplyLink.school_id)
-             .select_from(SupplyLink)
-             .join(Unit, Unit.id == SupplyLink.supplier_id)
-             .where(Unit.kind == UnitKind.SUPPLIER, scope.covers(Unit.jurisdiction_code),
-                    licence_valid_on(cutoff), supplies_on(cutoff))
-             .distinct()
-             .subquery("supplied"))
+    pairs = supplied_pairs(scope, cutoff).subquery("supplied")
     return (select(Closure.ancestor_code, func.count(distinct(pairs.c.school_id)).label("n"))
             .select_from(pairs)
             .join(Closure, Closure.descendant_code == pairs.c.jurisdiction_code)
@@ -181,6 +200,13 @@ STOCK_MEASURES = {"distinct_schools_supplied": schools_supplied_query}
 
 # --- problems (督促整改情况) -----------------------------------------------------------------
 
+def problem_findings(scope: Scope, period: Period, cutoff: date, row) -> list[ColumnElement[bool]]:
+    """Findings (joined to their Inspection) that put a unit in problem row `row`: a finding
+    of the row's category in a live inspection of a unit of the row's kind dated in the period."""
+    return [*inspections_in(scope, period, cutoff), Inspection.unit_kind == row.unit_kind,
+            Finding.category == Category(row.category)]
+
+
 def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """Units of a kind with a finding of a category in the period, per node, kind and category
     (one row each; the definition says which row a kind and category feed)."""
@@ -190,7 +216,7 @@ def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
                     Inspection.unit_id)
              .select_from(Inspection)
              .join(Finding, Finding.inspection_id == Inspection.id)
-             .where(*_inspections_in(scope, period, cutoff), Inspection.unit_kind.in_(kinds))
+             .where(*inspections_in(scope, period, cutoff), Inspection.unit_kind.in_(kinds))
              .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Finding.category,
                        Inspection.unit_id)
              .subquery("pairs"))
@@ -203,7 +229,7 @@ def problems_query(scope: Scope, period: Period, cutoff: date) -> Select:
 
 # --- flows (监督检查和案件查处情况) ------------------------------------------------------------
 
-def _inspections_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnElement[bool]]:
+def inspections_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnElement[bool]]:
     """Live inspections of the subtree dated in the period (`ix_inspections_live_county`)."""
     return [scope.covers(Inspection.jurisdiction_code), live(),
             _between(Inspection.inspected_on, period.start, cutoff)]
@@ -214,7 +240,7 @@ def visits_query(scope: Scope, period: Period, cutoff: date) -> Select:
     (the rules' context), from one row per (county, kind, unit)."""
     per_unit = (select(Inspection.jurisdiction_code, Inspection.unit_kind,
                        func.count().label("visits"))
-                .where(*_inspections_in(scope, period, cutoff))
+                .where(*inspections_in(scope, period, cutoff))
                 .group_by(Inspection.jurisdiction_code, Inspection.unit_kind, Inspection.unit_id)
                 .subquery("visited"))
     per_county = (select(per_unit.c.jurisdiction_code, per_unit.c.unit_kind,
@@ -224,20 +250,31 @@ def visits_query(scope: Scope, period: Period, cutoff: date) -> Select:
     return _roll_up(per_county, scope, "visits", "units", by=("unit_kind",))
 
 
+def orders_issued_in(scope: Scope, period: Period, cutoff: date) -> list[ColumnElement[bool]]:
+    """Rectification orders of the subtree issued in the period (voided ones not yet excluded:
+    see `order_withdrawn`)."""
+    return [scope.covers(RectificationOrder.jurisdiction_code),
+            _between(RectificationOrder.issued_on, period.start, cutoff)]
+
+
+def order_withdrawn() -> ColumnElement[bool]:
+    """The order's inspection has been voided: the order leaves every figure."""
+    return RectificationOrder.inspection_id.in_(
+        select(Inspection.id).where(Inspection.deleted_at.is_not(None)))
+
+
 def orders_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """D2: rectification orders issued in the period, less those whose inspection was deleted.
 
     Both counts read only the covering `ix_orders_county_issued`, checked against the few ids of
     `ix_inspections_deleted`: no inspection row is read per order."""
     order = RectificationOrder
-    in_period = [scope.covers(order.jurisdiction_code),
-                 _between(order.issued_on, period.start, cutoff)]
+    in_period = orders_issued_in(scope, period, cutoff)
     issued = (select(order.jurisdiction_code, func.count().label("rectification_orders"))
               .where(*in_period)
               .group_by(order.jurisdiction_code))
-    deleted = select(Inspection.id).where(Inspection.deleted_at.is_not(None))
     withdrawn = (select(order.jurisdiction_code, (-func.count()).label("rectification_orders"))
-                 .where(order.inspection_id.in_(deleted), *in_period)
+                 .where(order_withdrawn(), *in_period)
                  .group_by(order.jurisdiction_code))
     per_county = union_all(issued, withdrawn).subquery("orders")
     return _roll_up(per_county, scope, "rectification_orders")
@@ -248,33 +285,55 @@ def _yuan_cents(case_: type[EnforcementCase] = EnforcementCase) -> ColumnElement
     return cast(func.round((case_.fine_yuan + case_.confiscated_yuan) * 100), BigInteger)
 
 
+# The date each case figure counts by (spec: each stage counts its own event's date).
+CASE_STAGES = {
+    "cases_filed": EnforcementCase.filed_on,
+    "fines_and_confiscations": EnforcementCase.decided_on,
+    "licences_revoked": EnforcementCase.licence_revoked_on,
+    "unlicensed_banned": EnforcementCase.banned_on,
+    "cases_transferred": EnforcementCase.transferred_on,
+    "criminal_cases_filed": EnforcementCase.criminal_filed_on,
+}
+# Stages that count distinct units (家), not cases; banning counts unlicensed operators only.
+CASE_UNITS = {"licences_revoked": None, "unlicensed_banned": UnitKind.UNLICENSED}
+
+
+def scope_cases(scope: Scope) -> ColumnElement[bool]:
+    """The case belongs to the subtree."""
+    return scope.covers(EnforcementCase.jurisdiction_code)
+
+
+def case_in_stage(measure: str, period: Period, cutoff: date) -> ColumnElement[bool]:
+    """The case reached the stage `measure` counts in the period (joined to its Unit)."""
+    condition = _between(CASE_STAGES[measure], period.start, cutoff)
+    kind = CASE_UNITS.get(measure)
+    return and_(condition, Unit.kind == kind) if kind is not None else condition
+
+
 def cases_query(scope: Scope, period: Period, cutoff: date) -> Select:
     """D3–D8 from the enforcement cases, each stage counted by the date it happened; revoked
     licences and banned operators count distinct units."""
     e = EnforcementCase
 
-    def during(column):
-        return _between(column, period.start, cutoff)
+    def figure(measure: str) -> ColumnElement:
+        during = case_in_stage(measure, period, cutoff)
+        if measure == "fines_and_confiscations":
+            return func.coalesce(func.sum(case((during, _yuan_cents()), else_=0)), 0)
+        if measure in CASE_UNITS:
+            return _count_distinct_if(during, e.unit_id)
+        return _count_if(during)
 
-    columns = {
-        "cases_filed": _count_if(during(e.filed_on)),
-        "fines_and_confiscations_cents": func.coalesce(
-            func.sum(case((during(e.decided_on), _yuan_cents()), else_=0)), 0),
-        "licences_revoked": _count_distinct_if(during(e.licence_revoked_on), e.unit_id),
-        "unlicensed_banned": _count_distinct_if(
-            and_(during(e.banned_on), Unit.kind == UnitKind.UNLICENSED), e.unit_id),
-        "cases_transferred": _count_if(during(e.transferred_on)),
-        "criminal_cases_filed": _count_if(during(e.criminal_filed_on)),
-    }
-    any_stage = or_(*(during(c) for c in (e.filed_on, e.decided_on, e.licence_revoked_on,
-                                          e.banned_on, e.transferred_on, e.criminal_filed_on)))
-    per_county = (select(e.jurisdiction_code, *(col.label(name) for name, col in columns.items()))
+    names = {measure: f"{measure}_cents" if measure == "fines_and_confiscations" else measure
+             for measure in CASE_STAGES}
+    any_stage = or_(*(_between(c, period.start, cutoff) for c in CASE_STAGES.values()))
+    per_county = (select(e.jurisdiction_code,
+                         *(figure(measure).label(name) for measure, name in names.items()))
                   .select_from(e)
                   .join(Unit, Unit.id == e.unit_id)
-                  .where(scope.covers(e.jurisdiction_code), any_stage)
+                  .where(scope_cases(scope), any_stage)
                   .group_by(e.jurisdiction_code)
                   .subquery("cases"))
-    return _roll_up(per_county, scope, *columns)
+    return _roll_up(per_county, scope, *names.values())
 
 
 # --- coverage ---------------------------------------------------------------------------------

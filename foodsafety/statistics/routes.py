@@ -9,26 +9,37 @@ from foodsafety.access import current_user, login_required
 from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
+from foodsafety.list_exports import ROWS_HEADER, export_list
 from foodsafety.pagination import paginate
-from foodsafety.statistics import compute, snapshots
+from foodsafety.statistics import compute, drill, snapshots
 from foodsafety.statistics.access import (
     may_build_snapshots,
     options,
     readable_jurisdiction,
     resolve_period,
 )
-from foodsafety.statistics.results import BreakdownColumn, LiveBreakdown, LiveTable
+from foodsafety.statistics.results import (
+    BreakdownColumn,
+    LiveBreakdown,
+    LiveTable,
+    display_text,
+    exact_json,
+)
 from foodsafety.statistics.schemas import (
     BreakdownOutSchema,
     CoverageArgsSchema,
+    CoverageExportArgsSchema,
     CoveragePageSchema,
     CutoffArgsSchema,
+    DrillArgsSchema,
+    DrillPageSchema,
     SnapshotCreateSchema,
     SnapshotOutSchema,
     SnapshotPageSchema,
     SnapshotQueryArgsSchema,
     StatisticsOptionsSchema,
     TableOutSchema,
+    UncoveredUnitSchema,
 )
 from foodsafety.statistics.workbook import live_workbook, snapshot_workbook
 
@@ -141,6 +152,50 @@ class Coverage(MethodView):
                         lambda rows: compute.with_last_inspection(rows, cutoff))
         return {**page, "summary": compute.coverage(code, span, cutoff), "period": span,
                 "cutoff": cutoff}
+
+
+@blp.route("/<string:code>/<string:period>/coverage/export.xlsx")
+class CoverageExport(MethodView):
+    @login_required()
+    @expensive
+    @blp.arguments(CoverageExportArgsSchema, location="query")
+    @blp.doc(responses={"200": {
+        "description": "Excel 工作簿：期内未检查的单位（与页面列表相同的筛选和顺序）",
+        "headers": {ROWS_HEADER: {"description": "导出的行数", "schema": {"type": "integer"}}},
+        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, args, code, period):
+        """The units not inspected in the period (filter: kind) as Excel, streamed."""
+        readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        schema = UncoveredUnitSchema(many=True)
+        return export_list("uninspected", compute.uninspected_units(code, span, cutoff,
+                                                                    args.get("kind")),
+                           lambda units: schema.dump(compute.with_last_inspection(units, cutoff)),
+                           list(schema.fields),
+                           {"jurisdiction": code, "period": f"{span.label}（截止 {cutoff}）",
+                            "kind": args.get("kind")})
+
+
+@blp.route("/<string:code>/<string:period>/cells/<string:row>")
+class Cell(MethodView):
+    @login_required()
+    @expensive
+    @blp.arguments(DrillArgsSchema, location="query")
+    @blp.response(200, DrillPageSchema)
+    def get(self, args, code, period, row):
+        """The records behind one cell of the live table (drill-down), paged: the units counted
+        on the cutoff (stock rows; B2 the schools), the units with a problem of the row's
+        category with the inspections that recorded it (C rows), the visits (D1), orders (D2),
+        cases (D3, D4 with their amounts, D7, D8) or units (D5, D6) of the period. Selected by
+        the conditions the table counts with: as many records as the cell's figure."""
+        jurisdiction = readable_jurisdiction(current_user(), code)
+        span, cutoff = resolve_period(period, args["cutoff"])
+        cell = drill.cell(code, row, span, cutoff)
+        figure = compute.compute_table(code, span, cutoff).values.get(row, 0)
+        return {**paginate(cell.query, args, cell.dump), "jurisdiction": jurisdiction,
+                "period": span, "cutoff": cutoff, "row": cell.row, "records": cell.records,
+                "records_label": drill.RECORDS[cell.records],
+                "value": display_text(cell.row, figure), "exact": exact_json(cell.row, figure)}
 
 
 @blp.route("/<string:code>/<string:period>/snapshots")

@@ -23,6 +23,11 @@ class CoverageArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
 
 
+class CoverageExportArgsSchema(Schema):
+    cutoff = fields.Date(load_default=None)
+    kind = fields.String(validate=validate.OneOf(UnitKind.codes()))
+
+
 class SnapshotQueryArgsSchema(PageArgsSchema):
     jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     period = fields.String(validate=PERIOD)
@@ -217,3 +222,86 @@ class StatisticsOptionsSchema(Schema):
 
 
 SnapshotPageSchema = page_schema(SnapshotSummarySchema, "StatsSnapshotPage")
+
+
+class DrillArgsSchema(PageArgsSchema):
+    cutoff = fields.Date(load_default=None)
+
+
+class DrillUnitSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String()
+    licence_no = fields.String(allow_none=True)
+
+
+class DrillSchoolSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String()
+
+
+class DrillProblemSchema(Schema):
+    item_code = fields.String(allow_none=True)
+    description = fields.String()
+
+
+class DrillInspectionSchema(Schema):
+    id = fields.String(metadata={"description": "检查记录编号（UUID）"})
+    inspected_on = fields.Date()
+    result = fields.String()
+    result_label = fields.String()
+    problems_found = fields.Integer()
+    problems = fields.List(fields.Nested(DrillProblemSchema),
+                           metadata={"description": "C 行：该检查记录的本类问题"})
+
+
+class DrillOrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    issued_on = fields.Date()
+    deadline = fields.Date()
+    status = fields.String()
+    status_label = fields.String()
+
+
+class DrillCaseSchema(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    filed_on = fields.Date()
+    decided_on = fields.Date(allow_none=True)
+    fine_yuan = fields.String()
+    confiscated_yuan = fields.String()
+    amount_yuan = fields.String(metadata={"description": "罚没金额（元）= 罚款 + 没收违法所得"})
+    stage_on = fields.Date(allow_none=True, metadata={"description": "本行计数所依据的日期"})
+    summary = fields.String(allow_none=True)
+
+
+class DrillRecordSchema(Schema):
+    """One record behind a cell: a unit (stock, C, D5, D6 rows), a school (B2), an inspection
+    (D1), an order (D2) or a case (D3, D4, D7, D8), each with its unit."""
+
+    unit = fields.Nested(DrillUnitSchema)
+    school = fields.Nested(DrillSchoolSchema)
+    inspection = fields.Nested(DrillInspectionSchema)
+    inspections = fields.List(fields.Nested(DrillInspectionSchema),
+                              metadata={"description": "C 行：期内记录该类问题的检查"})
+    order = fields.Nested(DrillOrderSchema)
+    case = fields.Nested(DrillCaseSchema)
+    cases = fields.List(fields.Nested(DrillCaseSchema),
+                        metadata={"description": "D5、D6 行：该单位期内的相关案件"})
+
+
+class DrillPageSchema(page_schema(DrillRecordSchema, "DrillRecordPage")):
+    jurisdiction = fields.Nested(JurisdictionRefSchema)
+    period = fields.Nested(PeriodOutSchema)
+    cutoff = fields.Date()
+    row = fields.Nested(RowSchema)
+    records = fields.String(metadata={"description": "记录类型：units / schools / inspections / orders / cases"})
+    records_label = fields.String()
+    value = fields.Raw(metadata={"description": "该格的显示值（与统计表一致）"})
+    exact = fields.Raw(metadata={"description": "该格的精确值（金额为元）"})
