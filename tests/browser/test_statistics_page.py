@@ -67,6 +67,10 @@ def test_a_bureau_reads_its_citys_table_and_switches_to_a_county(desk, county, m
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "stats-page.png"))
 
+    desk.click("#show-children-chart")  # the briefing chart by county, drawn when asked for
+    chart = "() => { const img = document.getElementById('children-chart'); return img.complete && img.naturalWidth; }"
+    assert desk.wait_for_function(chart).json_value() > 0
+
     with desk.expect_download() as download:
         desk.click("#live-workbook")
     assert "_成都市_2026年上半年_校园食品安全守护行动工作情况统计表_非定稿_" in download.value.suggested_filename

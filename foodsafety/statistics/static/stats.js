@@ -171,7 +171,21 @@ async function show(options) {
     coveragePanel(table),
     h('h2', {}, '趋势'),
     h('img', {class: 'trend', src: `/stats/chart.svg?${chart}`,
-      alt: `${table.jurisdiction.name}三部分统计数据近几个半年度的趋势图`}));
+      alt: `${table.jurisdiction.name}三部分统计数据近几个半年度的趋势图`}),
+    h('h2', {}, '各下级区划对比'),
+    childrenChart(table, chart));
+}
+
+// The briefing chart by child jurisdiction, drawn when asked for: it costs what a breakdown does,
+// and each account has only two expensive requests at a time (the table and the trend are one).
+function childrenChart(table, query) {
+  const box = h('div', {id: 'children-box'});
+  const button = h('button', {class: 'btn secondary', type: 'button', id: 'show-children-chart', onclick: () => {
+    clear(box, h('img', {class: 'trend', id: 'children-chart', src: `/stats/children.svg?${query}`,
+      alt: `${table.jurisdiction.name}各下级行政区划“明厨亮灶”与 HACCP 占比、逾期未整改通知书数量对比图`}));
+  }}, '显示“明厨亮灶”、HACCP 占比与逾期整改对比图');
+  box.append(button);
+  return box;
 }
 
 // --- the breakdown by child jurisdiction -------------------------------------------------------
