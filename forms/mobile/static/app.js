@@ -97,10 +97,11 @@ async function sync() {
   if (!user || !navigator.onLine) return;
   syncing ||= (async () => {
     document.documentElement.dataset.sync = 'running';
+    let done = false;
     try {
       // The catalogue, and order numbers this phone may issue offline, fetched at the same time.
       await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
-      document.documentElement.dataset.sync = 'done';
+      done = true;
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';
       if (error.answer?.status === 401) return showLogin();
@@ -108,7 +109,10 @@ async function sync() {
     } finally {
       syncing = null;
     }
-    refreshView();
+    await refreshView();
+    // "done" once the screen shows what was stored: a repaint after it would replace what the
+    // inspector has begun typing.
+    if (done) document.documentElement.dataset.sync = 'done';
     await flush({force: true});
   })();
   return syncing;
@@ -119,8 +123,8 @@ function refreshView() {
   if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
   if (/^#\/(unit|order)\//.test(location.hash)) return; // pages the inspector is reading
   if (document.querySelector('[data-no-refresh]')) return; // a form being filled in (register, case, profile, void)
-  if (document.activeElement?.id === 'unit-search' && repaintUnits) repaintUnits();
-  else route();
+  if (document.activeElement?.id === 'unit-search' && repaintUnits) return repaintUnits();
+  return route();
 }
 
 async function route() {
