@@ -33,6 +33,9 @@ from foodsafety.vocabulary import (
 
 CHUNK = 64 * 1024
 ROWS_HEADER = "X-Export-Rows"
+# How every export route documents its answer (OpenAPI): a binary body and the row count header.
+EXPORTED = {"type": "string", "format": "binary"}
+ROWS = {ROWS_HEADER: {"description": "导出的行数", "schema": {"type": "integer"}}}
 
 
 # The filters as the workbook's subtitle names them (values of a vocabulary by their label).

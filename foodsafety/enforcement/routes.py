@@ -18,7 +18,7 @@ from foodsafety.enforcement.schemas import (
     CaseUpdateSchema,
 )
 from foodsafety.limits.leases import expensive
-from foodsafety.list_exports import export_list
+from foodsafety.list_exports import EXPORTED, ROWS, export_list
 from foodsafety.pagination import paginate
 
 blp = Blueprint("enforcement", __name__, url_prefix="/cases",
@@ -48,8 +48,7 @@ class CaseExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
     @expensive
     @blp.arguments(CaseFilterSchema, location="query")
-    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
-                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
         """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
         schema = CaseOutSchema(many=True)

@@ -22,7 +22,7 @@ from foodsafety.inspections.schemas import (
     RevisionOutSchema,
 )
 from foodsafety.limits.leases import expensive
-from foodsafety.list_exports import export_list
+from foodsafety.list_exports import EXPORTED, ROWS, export_list
 from foodsafety.pagination import paginate
 
 blp = Blueprint("inspections", __name__, url_prefix="/inspections",
@@ -54,8 +54,7 @@ class InspectionExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
     @expensive
     @blp.arguments(InspectionFilterSchema, location="query")
-    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
-                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
         """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
         schema = InspectionSummarySchema(many=True)

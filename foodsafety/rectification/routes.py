@@ -9,7 +9,7 @@ from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.downloads import XLSX
 from foodsafety.limits.leases import expensive
-from foodsafety.list_exports import export_list
+from foodsafety.list_exports import EXPORTED, ROWS, export_list
 from foodsafety.pagination import paginate
 from foodsafety.rectification import numbers, services
 from foodsafety.rectification.schemas import (
@@ -52,8 +52,7 @@ class OrderExport(MethodView):
     @login_required(Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
     @expensive
     @blp.arguments(OrderFilterSchema, location="query")
-    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
-                  headers={"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}})
+    @blp.response(200, EXPORTED, content_type=XLSX, headers=ROWS)
     def get(self, args):
         """The list with the same filters and order as Excel, streamed (at most EXPORT_MAX_ROWS rows)."""
         schema = OrderOutSchema(many=True)

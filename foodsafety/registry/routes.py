@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from foodsafety.access import current_user, login_required
 from foodsafety.downloads import XLSX
 from foodsafety.limits.leases import expensive
-from foodsafety.list_exports import export_list
+from foodsafety.list_exports import EXPORTED, ROWS, export_list
 from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
@@ -36,8 +36,6 @@ from foodsafety.vocabulary import Role
 
 blp = Blueprint("registry", __name__, url_prefix="", description="登记：行政区划、学校、单位、供餐关系")
 STAFF = (Role.INSPECTOR, Role.BUREAU, Role.ADMIN)
-EXPORTED = {"type": "string", "format": "binary"}
-ROWS = {"X-Export-Rows": {"description": "导出的行数", "schema": {"type": "integer"}}}
 
 
 def _shown(unit):

@@ -9,7 +9,7 @@ from foodsafety.access import current_user, login_required
 from foodsafety.downloads import XLSX, send_bytes
 from foodsafety.errors import ApiError
 from foodsafety.limits.leases import expensive
-from foodsafety.list_exports import ROWS_HEADER, export_list
+from foodsafety.list_exports import EXPORTED, ROWS, export_list
 from foodsafety.pagination import paginate
 from foodsafety.statistics import compute, drill, snapshots
 from foodsafety.statistics.access import (
@@ -161,8 +161,7 @@ class CoverageExport(MethodView):
     @blp.arguments(CoverageExportArgsSchema, location="query")
     @blp.doc(responses={"200": {
         "description": "Excel 工作簿：期内未检查的单位（与页面列表相同的筛选和顺序）",
-        "headers": {ROWS_HEADER: {"description": "导出的行数", "schema": {"type": "integer"}}},
-        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+        "headers": ROWS, "content": {XLSX: {"schema": EXPORTED}}}})
     def get(self, args, code, period):
         """The units not inspected in the period (filter: kind) as Excel, streamed."""
         readable_jurisdiction(current_user(), code)
