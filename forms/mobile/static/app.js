@@ -191,6 +191,11 @@ async function showHome(tab) {
     if (/^[A-Za-z]{2}[0-9]{14}$/.test(search.value.trim())) openLicence(search.value);
   }}, h('label', {for: 'unit-search'}, '搜索本辖区单位（可输入许可证编号）'), search);
   repaintUnits = paint;
+  // A home screen already shown may have been typed in while this one was being prepared (a repaint
+  // after a sync or a hash change): carry over what the inspector typed, and the focus.
+  const typed = document.getElementById('unit-search');
+  const typing = typed && document.activeElement === typed;
+  if (typed) search.value = typed.value;
   clear(root,
     flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
     form,
@@ -200,6 +205,7 @@ async function showHome(tab) {
       : '正在下载本辖区单位清单…'),
     results, tasks);
   flash = null;
+  if (typing) search.focus();
   await paint();
 }
 
