@@ -50,7 +50,8 @@ function showLogin(message) {
     })));
 }
 
-async function boot() {
+// Called by start.js: with the user who has just logged in there, or to resume the stored session.
+export async function boot(loggedIn = null) {
   paintNetwork();
   window.addEventListener('online', () => { paintNetwork(); sync(); });
   window.addEventListener('offline', paintNetwork);
@@ -66,20 +67,27 @@ async function boot() {
     navigator.serviceWorker.register('/m/sw.js', {scope: '/m/'}).catch(() => {});
   }
   navigator.storage?.persist?.();
-  user = session()?.user || null;
+  user = loggedIn || session()?.user || null;
   if (!user) return showLogin();
+  if (!loggedIn) await confirmSession();
+  if (user) await start();
+}
+
+// Who the stored session belongs to now (a role or name may have changed); offline, carry on as the
+// user who last logged in on this phone.
+async function confirmSession() {
   try {
     const me = await request('/api/v1/auth/me');
-    if (me.status === 401) return showLogin();
-    if (me.ok) {
+    if (me.status === 401) {
+      user = null;
+      showLogin();
+    } else if (me.ok) {
       user = me.data;
       updateUser(user);
     }
   } catch (error) {
     if (!(error instanceof NetworkError)) throw error;
-    // Offline: carry on as the user who last logged in on this phone.
   }
-  await start();
 }
 
 async function start() {
@@ -371,4 +379,3 @@ function outboxRow(entry) {
     actions.length ? h('div', {class: 'actions'}, actions) : null);
 }
 
-boot();

@@ -57,6 +57,10 @@ async function refreshUnits(user) {
   const stored = await getMeta('syncPages');
   const previous = stored && stored.user === user.id ? stored.pages : {};
   const seen = {};
+  // Units inspected lately in the jurisdiction come right after the inspector's own recent ones:
+  // asked for beside the first page of units, not after the last one.
+  const recent = fetchRevalidated('/api/v1/inspections?per_page=50', previous, seen);
+  recent.catch(() => {}); // its failure is reported where it is awaited
   // Follow the cursor: page numbers stop some way in, and `total` is only counted so far.
   let path = `/api/v1/units?per_page=${PAGE}`;
   while (path) {
@@ -66,9 +70,7 @@ async function refreshUnits(user) {
       ? `/api/v1/units?per_page=${PAGE}&cursor=${encodeURIComponent(data.next_cursor)}` : null;
   }
   await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
-  // Units inspected lately in the jurisdiction come right after the inspector's own recent ones.
-  const recent = await fetchRevalidated('/api/v1/inspections?per_page=50', previous, seen);
-  await setMeta('areaRecent', [...new Set(recent.items.map((i) => i.unit.id))]);
+  await setMeta('areaRecent', [...new Set((await recent).items.map((i) => i.unit.id))]);
   await setMeta('syncPages', {user: user.id, pages: seen});
   await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: units.length});
 }
