@@ -3,6 +3,9 @@ offline), the checklist definitions API, and the school's view of its suppliers 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from datetime import date, timedelta
 
@@ -78,7 +81,8 @@ def test_pages_run_under_the_strict_csp_without_inline_script_or_style(client, m
         html = page.get_data(as_text=True)
         assert page.status_code == 200, url
         assert "script-src 'self'" in page.headers["Content-Security-Policy"]
-        assert not re.search(r"<script(?![^>]*\bsrc=)", html), f"inline script in {url}"
+        # The one inline script allowed is an import map (data, allowed by its hash, tested below).
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"importmap\"))", html), f"inline script in {url}"
         assert not re.search(r"\sstyle\s*=", html), f"inline style in {url}"
         assert not re.search(r"\son[a-z]+\s*=", html), f"inline handler in {url}"
 
@@ -106,15 +110,35 @@ def test_the_service_worker_covers_the_app_and_precaches_everything_it_loads(cli
     referenced = re.findall(r'(?:src|href)="(/[^"]+)"', shell)
     for url in referenced:
         assert f'"{url}"' in assets, f"{url} is not precached"
+    imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', shell).group(1))["imports"]
+    assert imports["/m/static/app.js"] in assets and imports["/static/web/api.js"] in assets
     modules = re.findall(r'"(/[^"]+\.js)"', assets)
-    assert "/m/static/app.js" in modules and "/static/web/api.js" in modules
     for url in re.findall(r'"(/[^"]+)"', assets):
         assert client.get(url).status_code == 200, url
-    # ES module imports resolve to precached files.
+    # ES module imports resolve, through the shell's import map, to precached files.
     for url in modules:
-        for imported in re.findall(r"from '([^']+)'", client.get(url).get_data(as_text=True)):
+        for imported in re.findall(r"(?:from|import\()\s*'([^']+)'", client.get(url).get_data(as_text=True)):
             absolute = imported if imported.startswith("/") else url.rsplit("/", 1)[0] + imported[1:]
-            assert f'"{absolute}"' in assets, f"{url} imports {imported}, which is not precached"
+            assert f'"{imports.get(absolute)}"' in assets, f"{url} imports {imported}, which is not precached"
+
+
+def test_the_apps_files_are_named_by_their_content_and_cached_for_a_year(client):
+    shell = client.get("/m/")
+    html = shell.get_data(as_text=True)
+    files = re.findall(r'(?:src|href)="(/m/assets/[^"]+)"', html)
+    assert any(url.endswith(".css") for url in files) and any(url.endswith(".js") for url in files)
+    for url in files:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert "immutable" in answer.headers["Cache-Control"] and "max-age=31536000" in answer.headers["Cache-Control"]
+    # A name whose hash is not the file's content belongs to another release: not found.
+    stale = re.sub(r"\.[0-9a-f]{10}\.js$", ".0123456789.js", next(u for u in files if u.endswith(".js")))
+    assert client.get(stale).status_code == 404
+    # The inline import map runs under the page's policy only by its hash.
+    import_map = re.search(r'<script type="importmap">(.*?)</script>', html).group(1)
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in shell.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in shell.headers["Content-Security-Policy"]
 
 
 def test_the_service_worker_leaves_the_desks_files_alone_and_revalidates_what_the_page_loaded(client):

@@ -1,26 +1,39 @@
-"""Routes of the inspector's app: the shell, its service worker and its manifest.
+"""Routes of the inspector's app: the shell, its service worker, its manifest and its files.
 
 Everything the app needs offline is precached by the service worker; the cache is named by a
 hash of those files, so any change to them installs a fresh cache and drops the old one.
+
+The shell names every file by its content (`/m/assets/m/app.3f9a1c2b7d.js`), served as immutable
+for a year: a browser, and the service worker installing a new release, download only the files
+that changed. The modules keep importing each other by their plain names ('./store.js',
+'/static/web/api.js'); the shell's import map turns each into its hashed name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, send_file
+
+from foodsafety.headers import content_security_policy
 
 bp = Blueprint("mobile", __name__, url_prefix="/m", template_folder="templates",
                static_folder="static")
 
 HERE = Path(__file__).resolve().parent
 NO_CACHE = {"Cache-Control": "no-cache"}
+IMMUTABLE = 365 * 24 * 3600
+# Where each folder's files are served under their hashed names.
+HASHED_FOLDERS = {"/m/static/": "/m/assets/m/", "/static/web/": "/m/assets/web/"}
+HASHED_NAME = re.compile(r"^(?P<stem>[\w.-]+)\.(?P<digest>[0-9a-f]{10})(?P<suffix>\.\w+)$")
 
 
-SHELL_ASSET = re.compile(r'(?:src|href)="(/(?:m/)?static/[^"]+)"')
+SHELL_ASSET = re.compile(r"""asset\('(/(?:m/)?static/[^']+)'\)""")
 IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*'([^']+\.js)'""")
 STATIC_IMPORT = re.compile(r"""\bfrom\s*'([^']+\.js)'""")
 ENTRY = "/m/static/start.js"
@@ -75,6 +88,31 @@ def _login_modules() -> list[str]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def _hashed_url(url: str, path: Path) -> str:
+    """`/m/static/app.js` → `/m/assets/m/app.<first 10 hex digits of its SHA-256>.js`."""
+    stat = path.stat()
+    folder, name = url.rsplit("/", 1)
+    stem, dot, suffix = name.rpartition(".")
+    return f"{HASHED_FOLDERS[folder + '/']}{stem}.{_digest(path, stat.st_mtime_ns, stat.st_size)}.{suffix}"
+
+
+def _import_map(files: list[tuple[str, Path]]) -> str:
+    """Each module's plain name → its hashed name. A module loaded from its hashed name resolves a
+    relative import against /m/assets/…/, so that spelling of the plain name is mapped as well."""
+    imports = {}
+    for url, path in files:
+        if path.suffix == ".js":
+            hashed = _hashed_url(url, path)
+            imports[url] = hashed
+            imports[hashed.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1]] = hashed
+    return json.dumps({"imports": imports}, separators=(",", ":"))
+
+
 def asset_version() -> str:
     """A short hash of the shell, the service worker and every precached file."""
     digest = hashlib.sha256()
@@ -91,15 +129,38 @@ def shell():
     # Every module named up front: the browser fetches them all at once instead of discovering
     # them import by import (one round trip per level, 400 ms each on slow 3G). The login form's
     # few come first, so that they take the first of the browser's connections.
+    files = _static_files()
+    hashed = {url: _hashed_url(url, path) for url, path in files}
     first = _login_modules()
-    modules = first + [url for url, path in _static_files() if path.suffix == ".js" and url not in first]
-    return render_template("mobile/shell.html", modules=modules), 200, NO_CACHE
+    modules = first + [url for url, path in files if path.suffix == ".js" and url not in first]
+    import_map = _import_map(files)
+    body = render_template("mobile/shell.html", asset=hashed.__getitem__, import_map=import_map,
+                           modules=[hashed[url] for url in modules])
+    return body, 200, {**NO_CACHE, "Content-Security-Policy": content_security_policy(import_map)}
+
+
+@bp.get("/assets/<any(m, web):folder>/<name>")
+def asset(folder: str, name: str):
+    """One of the app's files under its hashed name: cached for a year, never revalidated. A name
+    whose hash is not the file's current content is not found (it belonged to another release)."""
+    plain = HASHED_NAME.match(name)
+    if plain is None:
+        abort(404)
+    prefix = next(url for url, hashed in HASHED_FOLDERS.items() if hashed == f"/m/assets/{folder}/")
+    wanted = f"/m/assets/{folder}/{name}"
+    for url, path in _static_files():
+        if url == prefix + plain["stem"] + plain["suffix"] and _hashed_url(url, path) == wanted:
+            response = send_file(path, max_age=IMMUTABLE, conditional=True)
+            response.cache_control.immutable = True
+            response.cache_control.public = True
+            return response
+    abort(404)
 
 
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, at `/m/` so that its scope covers the app."""
-    assets = ["/m/", "/m/manifest.webmanifest", *(url for url, _ in _static_files())]
+    assets = ["/m/", "/m/manifest.webmanifest", *(_hashed_url(url, path) for url, path in _static_files())]
     body = render_template("mobile/sw.js", version=asset_version(), assets=assets)
     return body, 200, {**NO_CACHE, "Content-Type": "text/javascript; charset=utf-8"}
 
@@ -107,5 +168,6 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     """Lets the app be added to the home screen and opened full-screen."""
-    body = render_template("mobile/manifest.webmanifest")
+    icon = _file_of("/m/static/icon.svg")
+    body = render_template("mobile/manifest.webmanifest", icon=_hashed_url("/m/static/icon.svg", icon))
     return body, 200, {**NO_CACHE, "Content-Type": "application/manifest+json; charset=utf-8"}

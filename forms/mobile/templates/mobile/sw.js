@@ -8,8 +8,9 @@ const ASSETS = {{ assets|tojson }};
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // Revalidated, not reloaded: the files the page has just loaded come back as 304s, not again.
-    await cache.addAll(ASSETS.map((url) => new Request(url, {cache: 'no-cache'})));
+    // Files named by their content come from the browser's cache when the page (or an earlier
+    // release) has loaded them; the shell and the manifest are revalidated (304 when unchanged).
+    await cache.addAll(ASSETS.map((url) => (url.startsWith('/m/assets/') ? url : new Request(url, {cache: 'no-cache'}))));
     await self.skipWaiting();
   })());
 });
