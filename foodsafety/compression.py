@@ -27,8 +27,12 @@ def _accepts_gzip() -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
+# Views that answer with a file from disk: the static folders and the phone's hashed files.
+FILE_VIEWS = {"static", "asset"}
+
+
 def _is_static_file(response: Response) -> bool:
-    return bool(request.endpoint) and request.endpoint.split(".")[-1] == "static" and \
+    return bool(request.endpoint) and request.endpoint.split(".")[-1] in FILE_VIEWS and \
         response.direct_passthrough
 
 

@@ -131,6 +131,9 @@ def test_the_apps_files_are_named_by_their_content_and_cached_for_a_year(client)
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert "immutable" in answer.headers["Cache-Control"] and "max-age=31536000" in answer.headers["Cache-Control"]
+        if int(answer.headers["Content-Length"]) > 1024:  # and compressed like any text
+            packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+            assert packed.headers["Content-Encoding"] == "gzip", url
     # A name whose hash is not the file's content belongs to another release: not found.
     stale = re.sub(r"\.[0-9a-f]{10}\.js$", ".0123456789.js", next(u for u in files if u.endswith(".js")))
     assert client.get(stale).status_code == 404
