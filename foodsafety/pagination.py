@@ -144,10 +144,10 @@ def count_capped(query: Select, cap: int) -> tuple[int, bool]:
     return (cap, True) if total > cap else (total, False)
 
 
-def paginate(query: Select, args: dict, dump: Any) -> dict:
+def paginate(query: Select, args: dict, dump: Any, per_page_max: int | None = None) -> dict:
     """Run `query` for one page; `dump(rows)` turns the rows into JSON-ready items."""
     config = current_app.config
-    per_page = min(args.get("per_page", 50), config["PAGE_SIZE_MAX"])
+    per_page = min(args.get("per_page", 50), per_page_max or config["PAGE_SIZE_MAX"])
     key = _sort_key(query)
     keyset = _keyset_capable(key)
     signature = _signature(key) if keyset else ""

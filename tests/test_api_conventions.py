@@ -51,6 +51,11 @@ def test_pagination_is_bounded_and_validated(login_as, make_unit):
     page = api.get("/api/v1/units?per_page=2&page=2").get_json()
     assert (page["total"], page["page"], page["per_page"], len(page["items"])) == (3, 2, 2, 1)
     assert api.get("/api/v1/units?per_page=100000").status_code == 422
+    # The phone downloads its unit list in pages of up to 1,000 (a round trip each on slow 3G);
+    # every other list stays at 200.
+    assert api.get("/api/v1/units?per_page=1000").status_code == 200
+    assert api.get("/api/v1/units?per_page=1001").status_code == 422
+    assert api.get("/api/v1/inspections?per_page=201").status_code == 422
     assert api.get("/api/v1/units?page=0").status_code == 422
     assert api.get("/api/v1/inspections?period=2026-H3").status_code == 422
 

@@ -13,6 +13,7 @@ from foodsafety.pagination import paginate
 from foodsafety.registry import services
 from foodsafety.registry.schemas import (
     PAGE_FIELDS,
+    UNIT_PAGE_MAX,
     JurisdictionArgsSchema,
     JurisdictionOutSchema,
     SchoolInSchema,
@@ -114,7 +115,7 @@ class Units(MethodView):
         school and today's licence status; `sort`."""
         user = current_user()
         return paginate(services.list_units(user, args), args,
-                        lambda units: services.show_units(user, units))
+                        lambda units: services.show_units(user, units), per_page_max=UNIT_PAGE_MAX)
 
     @login_required(Role.ADMIN, Role.INSPECTOR)
     @blp.arguments(UnitInSchema)

@@ -5,7 +5,7 @@ import {request} from '/static/web/api.js';
 import {VOCABULARY_PATH, Vocabulary} from '/static/web/vocabulary.js';
 import {all, get, getMeta, put, replaceAll, setMeta} from './store.js';
 
-const PAGE = 200;
+const PAGE = 1000; // the largest page the server gives: each page is a round trip on a slow network
 
 class SyncError extends Error {
   constructor(answer) {
