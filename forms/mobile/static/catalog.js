@@ -63,13 +63,19 @@ async function refreshUnits(user) {
   recent.catch(() => {}); // its failure is reported where it is awaited
   // Follow the cursor: page numbers stop some way in, and `total` is only counted so far.
   let path = `/api/v1/units?per_page=${PAGE}`;
+  let changed = !stored || stored.user !== user.id;
   while (path) {
     const data = await fetchRevalidated(path, previous, seen);
+    changed ||= !previous[path] || seen[path] !== previous[path]; // not a 304
     units.push(...data.items);
     path = data.next_cursor && data.items.length
       ? `/api/v1/units?per_page=${PAGE}&cursor=${encodeURIComponent(data.next_cursor)}` : null;
   }
-  await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
+  // Every page as the last sync stored it: the stored list is already this one (rewriting
+  // thousands of units costs a slow phone seconds).
+  changed ||= Object.keys(previous).filter((p) => p.startsWith('/api/v1/units')).length
+    !== Object.keys(seen).filter((p) => p.startsWith('/api/v1/units')).length;
+  if (changed) await replaceAll('units', units.map((unit) => ({...unit, owner: user.id})));
   await setMeta('areaRecent', [...new Set((await recent).items.map((i) => i.unit.id))]);
   await setMeta('syncPages', {user: user.id, pages: seen});
   await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: units.length});
