@@ -53,6 +53,8 @@ class SignatureData:
     image: bytes | None  # PNG
     note: str | None  # the inspectors' note of a refusal
     received_at: str  # CST, when the server stored it
+    width: int = 0  # of the image, in pixels
+    height: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,14 +250,17 @@ def _signatures(pdf: _Document, data: RecordData) -> None:
         pdf.set_xy(pdf.l_margin, y + SIGNATURE_HEIGHT - 7)
         pdf.cell(pdf.get_string_width(label) + 1, 6, label)
         x = pdf.get_x()
-        # Drawn on the phone: height fixed, width as drawn (at most what is left of the line).
-        pdf.image(io.BytesIO(signature.image), x=x, y=y, h=SIGNATURE_HEIGHT,
-                  keep_aspect_ratio=True, w=min(90, pdf.w - pdf.r_margin - x))
+        # As drawn on the phone: its proportions kept, at most SIGNATURE_HEIGHT high and as wide
+        # as what is left of the line.
+        room = pdf.w - pdf.r_margin - x
+        ratio = signature.width / signature.height if signature.height else 3
+        width, height = min(room, SIGNATURE_HEIGHT * ratio), min(SIGNATURE_HEIGHT, room / ratio)
+        pdf.image(io.BytesIO(signature.image), x=x, y=y + SIGNATURE_HEIGHT - height, w=width, h=height)
         pdf.set_y(y + SIGNATURE_HEIGHT + 1)
         pdf.line_text(f"（当事人在手机上签名，随第 {data.revision} 版记录提交，服务器于 "
                       f"{signature.received_at} 收到）", size=8.5, height=5)
     elif signature is not None:
-        pdf.line_text("被检查单位负责人（签名）：当事人拒签", height=8)
+        pdf.line_text(f"被检查单位负责人（签名）：{signature.label}", height=8)
         pdf.line_text(f"拒签情况说明（检查人员记录）：{signature.note or ''}")
         pdf.line_text(f"在场检查人员：{names}", height=6)
     else:

@@ -131,7 +131,8 @@ def signature_data(inspection: Inspection) -> tuple[SignatureData | None, str | 
     if signature is not None:
         return SignatureData(state=signature.state.value, label=signature.state.label,
                              image=signature.image, note=signature.refusal_note,
-                             received_at=_cst(signature.created_at)), None
+                             received_at=_cst(signature.created_at), width=signature.width or 0,
+                             height=signature.height or 0), None
     earlier = [r for r in inspection.revisions[:-1] if r.signature is not None]
     if not earlier:
         return None, None
@@ -240,4 +241,4 @@ def signature_state(inspection: Inspection) -> str:
                InspectionRevision.revision == inspection.revision))
     if state is None:
         return "未在手机上签名（以纸质记录表为准）"
-    return "被检查单位已签名" if state == SignatureState.SIGNED else "当事人拒签（检查人员已记录情况）"
+    return "被检查单位已签名" if state == SignatureState.SIGNED else f"{state.label}（检查人员已记录情况）"

@@ -40,10 +40,12 @@ class CheckedSignature:
     height: int
 
 
+TOO_LARGE = f"签名图片尺寸过大，最大允许 {MAX_WIDTH}×{MAX_HEIGHT} 像素，请清除后重新签名。"
+
+
 def size_problem(width: int, height: int) -> str | None:
     if width > MAX_WIDTH or height > MAX_HEIGHT:
-        return (f"签名图片尺寸过大（{width}×{height}），最大允许 {MAX_WIDTH}×{MAX_HEIGHT} 像素，"
-                "请清除后重新签名。")
+        return TOO_LARGE.replace("过大", f"过大（{width}×{height}）")
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         return f"签名图片尺寸过小（{width}×{height}），至少 {MIN_WIDTH}×{MIN_HEIGHT} 像素。"
     return None
@@ -59,7 +61,7 @@ def check_signature(data: bytes) -> CheckedSignature:
         except Image.UnidentifiedImageError:
             raise SignatureRejected(NOT_PNG) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise SignatureRejected(size_problem(MAX_WIDTH + 1, MAX_HEIGHT + 1)) from None
+            raise SignatureRejected(TOO_LARGE) from None
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
             raise SignatureRejected(DAMAGED) from exc
         if problem := size_problem(*image.size):
@@ -72,7 +74,7 @@ def check_signature(data: bytes) -> CheckedSignature:
             image.load()
             extrema = image.getextrema()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
-            raise SignatureRejected(size_problem(MAX_WIDTH + 1, MAX_HEIGHT + 1)) from None
+            raise SignatureRejected(TOO_LARGE) from None
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
             raise SignatureRejected(DAMAGED) from exc
     if _blank(image, extrema):
