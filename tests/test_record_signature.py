@@ -105,6 +105,20 @@ def test_a_signed_record_keeps_the_signature_exactly_as_sent_and_prints_it(
     assert data_url(png) in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("mode", ["L", "P", "RGB", "1"])
+def test_a_signature_from_another_app_in_any_8_bit_png_mode_is_kept_and_printed(
+        inspector, canteen, new_inspection, mode):
+    drawn = Image.open(io.BytesIO(signature_png()))
+    on_white = Image.new("RGBA", drawn.size, (255, 255, 255, 255))
+    on_white.alpha_composite(drawn)
+    buffer = io.BytesIO()
+    on_white.convert(mode).save(buffer, "PNG")
+    doc = record_doc(canteen, new_inspection,
+                     operator_signature={"state": "signed", "image": data_url(buffer.getvalue())})
+    assert inspector.post(INSPECTIONS, json=doc).status_code == 201
+    assert (600, 200) in image_sizes(pdf_of(inspector, doc["id"]))
+
+
 def test_a_retried_submission_with_its_signature_stores_one_signature(inspector, canteen,
                                                                       new_inspection):
     doc = record_doc(canteen, new_inspection,
@@ -205,6 +219,9 @@ def test_a_correction_is_unsigned_unless_signed_again_and_the_signature_stays_wi
     assert inspector.get(f"{INSPECTIONS}/{doc['id']}/revisions/2/signature.png").status_code == 404
     text = flat_text(pdf_of(inspector, doc["id"]))
     assert "被检查单位已对第1版记录签名" in text and "未在手机上重新签名" in text
+    history = inspector.get(f"{INSPECTIONS}/{doc['id']}/revisions").get_json()
+    assert [r["operator_signature"] and r["operator_signature"]["state"] for r in history] == [
+        "signed", None]
 
     again = signature_png(size=(500, 180))
     signed = inspector.put(f"{INSPECTIONS}/{doc['id']}", json={

@@ -289,6 +289,8 @@ class RevisionOutSchema(Schema):
     created_at = StoredInstant()
     reason = fields.String(allow_none=True, metadata={"description": "更正原因；第 1 版为 null"})
     changes = fields.List(fields.Nested(ChangeSchema), attribute="change_list")
+    operator_signature = fields.Nested("SignatureOutSchema", attribute="signature", allow_none=True,
+                                       metadata={"description": "当事人对该版本的签名或拒签；未签名为 null"})
 
 
 class InspectionHistorySchema(Schema):

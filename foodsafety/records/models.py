@@ -32,7 +32,8 @@ class RecordSignature(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("inspection_revisions.id"), unique=True)
     state: Mapped[SignatureState] = mapped_column(term_column(SignatureState, "signature_state"))
-    image: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG, as sent (at most 200 KB)
+    # PNG, as sent (at most 200 KB); loaded only where it is shown (the record, its image route).
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     image_sha256: Mapped[str | None] = mapped_column(String(64))  # as the revision's body names it
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)

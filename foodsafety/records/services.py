@@ -10,7 +10,7 @@ from uuid import UUID
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from exports.inspection_record import NoticeData, RecordData, RecordItem, SignatureData, find_font
 from foodsafety.accounts.models import User
@@ -88,7 +88,8 @@ def signature_image(user: User, uuid: str, revision: int) -> RecordSignature:
         .join(InspectionRevision, InspectionRevision.id == RecordSignature.revision_id)
         .join(Inspection, Inspection.id == InspectionRevision.inspection_id)
         .where(Inspection.uuid == uuid, InspectionRevision.revision == revision,
-               RecordSignature.image.is_not(None), record_read_clause(user, Inspection.unit_id)))
+               RecordSignature.image.is_not(None), record_read_clause(user, Inspection.unit_id))
+        .options(undefer(RecordSignature.image)))
     if signature is None:
         raise not_found()
     return signature

@@ -21,7 +21,7 @@ MAX_WIDTH = 1600
 MAX_HEIGHT = 800
 MIN_WIDTH = 64
 MIN_HEIGHT = 32
-MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA"}  # 8-bit PNG, as a canvas writes it
+MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}  # as Pillow reads 1- to 8-bit (and 16-bit colour) PNG
 
 NOT_PNG = "签名图片不是有效的 PNG 图片，请清除后重新签名。"
 DAMAGED = "签名图片已损坏或不完整，请清除后重新签名。"
@@ -85,6 +85,6 @@ def check_signature(data: bytes) -> CheckedSignature:
 def _blank(image: Image.Image, extrema) -> bool:
     """Nothing drawn: fully transparent, or one colour all over."""
     bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
-    if image.mode in ("RGBA", "LA", "PA") and bands[-1][1] == 0:
+    if image.mode in ("RGBA", "LA") and bands[-1][1] == 0:
         return True
     return all(low == high for low, high in bands)
