@@ -45,6 +45,19 @@ class RecordItem:
 
 
 @dataclass(frozen=True)
+class SignatureData:
+    """The operator's answer to the record: a signature image, or a refusal with the note."""
+
+    state: str  # "signed" or "refused"
+    label: str  # 已签名 / 当事人拒签
+    image: bytes | None  # PNG
+    note: str | None  # the inspectors' note of a refusal
+    received_at: str  # CST, when the server stored it
+    width: int = 0  # of the image, in pixels
+    height: int = 0
+
+
+@dataclass(frozen=True)
 class RecordData:
     """Everything the record shows, already in words (labels, CST times)."""
 
@@ -72,6 +85,8 @@ class RecordData:
     status_lines: list[str] = field(default_factory=list)  # corrected / voided
     remarks: str | None = None
     verify_url: str | None = None
+    signature: SignatureData | None = None  # None: not signed on the phone (sign on paper)
+    signature_line: str | None = None  # an unsigned correction: which earlier revision was signed
 
 
 @dataclass(frozen=True)
@@ -211,11 +226,48 @@ def build_record_pdf(data: RecordData, font: Path) -> bytes:
         pdf.line_text(f"备注：{data.remarks}")
     pdf.line_text(data.publication, size=9, height=5)
     pdf.ln(4)
-    pdf.line_text("检查人员（签名）：____________________    ____________________", height=8)
-    pdf.line_text("被检查单位负责人（签名）：____________________    日期：______年____月____日",
-                  height=8)
+    _signatures(pdf, data)
     pdf.qr(data.verify_url, "扫描二维码核验本记录（显示单位、日期、结果、处理及更正/作废情况）：")
     return bytes(pdf.output())
+
+
+SIGNATURE_HEIGHT = 18  # mm
+
+
+def _signatures(pdf: _Document, data: RecordData) -> None:
+    """The inspectors' lines (their names printed) and the operator's signature: the image given
+    on the phone, the refusal with the inspectors' note, or a blank line to sign on paper."""
+    names = "、".join(name for name, _ in data.inspectors if name)
+    pdf.line_text(f"检查人员（签名）：____________________    ____________________    （{names}）",
+                  height=8)
+    signature = data.signature
+    if signature is not None and signature.image:
+        if pdf.get_y() > pdf.h - 16 - SIGNATURE_HEIGHT - 12:
+            pdf.add_page()
+        pdf.set_font("cjk", size=10)
+        label = "被检查单位负责人（签名）："
+        y = pdf.get_y() + 1
+        pdf.set_xy(pdf.l_margin, y + SIGNATURE_HEIGHT - 7)
+        pdf.cell(pdf.get_string_width(label) + 1, 6, label)
+        x = pdf.get_x()
+        # As drawn on the phone: its proportions kept, at most SIGNATURE_HEIGHT high and as wide
+        # as what is left of the line.
+        room = pdf.w - pdf.r_margin - x
+        ratio = signature.width / signature.height if signature.height else 3
+        width, height = min(room, SIGNATURE_HEIGHT * ratio), min(SIGNATURE_HEIGHT, room / ratio)
+        pdf.image(io.BytesIO(signature.image), x=x, y=y + SIGNATURE_HEIGHT - height, w=width, h=height)
+        pdf.set_y(y + SIGNATURE_HEIGHT + 1)
+        pdf.line_text(f"（当事人在手机上签名，随第 {data.revision} 版记录提交，服务器于 "
+                      f"{signature.received_at} 收到）", size=8.5, height=5)
+    elif signature is not None:
+        pdf.line_text(f"被检查单位负责人（签名）：{signature.label}", height=8)
+        pdf.line_text(f"拒签情况说明（检查人员记录）：{signature.note or ''}")
+        pdf.line_text(f"在场检查人员：{names}", height=6)
+    else:
+        pdf.line_text("被检查单位负责人（签名）：____________________    日期：______年____月____日",
+                      height=8)
+    if data.signature_line:
+        pdf.line_text(data.signature_line, size=8.5, height=5)
 
 
 def build_notice_pdf(data: NoticeData, font: Path) -> bytes:

@@ -112,6 +112,13 @@ class Category(Term):
     OTHER = "other", "其他食品安全问题"
 
 
+class SignatureState(Term):
+    """The operator's answer to the record handed over on site (令第49号 art. 35)."""
+
+    SIGNED = "signed", "已签名"
+    REFUSED = "refused", "当事人拒签"  # recorded with the inspectors' note
+
+
 # --- rectification, statistics, scheduler, accounts ----------------------------------------------
 
 class OrderStatus(Term):
@@ -156,7 +163,8 @@ class Outcome(Term):
 VOCABULARIES: dict[str, type[Term]] = {
     "school_stage": SchoolStage, "unit_kind": UnitKind, "operation_mode": OperationMode,
     "haccp": HaccpStatus, "mingchu": Mingchu, "licence_status": LicenceStatus, "answer": Answer,
-    "result": Result, "handling": Handling, "category": Category, "order_status": OrderStatus,
+    "result": Result, "handling": Handling, "category": Category,
+    "signature_state": SignatureState, "order_status": OrderStatus,
     "snapshot_kind": SnapshotKind, "severity": Severity, "role": Role, "outcome": Outcome,
 }
 

@@ -7,6 +7,7 @@ exist": 404 for an object in the URL, 422 "不存在或不在您的辖区内" fo
 
 from __future__ import annotations
 
+import base64
 import io
 import uuid
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from foodsafety.accounts.auth import open_session
 from foodsafety.accounts.models import Role, TwoFactorPolicy
@@ -77,7 +78,8 @@ def _build_side(app, county: str) -> Side:
     author = session_client(app, "inspector", county)
     doc = inspection_doc(side.canteen, answers={"6.1": "no"}, handling="rectify",
                          rectification_order={"number": f"{county}-1",
-                                              "deadline": today_cst().isoformat()})
+                                              "deadline": today_cst().isoformat()},
+                         operator_signature={"state": "signed", "image": signature_url()})
     side.inspection = author.post("/api/v1/inspections", json=doc).get_json()
     side.order_id = side.inspection["rectification_order"]["id"]
     side.finding_id = side.inspection["findings"][0]["id"]
@@ -101,6 +103,15 @@ def jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def signature_url() -> str:
+    """The operator's signature as the phone sends it: a PNG data URL of a canvas."""
+    image = Image.new("RGBA", (320, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(20, 90), (120, 30), (220, 100), (300, 40)], fill=(0, 0, 0, 255), width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def photo_form(side: Side, target: str) -> dict:
@@ -227,6 +238,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     # The printed 监督检查结果记录表 and 责令改正通知书 (PDF): whoever reads the record.
     ("GET", "/api/v1/inspections/<string:uuid>/record.pdf"): Route(
         lambda s: f"/api/v1/inspections/{s.inspection['id']}/record.pdf", EVERYONE),
+    # The operator's signature given on the phone for one revision: whoever reads the record.
+    ("GET", "/api/v1/inspections/<string:uuid>/revisions/<int:revision>/signature.png"): Route(
+        lambda s: f"/api/v1/inspections/{s.inspection['id']}/revisions/1/signature.png", EVERYONE),
     ("GET", "/api/v1/rectification-orders/<int:order_id>/notice.pdf"): Route(
         lambda s: f"/api/v1/rectification-orders/{s.order_id}/notice.pdf", EVERYONE),
     ("POST", "/api/v1/rectification-orders/number-blocks"): Route(

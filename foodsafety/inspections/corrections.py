@@ -73,7 +73,8 @@ def correct_inspection(user: User, uuid: str, data: dict) -> Inspection:
         revision=inspection.revision, body=doc, body_hash=digest, created_by_id=user.id,
         reason=data["reason"], changes=diff(latest.body, doc)))
     db.session.flush()
-    signals.saved.send(inspection, order=data.get("rectification_order"))
+    signals.saved.send(inspection, order=data.get("rectification_order"),
+                       signature=data.get("operator_signature"))
     db.session.flush()
     inspection.warnings = document.warnings_for(data, inspected_on)
     return inspection

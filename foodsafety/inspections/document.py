@@ -46,12 +46,29 @@ def _jsonable(value: Any) -> Any:
 
 
 def canonical(data: dict) -> dict:
-    """The loaded document as plain JSON, answers in item order, instants in UTC."""
+    """The loaded document as plain JSON, answers in item order, instants in UTC.
+
+    A signature image is kept by its SHA-256 (the image itself is stored once, beside the
+    revision it was given for): the hash still tells a retry from a different signature. A
+    document without one hashes as it did before signatures existed.
+    """
+    data = dict(data)
+    signature = data.pop("operator_signature", None)
+    if signature is not None:
+        signature = {key: value for key, value in signature.items() if value is not None}
+        if "image" in signature:
+            signature["image_sha256"] = signature_digest(signature.pop("image"))
+        data["operator_signature"] = signature
     doc = json.loads(json.dumps(data, default=_jsonable))
     doc["answers"] = sorted(doc["answers"], key=lambda a: a["item"])
     doc.pop("reason", None)
     doc.pop("base_revision", None)
     return doc
+
+
+def signature_digest(image: bytes) -> str:
+    """The SHA-256 of a signature image, as its revision's body names it."""
+    return hashlib.sha256(image).hexdigest()
 
 
 def body_hash(doc: dict) -> str:

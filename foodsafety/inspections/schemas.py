@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from foodsafety.fields import Bool, Id, Inline, Instant, StoredInstant, Text, code, label
 from foodsafety.pagination import PageArgsSchema, page_schema, sort_field
 from foodsafety.periods import PERIOD_PATTERN
 from foodsafety.registry.schemas import UnitRefSchema, WarningOutSchema
-from foodsafety.vocabulary import Answer, Category, HaccpStatus, Handling, Mingchu, Result, UnitKind
+from foodsafety.vocabulary import (
+    Answer,
+    Category,
+    HaccpStatus,
+    Handling,
+    Mingchu,
+    Result,
+    SignatureState,
+    UnitKind,
+)
 
 
 class InspectorSchema(Schema):
@@ -52,6 +65,67 @@ class OrderInputSchema(Schema):
     deadline = fields.Date(required=True)
 
 
+PNG_DATA_URL = "data:image/png;base64,"
+SIGNATURE_MAX_BYTES = 200 * 1024  # a signature drawn on a phone's canvas is 10–60 KB
+
+
+class PngDataUrl(fields.String):
+    """A PNG image as a `data:image/png;base64,` URL (what a canvas gives), loaded as its bytes.
+
+    Only the envelope is judged here (prefix, base64, size); whether the bytes are a PNG that
+    decodes, of what dimensions, is judged by the feature that stores it (records).
+    """
+
+    def __init__(self, *, max_bytes: int = SIGNATURE_MAX_BYTES, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+        self.metadata = {"format": "data-url", "pattern": "^data:image/png;base64,[A-Za-z0-9+/=]+$",
+                         "maxLength": len(PNG_DATA_URL) + 4 * math.ceil(max_bytes / 3),
+                         **self.metadata}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bytes:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.startswith(PNG_DATA_URL):
+            raise ValidationError("签名图片应为 PNG 格式（data:image/png;base64,…）。")
+        encoded = text[len(PNG_DATA_URL):]
+        if len(encoded) > 4 * math.ceil(self.max_bytes / 3):
+            raise ValidationError(f"签名图片不能超过 {self.max_bytes // 1024} KB，请清除后重新签名。")
+        try:
+            image = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("签名图片的编码不正确（应为 base64）。") from None
+        if not image:
+            raise ValidationError("签名图片为空，请被检查单位负责人签名。")
+        if len(image) > self.max_bytes:
+            raise ValidationError(f"签名图片不能超过 {self.max_bytes // 1024} KB，请清除后重新签名。")
+        return image
+
+
+class OperatorSignatureSchema(Schema):
+    """The operator's answer to the record shown on the phone: signed (the drawn image) or
+    refused (拒签, with the inspectors' note of how it happened)."""
+
+    state = fields.String(required=True, validate=validate.OneOf(SignatureState.codes()),
+                          metadata={"description": "signed：当事人已在手机上签名；refused：当事人拒签"})
+    image = PngDataUrl(load_default=None, allow_none=True,
+                       metadata={"description": "签名图片（PNG，不超过 200 KB），仅 signed 时填写"})
+    note = Text(max_length=500, multiline=True, load_default=None, allow_none=True,
+                metadata={"description": "拒签情况说明（检查人员填写），仅 refused 时填写且必填"})
+
+    @validates_schema
+    def _fits_state(self, data, **_):
+        if data.get("state") == SignatureState.SIGNED:
+            if not data.get("image"):
+                raise ValidationError("当事人签名时必须附签名图片。", "image")
+            if data.get("note"):
+                raise ValidationError("已签名的记录不填写拒签情况说明。", "note")
+        elif data.get("state") == SignatureState.REFUSED:
+            if not data.get("note"):
+                raise ValidationError("当事人拒签时，检查人员必须填写拒签情况说明。", "note")
+            if data.get("image"):
+                raise ValidationError("当事人拒签时不应附签名图片。", "image")
+
+
 class InspectionSubmissionSchema(Schema):
     """What the phone sends: one document, identified by a client-generated UUID."""
 
@@ -70,6 +144,10 @@ class InspectionSubmissionSchema(Schema):
     handling = fields.String(required=True, validate=validate.OneOf(Handling.codes()))
     rectification_order = fields.Nested(OrderInputSchema, load_default=None, allow_none=True)
     remarks = Text(max_length=4000, multiline=True, load_default=None, allow_none=True)
+    # Part of the one idempotent submission: a retry carries the same signature and stores none
+    # again. Absent: not signed on the phone (e.g. signed on the printed paper).
+    operator_signature = fields.Nested(OperatorSignatureSchema, load_default=None, allow_none=True,
+                                       metadata={"description": "被检查单位对本版记录表的签名或拒签"})
 
     @validates_schema
     def _order_matches_handling(self, data, **_):
@@ -186,6 +264,8 @@ class InspectionOutSchema(InspectionSummarySchema):
     # The higher features' objects, by schema name (they add the attributes to Inspection).
     rectification_order = fields.Nested("OrderSummarySchema", allow_none=True)
     photos = fields.Nested("PhotoStatusSchema", attribute="photo_status")
+    operator_signature = fields.Nested("SignatureOutSchema", allow_none=True, metadata={
+        "description": "现行版本的当事人签名或拒签；未在手机上签名为 null"})
     remarks = fields.String(allow_none=True)
     created_at = StoredInstant()
     updated_at = StoredInstant()
@@ -209,6 +289,8 @@ class RevisionOutSchema(Schema):
     created_at = StoredInstant()
     reason = fields.String(allow_none=True, metadata={"description": "更正原因；第 1 版为 null"})
     changes = fields.List(fields.Nested(ChangeSchema), attribute="change_list")
+    operator_signature = fields.Nested("SignatureOutSchema", attribute="signature", allow_none=True,
+                                       metadata={"description": "当事人对该版本的签名或拒签；未签名为 null"})
 
 
 class InspectionHistorySchema(Schema):

@@ -1,4 +1,4 @@
-"""What inspections tell the features above them (rectification) without importing them.
+"""What inspections tell the features above them (rectification, records) without importing them.
 
 Receivers run inside the sender's transaction: what they write lands or is undone with the
 inspection, and an `ApiError` they raise refuses the whole write.
@@ -17,5 +17,6 @@ A correction is about to be applied to `sender` (an Inspection, still as it was)
 
 saved = _signals.signal("inspection-saved", doc="""
 `sender` (an Inspection) has been stored or corrected and flushed; `order` is the rectification
-order its document states (`{number, deadline}`) or None.
+order its document states (`{number, deadline}`) or None; `signature` is the operator's answer
+to the new revision (`{state, image: bytes | None, note}`) or None (not signed on the phone).
 """)

@@ -68,7 +68,8 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool]:
         with savepoint():  # a lost race undoes this insert only, never the caller's work
             db.session.add(inspection)
             db.session.flush()
-            signals.saved.send(inspection, order=data.get("rectification_order"))
+            signals.saved.send(inspection, order=data.get("rectification_order"),
+                               signature=data.get("operator_signature"))
             db.session.flush()
     except IntegrityError:
         existing = _find(uuid)

@@ -26,8 +26,11 @@ def record_page(uuid: str):
     record = services.record_data(inspection)
     qr = base64.b64encode(qr_png(record.verify_url)).decode()
     order = getattr(inspection, "rectification_order", None)
+    signature = record.signature
+    signature_png = (base64.b64encode(signature.image).decode()
+                     if signature is not None and signature.image else None)
     html = render_template("records/record.html", record=record, uuid=inspection.uuid, qr=qr,
-                           order_id=order.id if order else None)
+                           order_id=order.id if order else None, signature_png=signature_png)
     return html, 200, {"Cache-Control": "no-store"}
 
 

@@ -10,18 +10,19 @@ from uuid import UUID
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
-from exports.inspection_record import NoticeData, RecordData, RecordItem, find_font
+from exports.inspection_record import NoticeData, RecordData, RecordItem, SignatureData, find_font
 from foodsafety.accounts.models import User
 from foodsafety.errors import ApiError, not_found
 from foodsafety.extensions import db
-from foodsafety.inspections.models import Inspection
+from foodsafety.inspections.models import Inspection, InspectionRevision
+from foodsafety.records.models import RecordSignature
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Jurisdiction
 from foodsafety.registry.scope import record_read_clause
 from foodsafety.timeutil import CST
-from foodsafety.vocabulary import Answer
+from foodsafety.vocabulary import Answer, SignatureState
 from forms import forms
 
 PUBLICATION = ("根据《食品生产经营监督检查管理办法》第三十五条、第三十九条，本记录表当场交被检查单位，"
@@ -68,10 +69,30 @@ def readable_inspection(user: User, uuid: str) -> Inspection:
     inspection = db.session.scalar(
         select(Inspection).where(Inspection.uuid == uuid, record_read_clause(user, Inspection.unit_id))
         .options(selectinload(Inspection.answers), selectinload(Inspection.findings),
-                 selectinload(Inspection.revisions), selectinload(Inspection.unit)))
+                 selectinload(Inspection.revisions).selectinload(InspectionRevision.signature),
+                 selectinload(Inspection.unit)))
     if inspection is None:
         raise not_found()
     return inspection
+
+
+def signature_image(user: User, uuid: str, revision: int) -> RecordSignature:
+    """The signature image given for one revision of a record the user may read; else 404
+    (also for a refusal or an unsigned revision)."""
+    try:
+        uuid = str(UUID(uuid))
+    except ValueError:
+        raise not_found() from None
+    signature = db.session.scalar(
+        select(RecordSignature)
+        .join(InspectionRevision, InspectionRevision.id == RecordSignature.revision_id)
+        .join(Inspection, Inspection.id == InspectionRevision.inspection_id)
+        .where(Inspection.uuid == uuid, InspectionRevision.revision == revision,
+               RecordSignature.image.is_not(None), record_read_clause(user, Inspection.unit_id))
+        .options(undefer(RecordSignature.image)))
+    if signature is None:
+        raise not_found()
+    return signature
 
 
 def readable_order(user: User, order_id: int) -> RectificationOrder:
@@ -103,6 +124,25 @@ def problems(inspection: Inspection) -> list[str]:
             for f in inspection.findings]
 
 
+def signature_data(inspection: Inspection) -> tuple[SignatureData | None, str | None]:
+    """The operator's signature or refusal of the revision in force, and, when that revision is
+    unsigned, a line saying which earlier revision was signed (the signature stays with it)."""
+    current = inspection.revisions[-1] if inspection.revisions else None
+    signature = current.signature if current is not None else None
+    if signature is not None:
+        return SignatureData(state=signature.state.value, label=signature.state.label,
+                             image=signature.image, note=signature.refusal_note,
+                             received_at=_cst(signature.created_at), width=signature.width or 0,
+                             height=signature.height or 0), None
+    earlier = [r for r in inspection.revisions[:-1] if r.signature is not None]
+    if not earlier:
+        return None, None
+    last = earlier[-1]
+    what = "签名" if last.signature.state == SignatureState.SIGNED else "拒签"
+    return None, (f"被检查单位已对第 {last.revision} 版记录{what}；本版（第 {inspection.revision} 版）"
+                  "为更正后的记录，未在手机上重新签名。")
+
+
 def record_data(inspection: Inspection) -> RecordData:
     """The record of the stored inspection, in words."""
     definition = forms.get(inspection.form_id, inspection.form_version)
@@ -115,6 +155,7 @@ def record_data(inspection: Inspection) -> RecordData:
     unit = inspection.unit
     issuer = authority(inspection.jurisdiction_code)
     order = getattr(inspection, "rectification_order", None)
+    signature, signature_line = signature_data(inspection)
     return RecordData(
         authority=issuer, title=definition.title if definition else inspection.form_id,
         number=inspection.uuid, unit_name=unit.name, unit_address=unit.address or "",
@@ -129,7 +170,7 @@ def record_data(inspection: Inspection) -> RecordData:
         order_deadline=order.deadline.strftime("%Y年%m月%d日") if order else None,
         publication=PUBLICATION.format(authority=issuer), revision=inspection.revision,
         status_lines=status_lines(inspection), remarks=inspection.remarks,
-        verify_url=verify_url(inspection),
+        verify_url=verify_url(inspection), signature=signature, signature_line=signature_line,
     )
 
 
@@ -169,6 +210,7 @@ class Verification:
     revision: int
     status_lines: list[str]
     voided: bool
+    signature: str  # whether the operator signed the revision in force; never the image
 
 
 def verify(token: str) -> Verification:
@@ -188,4 +230,16 @@ def verify(token: str) -> Verification:
         order_deadline=order.deadline.strftime("%Y年%m月%d日") if order else None,
         inspectors=[mask_name(i.get("name", "")) for i in inspection.inspectors],
         revision=inspection.revision, status_lines=status_lines(inspection, reasons=False),
-        voided=inspection.deleted_at is not None)
+        voided=inspection.deleted_at is not None, signature=signature_state(inspection))
+
+
+def signature_state(inspection: Inspection) -> str:
+    """The public page's one line on the signature: signed, refused or not signed on the phone."""
+    state = db.session.scalar(
+        select(RecordSignature.state)
+        .join(InspectionRevision, InspectionRevision.id == RecordSignature.revision_id)
+        .where(InspectionRevision.inspection_id == inspection.id,
+               InspectionRevision.revision == inspection.revision))
+    if state is None:
+        return "未在手机上签名（以纸质记录表为准）"
+    return "被检查单位已签名" if state == SignatureState.SIGNED else f"{state.label}（检查人员已记录情况）"

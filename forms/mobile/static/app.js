@@ -16,6 +16,7 @@ import {topUpNumbers} from './numbers.js';
 import {removePhotosOf} from './photos.js';
 import {showProfile} from './profile.js';
 import {showOrder} from './recheck.js';
+import {showEntryRecord} from './record.js';
 import {showRegister} from './register.js';
 import {getMeta, setMeta} from './store.js';
 import {taskList} from './tasks.js';
@@ -129,7 +130,7 @@ async function sync() {
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
 function refreshView() {
   if (location.hash.startsWith('#/draft/') && !document.getElementById('not-downloaded')) return;
-  if (/^#\/(unit|order)\//.test(location.hash)) return; // pages the inspector is reading
+  if (/^#\/(unit|order|record)\//.test(location.hash)) return; // pages the inspector (or operator) is reading
   if (document.querySelector('[data-no-refresh]')) return; // a form being filled in (register, case, profile, void)
   if (document.activeElement?.id === 'unit-search' && repaintUnits) return repaintUnits();
   return route();
@@ -145,6 +146,7 @@ async function route() {
   if (view === 'unit' && id) return showUnit(root, user, id, {startDraft});
   if (view === 'order' && id) return showOrder(root, user, id, {go});
   if (view === 'inspection' && id) return showInspection(root, user, id);
+  if (view === 'record' && id) return showEntryRecord(root, user, id);
   if (view === 'case' && id) return showCase(root, user, location.hash.slice('#/case/'.length));
   if (view === 'register') return showRegister(root, user);
   if (view === 'profile') return showProfile(root, user, (changed) => { user = changed; });
@@ -371,6 +373,9 @@ function outboxRow(entry) {
     entry.status === 'sent' && ['inspection', 'correction'].includes(entry.kind) && entry.doc?.id && navigator.onLine
       ? h('a', {class: 'btn secondary print-record', href: `/api/v1/inspections/${entry.doc.id}/record.pdf`,
         target: '_blank', rel: 'noopener'}, '打印/分享记录表') : null,
+    // Before sync (or offline), the record as the phone holds it; the PDF follows after sync.
+    entry.draft && ['inspection', 'correction'].includes(entry.kind) && (entry.status !== 'sent' || !navigator.onLine)
+      ? h('a', {class: 'btn secondary draft-record', href: `#/record/${entry.id}`}, '查看记录表（草稿）') : null,
     entry.doc?.rectification_order?.number ? h('p', {class: 'small order-no'}, `责令改正通知书 ${entry.doc.rectification_order.number}`) : null,
     (entry.warnings || []).map((w) => h('p', {class: 'small'}, w)),
     entry.message ? h('p', {class: entry.status === 'rejected' ? 'error reason' : 'muted small reason'}, entry.message) : null,

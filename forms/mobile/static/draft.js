@@ -11,6 +11,7 @@ export const STEPS = [
   {id: 'observed', label: '现场', title: '现场情况', paths: ['observed']},
   {id: 'findings', label: '问题', title: '其他问题', paths: ['extra_findings']},
   {id: 'handling', label: '处理', title: '处理与整改', paths: ['handling', 'rectification_order', 'remarks']},
+  {id: 'record', label: '记录表', title: '记录表与签名', paths: ['operator_signature']},
   {id: 'review', label: '提交', title: '核对并提交', paths: []},
 ];
 
@@ -26,7 +27,7 @@ export function newDraft(user, unit, formKey, companion) {
     user_id: user.id,
     unit: {id: unit.id, name: unit.name, kind: unit.kind, kind_label: unit.kind_label,
       school_name: unit.school_name, licence_no: unit.licence_no, jurisdiction_name: unit.jurisdiction_name,
-      client_id: unit.client_id || null},
+      address: unit.address || '', client_id: unit.client_id || null},
     form_id: formId,
     form_version: Number(version),
     started_at: new Date().toISOString(),
@@ -41,6 +42,9 @@ export function newDraft(user, unit, formKey, companion) {
     handling: null,
     order: {number: '', deadline: ''},
     remarks: '',
+    // The operator's answer to the record shown on the phone (#/draft/<id>/record):
+    // {state: 'signed', image} or {state: 'refused', note}, with the content it was given for.
+    signature: null,
     errors: {},
     created_at: new Date().toISOString(),
     updated_at: new Date().toISOString(),
@@ -66,6 +70,19 @@ export function answerMap(draft) {
 
 const blank = (value) => (typeof value === 'string' ? value.trim() : value) || null;
 const withPhotos = (object, photos) => (photos && photos.length ? {...object, photo_ids: [...photos]} : object);
+
+// What the operator signs: the document without the signature, as sent. A signature (or a
+// refusal) given for other content — the draft was changed after signing — is not sent.
+export function signedContent(draft, definition) {
+  const {reason, base_revision: base, ...doc} = toSubmission({...draft, signature: null}, definition).doc;
+  return JSON.stringify(doc); // a correction's reason is written after signing: not part of the record
+}
+
+export function signatureState(draft, definition) {
+  const signature = draft.signature;
+  if (!signature) return 'none';
+  return signature.content === signedContent(draft, definition) ? signature.state : 'stale';
+}
 
 // The submission document; its photos are listed with the target each is uploaded for.
 export function toSubmission(draft, definition) {
@@ -104,6 +121,12 @@ export function toSubmission(draft, definition) {
   if (draft.correction) {
     doc.reason = blank(draft.correction.reason);
     doc.base_revision = draft.correction.base_revision;
+  }
+  // Absent when not signed on the phone: the body (and its hash) is then what it always was.
+  const signature = draft.signature;
+  if (signature && signatureState(draft, definition) !== 'stale') {
+    doc.operator_signature = signature.state === 'signed'
+      ? {state: 'signed', image: signature.image} : {state: 'refused', note: blank(signature.note)};
   }
   const photos = [
     ...answers.flatMap((a) => (a.photo_ids || []).map((id) => ({id, target: `item:${a.item}`}))),
@@ -178,5 +201,8 @@ export function missing(draft, definition) {
   const order = orderProblem(draft, draft.deadline_rule);
   if (order) problems.push(order);
   if (draft.correction && !draft.correction.reason.trim()) problems.push('请填写更正原因。');
+  if (signatureState(draft, definition) === 'refused' && !draft.signature.note.trim()) {
+    problems.push('当事人拒签时，请在“记录表”中填写拒签情况说明。');
+  }
   return problems;
 }

@@ -4,12 +4,19 @@
 // (IndexedDB), so a reload or a closed browser loses nothing.
 import {NetworkError, request} from '/static/web/api.js';
 import {clear, dayLabel, errorList, h, resultChip} from '/static/web/dom.js';
-import {STEPS, answerMap, handlingProblem, missing, needsOrder, orderProblem, saveDraft, stepOfPath} from './draft.js';
+import {
+  STEPS, answerMap, handlingProblem, missing, needsOrder, orderProblem, saveDraft, signatureState, stepOfPath,
+} from './draft.js';
 import {fieldLabel} from './labels.js';
 import {addDays, deadlineRule, isoDay, takeNumber} from './numbers.js';
 import {addPhoto, photoUrl, removePhoto} from './photos.js';
+import {recordStep} from './record.js';
 import {evaluate} from './rules.js';
 
+const SIGNATURE_STATES = {
+  signed: '已在手机上签名', none: '未在手机上签名（可在纸质记录表上签名）',
+  stale: '签名后记录有改动，签名已失效，请重新签名',
+};
 const TWO_INSPECTORS = '根据《食品生产经营监督检查管理办法》第二十三条，监督检查应由 2 名以上检查人员实施。';
 
 // vocabulary: a Vocabulary (/static/web/vocabulary.js); ctx: {go(stepId), submit(), discard()}
@@ -19,7 +26,7 @@ export function renderDraft(root, draft, definition, vocabulary, stepId, ctx) {
   const form = {draft, definition, vocabulary, save, ctx, root};
   const body = {
     info: infoStep, checklist: checklistStep, observed: observedStep,
-    findings: findingsStep, handling: handlingStep, review: reviewStep,
+    findings: findingsStep, handling: handlingStep, record: recordStep, review: reviewStep,
   }[step.id](form);
   const index = STEPS.indexOf(step);
   const next = STEPS[index + 1];
@@ -462,7 +469,9 @@ function reviewStep(form) {
         h('dt', {}, '重点项不合格'), h('dd', {}, `${e.key_items_failed} 项`),
         h('dt', {}, '一般项合格率'), h('dd', {}, e.general_pass_rate === null ? '—' : `${e.general_pass_rate}%`),
         h('dt', {}, '发现问题'), h('dd', {}, `${problems} 个`),
-        h('dt', {}, '处理'), h('dd', {}, draft.handling ? vocabulary.label('handling', draft.handling) : '未选择'))),
+        h('dt', {}, '处理'), h('dd', {}, draft.handling ? vocabulary.label('handling', draft.handling) : '未选择'),
+        h('dt', {}, '当事人'), h('dd', {id: 'review-signature'}, h('a', {href: `#/draft/${draft.id}/record`},
+          signatureLine(draft, definition, vocabulary))))),
     e.failed_items.length ? [h('h2', {}, '不合格项目'), h('ul', {class: 'failed'},
       e.failed_items.map((code) => h('li', {}, h('a', {href: `#/draft/${draft.id}/checklist/${code}`, dataset: {code}},
         `${code} ${byCode[code].key ? '（重点）' : ''}${byCode[code].text}`))))] : null,
@@ -473,6 +482,11 @@ function reviewStep(form) {
     button,
     h('p', {class: 'muted small'}, '提交后先保存在本机“待发送”中，联网时自动发送；离线也可以提交。'),
     h('button', {class: 'link', type: 'button', onclick: ctx.discard}, '删除此草稿'));
+}
+
+function signatureLine(draft, definition, vocabulary) {
+  const state = signatureState(draft, definition);
+  return state === 'refused' ? vocabulary.label('signature_state', 'refused') : SIGNATURE_STATES[state];
 }
 
 function linkTo(draft, path) {

@@ -37,9 +37,18 @@ function shown(field, value, vocabulary) {
   if (value === null || value === undefined || value === '') return '（空）';
   if (vocabulary && /^answers\..+\.answer$/.test(field)) return vocabulary.label('answer', value);
   if (vocabulary && field === 'handling') return vocabulary.label('handling', value);
+  if (field.startsWith('operator_signature')) return signatureShown(field, value, vocabulary);
   if (Array.isArray(value) || typeof value === 'object') return JSON.stringify(value);
   if (value === true) return '是';
   if (value === false) return '否';
+  return String(value);
+}
+
+// The operator's signature in a revision's changes: its state, never the hash as such.
+function signatureShown(field, value, vocabulary) {
+  const state = typeof value === 'object' ? value.state : field.endsWith('.state') ? value : null;
+  if (state) return vocabulary ? vocabulary.label('signature_state', state) : state;
+  if (field.endsWith('.image_sha256')) return `签名图片 ${String(value).slice(0, 8)}`;
   return String(value);
 }
 
@@ -88,7 +97,9 @@ export async function showInspection(root, user, uuid) {
         h('dt', {}, '检查结果'), h('dd', {}, resultChip(history.result, history.result_label)),
         h('dt', {}, '处理'), h('dd', {}, history.handling_label),
         h('dt', {}, '当前版本'), h('dd', {id: 'current-revision'}, `第 ${history.revision} 版`),
-        record?.rectification_order ? [h('dt', {}, '通知书'), h('dd', {}, record.rectification_order.number)] : null),
+        record?.rectification_order ? [h('dt', {}, '通知书'), h('dd', {}, record.rectification_order.number)] : null,
+        record ? [h('dt', {}, '当事人'), h('dd', {id: 'record-signature'},
+          record.operator_signature ? record.operator_signature.state_label : '未在手机上签名')] : null),
       record?.findings?.length ? h('ul', {class: 'small'}, record.findings.map((f) =>
         h('li', {}, f.item ? `${f.item} ` : '', f.description, `（${f.category_label}）`))) : null),
     printActions(uuid, record, loaded.offline),

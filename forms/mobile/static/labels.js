@@ -5,7 +5,7 @@ const NAMES = {
   id: '检查编号', unit_id: '单位', form_id: '检查表', form_version: '检查表版本', started_at: '检查时间',
   inspectors: '检查人员', answers: '检查项目', observed: '现场情况', extra_findings: '其他问题',
   handling: '处理结果', rectification_order: '责令改正通知书', remarks: '备注', reason: '更正原因',
-  base_revision: '所更正的版本', '': '提交',
+  base_revision: '所更正的版本', operator_signature: '当事人签名', '': '提交',
   // units registered on site
   client_id: '登记编号', kind: '单位类型', name: '名称', address: '地址', jurisdiction_code: '所在行政区划',
   uscc: '统一社会信用代码', licence_no: '许可证编号',
@@ -22,6 +22,8 @@ const NESTED = {
   'observed.wuchang_6t': '五常/6T', 'observed.haccp': 'HACCP/ISO 22000',
   'observed.haccp_cert_expires_on': '认证证书有效期', 'observed.mingchu': '明厨亮灶',
   'observed.licence_displayed': '许可证公示',
+  'operator_signature.image': '当事人签名图片', 'operator_signature.note': '拒签情况说明',
+  'operator_signature.state': '当事人签名',
 };
 
 const LEAVES = {answer: '结果', note: '说明', category: '类别', description: '描述', name: '姓名', badge_no: '执法证号'};
