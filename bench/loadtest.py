@@ -80,7 +80,7 @@ def _forms() -> dict:
     from forms import forms
 
     return {kind: {"id": d.id, "version": d.version, "items": list(d.items)}
-            for kind in ("canteen", "supplier", "periphery") for d in [forms.latest(kind)]}
+            for kind in ("canteen", "supplier", "periphery") for d in [forms.for_unit(kind, None)]}
 
 
 def _run_threads(targets: list, limit: float) -> None:

@@ -48,7 +48,7 @@ SIGNATURE = SignatureData(state="signed", label="已签名", image=phone_signatu
 
 
 def sample(n: int, signed: bool = False) -> RecordData:
-    definition = forms.latest("canteen")
+    definition = forms.for_unit("canteen", "JY35101040000016")
     items = [RecordItem(code, item.text, item.key, "否" if code in ("6.1", "9.2") else "是",
                         "索证索票不全" if code == "6.1" else None)
              for code, item in definition.items.items()]
@@ -59,7 +59,8 @@ def sample(n: int, signed: bool = False) -> RecordData:
         started_at="2026年11月30日 09:30", inspectors=[("张三", "川执0099881"), ("李四", "川执0099882")],
         items=items, problems=["6.1 索证索票不全（原料进货查验把关不严格）",
                                "9.2 消毒设施未运转（餐具用具清洗消毒不彻底）"],
-        result="基本符合", items_checked=30, key_items_checked=7, key_items_failed=1, problems_found=2,
+        result="基本符合", items_checked=len(items), key_items_checked=sum(i.key for i in items),
+        key_items_failed=1, problems_found=2,
         handling="书面限期整改", order_number=f"锦市监责改〔2026〕{n}号", order_deadline="2026年12月08日",
         publication="检查结果将于 20 个工作日内公开。", revision=1,
         verify_url=f"https://example.invalid/verify/{'x' * 22}",

@@ -56,7 +56,7 @@ def _database(name: str) -> tuple[str, callable]:
 def _doc(unit_id: int, kind: str, when: datetime) -> dict:
     from forms import forms
 
-    definition = forms.latest(kind)
+    definition = forms.for_unit(kind, None)  # the checklist in force (catering for periphery)
     return {"id": str(uuid.uuid4()), "unit_id": unit_id, "form_id": definition.id,
             "form_version": definition.version, "started_at": when.isoformat(),
             "inspectors": [{"name": "张三", "badge_no": "51010400001"},

@@ -72,6 +72,15 @@ class Mingchu(Term):
     INTERNET = "internet", "互联网式"
 
 
+class BusinessType(Term):
+    """主体业态: the first digit of a 食品经营许可证号 (JY + 1 digit …); none without a licence."""
+
+    SALES = "sales", "食品销售经营者"
+    CATERING = "catering", "餐饮服务经营者"
+    UNIT_CANTEEN = "unit_canteen", "单位食堂"
+    NONE = "none", "无许可证"
+
+
 class LicenceStatus(Term):
     VALID = "valid", "有效"
     EXPIRED = "expired", "已过期"
@@ -162,7 +171,8 @@ class Outcome(Term):
 # What the phone and the pages receive (by name), in this order.
 VOCABULARIES: dict[str, type[Term]] = {
     "school_stage": SchoolStage, "unit_kind": UnitKind, "operation_mode": OperationMode,
-    "haccp": HaccpStatus, "mingchu": Mingchu, "licence_status": LicenceStatus, "answer": Answer,
+    "haccp": HaccpStatus, "mingchu": Mingchu, "business_type": BusinessType,
+    "licence_status": LicenceStatus, "answer": Answer,
     "result": Result, "handling": Handling, "category": Category,
     "signature_state": SignatureState, "order_status": OrderStatus,
     "snapshot_kind": SnapshotKind, "severity": Severity, "role": Role, "outcome": Outcome,

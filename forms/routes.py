@@ -19,7 +19,8 @@ class Forms(MethodView):
     @login_required()
     @blp.response(200, FormSummarySchema(many=True))
     def get(self):
-        """Every definition, old versions included; `latest` marks what new inspections use."""
+        """Every definition, old versions included; `latest` marks those in force, and `applies_to`
+        says which units each is for (a new inspection uses the one in force for its unit)."""
         return forms.all()
 
 
@@ -42,4 +43,4 @@ class FormByVersion(MethodView):
         definition = forms.get(form_id, version)
         if definition is None:
             raise not_found()
-        return definition.raw
+        return definition

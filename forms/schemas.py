@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from foodsafety.vocabulary import VOCABULARIES, Category, Term, UnitKind
+from foodsafety.vocabulary import VOCABULARIES, BusinessType, Category, Term, UnitKind
 from forms.definitions import FormDefinition, forms
+
+
+class AppliesToSchema(Schema):
+    unit_kinds = fields.List(fields.String(metadata={"enum": list(UnitKind.codes())}), required=True)
+    business_types = fields.List(
+        fields.String(metadata={"enum": list(BusinessType.codes())}), required=True,
+        metadata={"description": "主体业态（许可证编号 JY 后第 1 位：1 食品销售、2 餐饮服务、3 单位食堂；"
+                                 "无许可证为 none）"})
 
 
 class FormSummarySchema(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True)
-    unit_kind = fields.String(required=True, metadata={"enum": list(UnitKind.codes())})
+    applies_to = fields.Nested(AppliesToSchema, required=True, metadata={
+        "description": "适用的单位类型和主体业态：新检查使用现行的、适用于该单位的那一份"})
     title = fields.String(required=True)
-    latest = fields.Method("_is_latest", required=True,
-                           metadata={"type": "boolean", "description": "新检查使用的版本"})
+    latest = fields.Method("_in_force", required=True, metadata={
+        "type": "boolean", "description": "现行版本（新检查使用）；旧版本仍可提交和查看"})
     items = fields.Function(lambda definition: len(definition.items), required=True,
                             metadata={"type": "integer", "description": "检查项目数"})
 
-    def _is_latest(self, definition: FormDefinition) -> bool:
-        return forms.latest(definition.unit_kind) is definition
+    def _in_force(self, definition: FormDefinition) -> bool:
+        return forms.is_in_force(definition)
 
 
 class ResultRuleSchema(Schema):
@@ -32,6 +41,7 @@ class FormItemSchema(Schema):
     text = fields.String(required=True)
     key = fields.Boolean(required=True, metadata={"description": "重点项"})
     category = fields.String(required=True, metadata={"enum": list(Category.codes())})
+    basis = fields.String(metadata={"description": "该项目的依据（如有）"})
 
 
 class FormSectionSchema(Schema):
@@ -43,7 +53,7 @@ class FormSectionSchema(Schema):
 class FormOutSchema(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True)
-    unit_kind = fields.String(required=True, metadata={"enum": list(UnitKind.codes())})
+    applies_to = fields.Nested(AppliesToSchema, required=True)
     title = fields.String(required=True)
     basis = fields.String(required=True)
     effective_from = fields.String(required=True, metadata={"format": "date"})

@@ -32,9 +32,10 @@ _seq = itertools.count(1)
 _PASSWORD_HASH: dict[str, str] = {}
 
 
-def licence_for(kind: str, county: str, seq: int) -> str:
-    """A well-formed licence number with a valid check digit for a unit of `kind` in `county`."""
-    business = {"canteen": "3", "supplier": "2", "periphery": "2"}[kind]
+def licence_for(kind: str, county: str, seq: int, business: str | None = None) -> str:
+    """A well-formed licence number with a valid check digit for a unit of `kind` in `county`;
+    `business` is its type digit (1 食品销售, 2 餐饮服务, 3 单位食堂), by default the kind's usual one."""
+    business = business or {"canteen": "3", "supplier": "2", "periphery": "2"}[kind]
     body = f"{business}{county}{seq % 1_000_000:06d}"
     return f"JY{body}{iso7064_mod11_10(body)}"
 
@@ -50,7 +51,7 @@ def create_school(name: str | None = None, jurisdiction: str = "510104", stage: 
 
 def create_unit(kind: str = "canteen", jurisdiction: str = "510104", school: School | None = None,
                 licensed: bool = True, issued: date = date(2024, 1, 1),
-                expires: date = date(2029, 12, 31), **extra) -> Unit:
+                expires: date = date(2029, 12, 31), business: str | None = None, **extra) -> Unit:
     n = next(_seq)
     if kind == "canteen" and school is None:
         school = create_school(jurisdiction=jurisdiction)
@@ -58,7 +59,7 @@ def create_unit(kind: str = "canteen", jurisdiction: str = "510104", school: Sch
         kind=UnitKind(kind), name=extra.pop("name", f"测试单位{n}"),
         jurisdiction_code=jurisdiction, school_id=school.id if school else None,
         operation_mode=OperationMode.SELF_RUN if kind == "canteen" else None,
-        licence_no=licence_for(kind, jurisdiction, n) if licensed and kind != "unlicensed"
+        licence_no=licence_for(kind, jurisdiction, n, business) if licensed and kind != "unlicensed"
         else None,
         licence_issued_on=issued if licensed else None,
         licence_expires_on=expires if licensed else None,
@@ -162,10 +163,12 @@ def session_client(app, role: str = "inspector", jurisdiction: str = "510104",
 
 
 def inspection_doc(unit: Unit, *, when: datetime | str | None = None, answers: dict | None = None,
-                   **overrides) -> dict:
-    """A complete, valid submission for `unit`: every item 是 unless `answers` says otherwise;
-    handled 通过 when nothing failed, else 当场整改 (unless `handling` says otherwise)."""
-    definition = forms.latest(unit.kind.value)
+                   form: tuple[str, int] | None = None, **overrides) -> dict:
+    """A complete, valid submission for `unit` on the checklist in force for it (or on `form`,
+    e.g. `("canteen", 1)`): every item 是 unless `answers` says otherwise; handled 通过 when
+    nothing failed, else 当场整改 (unless `handling` says otherwise)."""
+    definition = (forms.get(*form) if form else
+                  forms.for_unit(unit.kind.value, getattr(unit, "licence_no", None)))
     chosen = {code: "yes" for code in definition.items}
     chosen.update(answers or {})
     if when is None:

@@ -54,7 +54,7 @@ def test_the_record_pdf_states_the_facts_of_the_stored_inspection(inspector, can
                                                                  new_inspection):
     doc, body = submit(inspector, canteen, new_inspection)
     text = pdf_text(inspector.get(f"{INSPECTIONS}/{body['id']}/record.pdf"))
-    definition = forms.latest("canteen")
+    definition = forms.get(body["form_id"], body["form_version"])
     for fact in ("成都市锦江区市场监督管理局", "监督检查结果记录表", "锦江区实验小学食堂", canteen.licence_no,
                  "成都市锦江区东大街1号", "学校食堂", "张三", "川执0099881", "欧阳小明", "川执0099882",
                  "索证索票不全", definition.items["9.2"].text, "不符合" if body["result"] == "noncompliant"

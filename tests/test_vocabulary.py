@@ -4,7 +4,7 @@ same codes and labels."""
 from __future__ import annotations
 
 from foodsafety.statistics.definition import TABLE
-from foodsafety.vocabulary import VOCABULARIES, Category, Result, UnitKind, as_json
+from foodsafety.vocabulary import VOCABULARIES, BusinessType, Category, Result, UnitKind, as_json
 from forms import forms
 
 
@@ -16,7 +16,8 @@ def test_problem_rows_are_labelled_with_their_category_as_the_official_table_wor
 
 def test_every_checklist_item_feeds_a_known_category_and_every_form_a_known_kind():
     for definition in forms.all():
-        assert definition.unit_kind in UnitKind.codes()
+        assert set(definition.applies_to.unit_kinds) <= set(UnitKind.codes())
+        assert set(definition.applies_to.business_types) <= set(BusinessType.codes())
         for item in definition.items.values():
             assert item.category in Category.codes()
 

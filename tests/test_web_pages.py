@@ -183,9 +183,11 @@ def test_every_logged_in_role_reads_the_definitions(login_as, make_school, role)
     api = login_as(role, "510104", school=make_school() if role == "school" else None)
     listed = api.get("/api/v1/forms").get_json()
     assert {(f["id"], f["version"]) for f in listed} == {(d.id, d.version) for d in forms.all()}
-    latest = {f["unit_kind"]: f["id"] for f in listed if f["latest"]}
-    assert latest == {"canteen": "canteen", "supplier": "supplier", "periphery": "periphery",
-                      "unlicensed": "unlicensed"}
+    in_force = {(f["id"], f["version"]): f["applies_to"] for f in listed if f["latest"]}
+    assert in_force == {(d.id, d.version): {"unit_kinds": list(d.applies_to.unit_kinds),
+                                            "business_types": list(d.applies_to.business_types)}
+                        for d in forms.in_force()}
+    assert in_force[("sales", 1)] == {"unit_kinds": ["periphery"], "business_types": ["sales"]}
     canteen = api.get("/api/v1/forms/canteen/1").get_json()
     assert canteen["result_rule"] == forms.get("canteen", 1).result_rule
     assert canteen["sections"] == list(forms.get("canteen", 1).sections)

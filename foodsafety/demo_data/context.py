@@ -39,6 +39,7 @@ class UnitPlan:
     haccp_cert_expires_on: date | None
     mingchu: list[str]
     licensed: bool
+    licence_no: str | None = None  # with the kind, chooses the checklist (JY1… → food sales)
     contracted: bool = False
     sales_only: bool = False  # a shop that only sells packaged food
     force_open_order: bool = False  # the demo school's canteen: its last visit leaves an open order

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from foodsafety.demo_data.accounts import person, school_account
 from foodsafety.demo_data.context import DEMO_DAYS, Demo, StoredInspection, UnitPlan, cst_instant
 from foodsafety.demo_data.names import (
+    CATERING_NOTES,
     COUNTIES,
     EXTRA_FINDINGS,
     ITEM_NOTES,
@@ -36,7 +37,10 @@ VISITS = {  # unit kind → (possible numbers of visits in the year, their weigh
     "unlicensed": ((1, 2, 3), (5, 3, 1)),
 }
 DEADLINE_DAYS = (7, 10, 15, 15, 20, 30)
-UNLICENSED_FAILS = {"1.1": 1.0, "2.1": 1.0, "3.1": 0.7, "3.2": 0.6, "4.1": 0.5, "4.2": 0.5}
+# The unlicensed operator's short list: no permit to show, sources and health certificates often
+# missing.
+UNLICENSED_FAILS = {"1.1": 1.0, "1.3": 0.2, "2.2": 0.4, "3.1": 0.6, "4.1": 0.6}
+LICENCE_SHOWN = {"sales": "1.2"}  # the item on the displayed licence, where it is not 2.1
 
 
 def _in_term(day: date) -> bool:
@@ -103,7 +107,7 @@ class Inspections:
     def document(self, unit: UnitPlan, day: date, forced: bool) -> dict:
         """One inspection as the phone would send it, already loaded by the submission schema."""
         rng = self.rng
-        definition = forms.latest(unit.kind)
+        definition = forms.for_unit(unit.kind, unit.licence_no)
         answers = self.answers(unit, definition, forced)
         evaluation = evaluate(definition, answers)
 
@@ -127,8 +131,9 @@ class Inspections:
         if rng.random() < 0.01:
             inspectors = inspectors[:1]  # happens; the service warns about it
         displayed = None
-        if unit.licensed and answers.get("2.1") in ("yes", "no"):
-            displayed = answers["2.1"] == "yes"
+        shown = LICENCE_SHOWN.get(definition.id, "2.1")
+        if unit.licensed and answers.get(shown) in ("yes", "no"):
+            displayed = answers[shown] == "yes"
         doc = {
             "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "unit_id": unit.id,
@@ -137,7 +142,8 @@ class Inspections:
             "started_at": f"{day.isoformat()}T{hour:02d}:{rng.randint(0, 59):02d}:00+08:00",
             "inspectors": inspectors,
             "answers": [{"item": code, "answer": value,
-                         "note": rng.choice(ITEM_NOTES.get(code, (definition.items[code].text,)))
+                         "note": rng.choice(ITEM_NOTES.get(definition.id, CATERING_NOTES).get(
+                             code, (definition.items[code].text,)))
                          if value == "no" else None}
                         for code, value in answers.items()],
             "observed": {

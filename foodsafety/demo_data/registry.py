@@ -181,7 +181,7 @@ class Registry:
             haccp_cert_expires_on=date.fromisoformat(status["haccp_cert_expires_on"])
             if status["haccp_cert_expires_on"] else None,
             mingchu=list(status["mingchu"]), licensed=business is not None,
-            contracted=contracted, sales_only=sales_only)
+            licence_no=unit.licence_no, contracted=contracted, sales_only=sales_only)
         self.demo.units.append(plan)
         return plan
 
@@ -196,9 +196,11 @@ class Registry:
             contracted = rng.random() < 0.25
             name = f"{school.name}食堂" if index == 0 else \
                 f"{school.name}{rng.choice(('第二食堂', '教工食堂', '学生二食堂'))}"
-            na = self.maybe(0.92, "7.5") | self.maybe(0.6, "9.1") | self.maybe(0.25, "6.3")
+            na = self.maybe(0.6, "9.1") | self.maybe(0.25, "6.3")
             if rng.random() < 0.35:
                 na |= {"7.3", "8.1"}
+            if not contracted:
+                na.add("10.5")  # the school's contract with a caterer
             self.add_unit(
                 "canteen", school.county, name, na=na,
                 business="3", school_id=school.id, contracted=contracted,
@@ -280,10 +282,11 @@ def _periphery(demo: Demo, reg: Registry) -> None:
         kinds = PERIPHERY_SALES if sales else PERIPHERY_CATERING
         name = reg.unique(lambda kinds=kinds: f"{rng.choice(SHOP_WORDS)}{rng.choice(kinds)}"
                                               f"（{rng.choice(ROADS)}店）")
-        if sales:
-            na = {"5.2", "6.3", "7.2", "7.3", "7.4", "7.5", "8.1", "9.1", "9.2", "9.3"}
+        if sales:  # the food-sales checklist: fresh produce, special foods, chilled goods
+            na = reg.maybe(0.6, "4.2") | reg.maybe(0.9, "6.1") | reg.maybe(0.4, "5.6") \
+                | reg.maybe(0.5, "5.4", "5.5")
         else:
-            na = {"7.5"} | reg.maybe(0.7, "7.3", "8.1") | reg.maybe(0.8, "7.4") \
+            na = reg.maybe(0.7, "7.3", "8.1") | reg.maybe(0.8, "7.4") \
                 | reg.maybe(0.5, "9.1") | reg.maybe(0.4, "6.3")
         reg.add_unit("periphery", county, name, na=na,
                      business="1" if sales else "2", sales_only=sales,
@@ -297,5 +300,4 @@ def _unlicensed(demo: Demo, reg: Registry) -> None:
         nearby = [s for s in demo.schools if s.county == county]
         name = reg.unique(lambda nearby=nearby: rng.choice(UNLICENSED_NAMES).format(
             school=rng.choice(nearby).name, road=rng.choice(ROADS)))
-        reg.add_unit("unlicensed", county, name,
-                     na={"2.2", "2.3", "5.2", "7.3", "7.5", "8.1", "9.1"}, business=None)
+        reg.add_unit("unlicensed", county, name, na=reg.maybe(0.5, "2.3", "5.1"), business=None)

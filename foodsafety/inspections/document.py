@@ -95,7 +95,7 @@ def check_document(unit: Unit, data: dict) -> tuple[FormDefinition, dict[str, st
     definition = forms.get(data["form_id"], data["form_version"])
     if definition is None:
         errors["form_id"] = [f"检查表 {data['form_id']} 第 {data['form_version']} 版不存在。"]
-    elif definition.unit_kind != unit.kind.value:
+    elif unit.kind.value not in definition.applies_to.unit_kinds:
         errors["form_id"] = [f"该检查表不适用于{unit.kind.label}。"]
 
     started = data["started_at"]
@@ -173,6 +173,17 @@ def warnings_for(data: dict, inspected_on: date) -> list[dict]:
         found.append({"field": "observed.haccp_cert_expires_on",
                       "message": "HACCP/ISO 22000 认证证书已过期。"})
     return found
+
+
+def form_warnings(unit: Unit, definition: FormDefinition) -> list[dict]:
+    """A new inspection made with another checklist than the one in force for its unit (an older
+    version from a phone that was offline, or a licence changed since the phone's last sync) is
+    stored against the checklist it was made with; the inspector is told."""
+    current = forms.for_unit(unit.kind.value, unit.licence_no)
+    if current is None or current is definition:
+        return []
+    return [{"field": "form_id", "message": f"本次检查使用《{definition.title}》第 {definition.version} 版，"
+             f"该单位现行检查表为《{current.title}》第 {current.version} 版；记录按所用版本保存。"}]
 
 
 # --- applying a document to the row ---------------------------------------------------------

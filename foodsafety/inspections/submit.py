@@ -76,5 +76,6 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool]:
         if existing is None:
             raise  # lost a race on something else (an order number): 409 naming the field
         return _replay(_visible(user, existing), digest), False
-    inspection.warnings = document.warnings_for(data, inspected_on)
+    inspection.warnings = (document.warnings_for(data, inspected_on)
+                           + document.form_warnings(unit, definition))
     return inspection, True

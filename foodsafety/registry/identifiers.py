@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from foodsafety.vocabulary import BusinessType
+
 PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 LICENCE_RE = re.compile(r"JY([0-9]{14})")
-BUSINESS_TYPES = {"1": "食品销售", "2": "餐饮服务", "3": "单位食堂"}
+BUSINESS_TYPES = {"1": BusinessType.SALES, "2": BusinessType.CATERING, "3": BusinessType.UNIT_CANTEEN}
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -55,6 +57,12 @@ def check_licence_no(value: str) -> Check:
     if iso7064_mod11_10(digits[:13]) != int(digits[13]):
         return Check(warning="许可证编号校验位不符，请核对（已保存）。")
     return Check()
+
+
+def business_type(licence_no: str | None) -> BusinessType:
+    """The 主体业态 a licence number states by its type digit; NONE without a (well-formed) one."""
+    match = LICENCE_RE.fullmatch(licence_no or "")
+    return BUSINESS_TYPES.get(match.group(1)[0], BusinessType.NONE) if match else BusinessType.NONE
 
 
 def uscc_check_char(code17: str) -> str:

@@ -1,5 +1,6 @@
 """The phone's live result and the server's stored result come from one rule: the JavaScript
-port (forms/mobile/static/rules.js) must agree with forms/rules.py on every case."""
+port (forms/mobile/static/rules.js) must agree with forms/rules.py on every case — and so must
+the phone's choice of checklist for a unit with the registry's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import copy
 import json
 import random
 
+from foodsafety.vocabulary import UnitKind
 from forms import evaluate, forms
 from forms.definitions import FormRegistry
 
@@ -22,9 +24,9 @@ RUN_IN_BROWSER = """async (cases) => {
 def _definitions(tmp_path):
     """The shipped checklists plus one with other thresholds: the rule comes from the data."""
     raws = [d.raw for d in forms.all()]
-    strict = copy.deepcopy(forms.latest("canteen").raw)
-    strict.update(id="strict", result_rule={"max_key_failures_for_basic": 0,
-                                            "basic_min_general_pass_rate": 85})
+    strict = copy.deepcopy(forms.get("canteen", 2).raw)
+    strict.update(version=3, result_rule={"max_key_failures_for_basic": 0,  # a province's refinement
+                                          "basic_min_general_pass_rate": 85})
     for raw in [*raws, strict]:
         (tmp_path / f"{raw['id']}.v{raw['version']}.json").write_text(
             json.dumps(raw, ensure_ascii=False), encoding="utf-8")
@@ -78,3 +80,23 @@ def test_the_phone_grades_exactly_as_the_server(phone, tmp_path):
     ]
     assert not disagreements, f"{len(disagreements)} of {len(cases)} cases differ: {disagreements[:3]}"
     assert len(cases) > 400
+
+
+CHOOSE_IN_BROWSER = """async ({inForce, units}) => {
+  const {chooseForm} = await import('/m/static/rules.js');
+  return units.map((unit) => chooseForm(inForce, unit));
+}"""
+
+
+def test_the_phone_chooses_the_checklist_the_server_would(phone, login_as):
+    listed = login_as("inspector", "510104").get("/api/v1/forms").get_json()
+    in_force = [{"key": f"{f['id']}@{f['version']}", "applies_to": f["applies_to"]}
+                for f in listed if f["latest"]]
+    licences = [None, "", "JY15101040000018", "JY25101040000017", "JY35101040000016",
+                "JY45101040000015", "JY2510104000001", "jy15101040000018", "SP15101040000018"]
+    units = [{"kind": kind, "licence_no": licence} for kind in UnitKind.codes() for licence in licences]
+    expected = [(lambda d: f"{d.id}@{d.version}")(forms.for_unit(u["kind"], u["licence_no"]))
+                for u in units]
+    assert {"sales@1", "periphery@2"} <= set(expected)
+    phone.page.goto("/")
+    assert phone.page.evaluate(CHOOSE_IN_BROWSER, {"inForce": in_force, "units": units}) == expected

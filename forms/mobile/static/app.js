@@ -4,7 +4,7 @@ import {NetworkError, logout, request, session, updateUser} from '/static/web/ap
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {loginForm} from '/static/web/login.js';
 import {
-  cachedVocabulary, definitionFor, findUnits, latestFormKey, refreshCatalog, rememberUnit, syncState, unitByLicence,
+  cachedVocabulary, definitionFor, findUnits, formKeyFor, refreshCatalog, rememberUnit, syncState, unitByLicence,
 } from './catalog.js';
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {renderDraft} from './form.js';
@@ -244,7 +244,7 @@ async function startDraft(unit) {
 }
 
 async function createDraft(unit) {
-  const formKey = unit.form ? `${unit.form.id}@${unit.form.version}` : await latestFormKey(unit.kind);
+  const formKey = await formKeyFor(unit);
   if (!formKey || !(await definitionFor(...formKey.split('@'))) || !(await cachedVocabulary())) {
     flash = '该单位类型的检查表尚未下载，请联网后重试。';
     return showHome('all');

@@ -3,6 +3,7 @@
 // the app starts online.
 import {request} from '/static/web/api.js';
 import {VOCABULARY_PATH, Vocabulary} from '/static/web/vocabulary.js';
+import {chooseForm} from './rules.js';
 import {all, get, getMeta, put, replaceAll, setMeta} from './store.js';
 
 const PAGE = 1000; // the largest page the server gives: each page is a round trip on a slow network
@@ -25,16 +26,17 @@ async function refreshForms() {
   const vocabulary = fetchJson(VOCABULARY_PATH);
   vocabulary.catch(() => {}); // its failure is reported where it is awaited
   const listed = await fetchJson('/api/v1/forms');
-  const latest = {};
   // A version, once published, never changes: fetch each one once, all of them at the same time.
   await Promise.all(listed.map(async (form) => {
     const key = `${form.id}@${form.version}`;
     if (!(await get('forms', key))) {
       await put('forms', {key, definition: await fetchJson(`/api/v1/forms/${form.id}/${form.version}`)});
     }
-    if (form.latest) latest[form.unit_kind] = key;
   }));
-  await setMeta('latestForms', latest);
+  // The versions in force, with the units each is for: a new inspection's checklist is chosen
+  // per unit (kind and licence), offline too.
+  await setMeta('formsInForce', listed.filter((form) => form.latest)
+    .map((form) => ({key: `${form.id}@${form.version}`, applies_to: form.applies_to})));
   await setMeta('vocabulary', await vocabulary);
 }
 
@@ -112,8 +114,9 @@ export async function cachedVocabulary() {
   return terms ? new Vocabulary(terms) : null;
 }
 
-export async function latestFormKey(unitKind) {
-  return (await getMeta('latestForms', {}))[unitKind] || null;
+// The checklist (`id@version`) a new inspection of `unit` uses, null before the first sync.
+export async function formKeyFor(unit) {
+  return chooseForm(await getMeta('formsInForce', []), unit);
 }
 
 export async function rememberUnit(unitId) {

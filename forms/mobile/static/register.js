@@ -3,7 +3,7 @@
 // need be. The registration carries a UUID made here (client_id): the outbox sends it first, and
 // the inspection of it goes with the unit id the server gave, exactly once however often it retries.
 import {clear, errorList, h, uuid4} from '/static/web/dom.js';
-import {cachedVocabulary, definitionFor, latestFormKey} from './catalog.js';
+import {cachedVocabulary, definitionFor, formKeyFor} from './catalog.js';
 import {newDraft, saveDraft} from './draft.js';
 import {enqueueWrite, flush} from './outbox.js';
 import {all, getMeta} from './store.js';
@@ -40,7 +40,7 @@ export async function showRegister(root, user) {
     const problems = {name: values.name ? [] : ['请填写名称。'], address: values.address ? [] : ['请填写地址。']};
     for (const [key, messages] of Object.entries(problems)) errors[key].replaceChildren(...errorList(messages));
     if (Object.values(problems).some((m) => m.length)) return;
-    const formKey = await latestFormKey(values.kind);
+    const formKey = await formKeyFor({kind: values.kind, licence_no: null});
     if (!formKey || !(await definitionFor(...formKey.split('@'))) || !vocabulary) {
       errors.kind.replaceChildren(...errorList(['该单位类型的检查表尚未下载，请联网后打开本应用。']));
       return;

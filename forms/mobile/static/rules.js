@@ -54,3 +54,21 @@ export function evaluate(definition, answers, extraFindings = 0) {
     total: items(definition).length,
   };
 }
+
+// Which checklist a new inspection of a unit uses — the same choice as FormRegistry.for_unit in
+// forms/definitions: among the definitions in force (`{key, applies_to}` from GET /api/v1/forms),
+// the one whose unit kinds hold the unit's kind and whose business types hold its licence's type
+// digit (JY + 1 食品销售 / 2 餐饮服务 / 3 单位食堂; none without a well-formed licence).
+const BUSINESS_TYPES = {1: 'sales', 2: 'catering', 3: 'unit_canteen'};
+
+export function businessType(licenceNo) {
+  const match = /^JY([0-9])[0-9]{13}$/.exec(licenceNo || '');
+  return (match && BUSINESS_TYPES[match[1]]) || 'none';
+}
+
+export function chooseForm(inForce, unit) {
+  const business = businessType(unit.licence_no);
+  const chosen = inForce.find(({applies_to: to}) =>
+    to.unit_kinds.includes(unit.kind) && to.business_types.includes(business));
+  return chosen ? chosen.key : null;
+}
