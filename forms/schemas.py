@@ -21,6 +21,10 @@ class FormSummarySchema(Schema):
     version = fields.Integer(required=True)
     applies_to = fields.Nested(AppliesToSchema, required=True, metadata={
         "description": "适用的单位类型和主体业态：新检查使用现行的、适用于该单位的那一份"})
+    unit_kind = fields.Function(lambda definition: definition.applies_to.unit_kinds[0], required=True,
+                                metadata={"deprecated": True, "description": (
+                                    "已弃用，请用 applies_to：适用的第一种单位类型。留给尚未更新的手机应用"
+                                    "（更新前按单位类型选检查表，所选版本与主体业态不符时提交仍被接受并提示）")})
     title = fields.String(required=True)
     latest = fields.Method("_in_force", required=True, metadata={
         "type": "boolean", "description": "现行版本（新检查使用）；旧版本仍可提交和查看"})

@@ -237,3 +237,10 @@ def test_a_new_version_takes_over_for_new_inspections(canteen_v3, login_as, make
     assert body["warnings"] == []
     older = api.post(URL, json=new_inspection(unit, form=("canteen", 2))).get_json()
     assert older["form_version"] == 2 and [w["field"] for w in older["warnings"]] == ["form_id"]
+
+
+def test_a_phone_not_yet_updated_still_finds_a_checklist_for_each_kind(login_as):
+    """Until its service worker installs the new app, a phone reads `unit_kind` and `latest`."""
+    listed = login_as("inspector", "510104").get("/api/v1/forms").get_json()
+    in_force = {form["unit_kind"] for form in listed if form["latest"]}
+    assert in_force == {"canteen", "supplier", "periphery", "unlicensed"}
