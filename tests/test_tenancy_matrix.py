@@ -289,6 +289,8 @@ MATRIX: dict[tuple[str, str], Route] = {
                                                     STAFF, scoped=False),
     ("POST", "/api/v1/imports"): Route(lambda s: "/api/v1/imports", {"admin"}, ok=422,
                                        scoped=False, multipart=True, body=lambda s: {}),
+    ("POST", "/api/v1/imports/check"): Route(lambda s: "/api/v1/imports/check", {"admin"}, ok=422,
+                                             scoped=False, multipart=True, body=lambda s: {}),
     ("POST", "/api/v1/photos"): Route(
         lambda s: "/api/v1/photos", {"inspector", "school"}, ok=201, out_of_scope=422,
         multipart=True, body=lambda s: photo_form(s, "item:6.1"),

@@ -112,6 +112,50 @@ def test_an_admin_imports_a_file_with_one_bad_row_then_the_fixed_file(admin_desk
     admin_desk.screenshot("desk-admin-import-done")
 
 
+# Every text the stage line shows, as it changes (the check's lines arrive faster than a test polls).
+RECORD_STAGE = """() => {
+  window.stages = [];
+  new MutationObserver((records) => window.stages.push(
+    ...records.flatMap((record) => [...record.addedNodes].map((node) => node.textContent))))
+    .observe(document.querySelector('#stage'), {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_a_long_file_is_checked_with_the_rows_counted_as_the_server_judges_them(admin_desk, admin, tmp_path):
+    schools = [school_row(学校名称=f"锦江区第{n}小学", 地址=f"锦江区东大街 {n} 号") for n in range(1, 5001)]
+    long_file = tmp_path / "学校-5000.xlsx"
+    long_file.write_bytes(workbook(schools=schools))
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/imports")
+    page.wait_for_selector("#import-file", state="attached")
+    page.evaluate(RECORD_STAGE)
+    page.set_input_files("#import-file", str(long_file))
+    page.click("#check")
+    page.wait_for_function("() => /已校验 [1-9]/.test(document.querySelector('#stage').textContent)", polling=20)
+    admin_desk.screenshot("desk-admin-import-progress")
+    page.wait_for_selector("#checked")
+    stages = page.evaluate("() => window.stages")
+    reading = [text for text in stages if text.startswith("正在读取“学校”表")]
+    judged = [text for text in stages if text.startswith("正在逐行校验")]
+    assert reading and reading[-1] == "正在读取“学校”表：已读 5,000 行"
+    assert judged[0] == "正在逐行校验：已校验 0 / 5,000 行（0%）"
+    assert "正在逐行校验：已校验 2,500 / 5,000 行（50%）" in judged
+    assert judged[-1] == "正在逐行校验：已校验 5,000 / 5,000 行（100%）"
+    assert page.inner_text("#counts tr[data-sheet='学校']").split()[:3] == ["学校", "5000", "5000"]
+    assert page.inner_text("#stage").startswith("校验用时")
+    assert registered_schools() == 0  # checked, not imported
+
+
+def registered_schools() -> int:
+    from sqlalchemy import func
+
+    from foodsafety.registry.models import School
+
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(School))
+
+
 def test_an_admin_deactivates_a_user_whose_session_then_ends(admin_desk, admin, login_as):
     victim = login_as("bureau", "510104")
     assert victim.get("/api/v1/auth/me").status_code == 200
