@@ -66,6 +66,7 @@ def test_a_bureau_reads_its_citys_table_and_switches_to_a_county(desk, county, m
     assert width <= DESK["width"], f"page is {width}px wide"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "stats-page.png"))
+    shot(desk, "stats")
 
     desk.click("#show-children-chart")  # the briefing chart by county, drawn when asked for
     chart = "() => { const img = document.getElementById('children-chart'); return img.complete && img.naturalWidth; }"
