@@ -202,6 +202,7 @@ def generate(conn: Connection, tables: dict[str, Table], scale: float = 1.0, see
             deleted = now if rnd.random() < 0.01 else None
             yield {
                 "id": iid, "uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                "verify_token": f"{iid:032x}",  # unique; not drawn from `rnd` (the data stays the same)
                 "unit_id": unit_id, "jurisdiction_code": county, "unit_kind": kind,
                 "form_id": kind, "form_version": 1, "started_at": started, "inspected_on": day,
                 "inspectors": [{"name": "张三"}, {"name": "李四"}],

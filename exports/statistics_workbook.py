@@ -67,7 +67,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
 _INDENTED = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=3)
-_RIGHT = Alignment(horizontal="right", vertical="center")
+_RIGHT = Alignment(horizontal="right", vertical="center", indent=1)  # printed figures clear the border
 
 
 def _named(name: str, font: Font, alignment: Alignment, *, border: bool = True,
@@ -100,7 +100,9 @@ def _styles() -> dict[str, NamedStyle]:
 
 # The item columns (section | group | label) shared by sheets 1 and 2, then the figures.
 SECTION_COL, GROUP_COL, LABEL_COL, FIRST_VALUE_COL = 1, 2, 3, 4
-ITEM_WIDTHS = {SECTION_COL: 12, GROUP_COL: 12, LABEL_COL: 44}
+# The label column fits the longest label (B4, 47 half-widths) on one line at 11 pt, with its indent.
+ITEM_WIDTHS = {SECTION_COL: 12, GROUP_COL: 12, LABEL_COL: 54}
+ITEM_ROW_HEIGHT = 20  # points: one line of 11-point text with room above and below
 
 
 # --- the input ------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def _banner(ws: Worksheet, row: int, text: str, last_col: int, *, style: str = "
         ws.row_dimensions[row].height = height
 
 
-def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
+def _write_items(ws: Worksheet, top: int, last_col: int, height: float = ITEM_ROW_HEIGHT) -> dict[str, int]:
     """The item columns (section | group | label) from `top` down, merged as `TABLE.blocks()`
     says; returns row code → sheet row."""
     at: dict[str, int] = {}
@@ -226,7 +228,7 @@ def _write_items(ws: Worksheet, top: int, last_col: int) -> dict[str, int]:
                 r += 1
     indented = {at[row.code] for row in TABLE.rows if row.part_of}
     for sheet_row in range(top, r):
-        ws.row_dimensions[sheet_row].height = 20
+        ws.row_dimensions[sheet_row].height = height
         for col in range(1, last_col + 1):
             label_cell = col == LABEL_COL or (col == GROUP_COL and ws.cell(sheet_row, LABEL_COL).value is None)
             style = "cell_indent" if label_cell and sheet_row in indented else "cell_left"
@@ -250,24 +252,30 @@ def _header(ws: Worksheet, row: int, labels: Sequence[tuple[int, int, str]]) -> 
 
 
 def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_rows: str,
-          title_cols: str | None = None, one_page: bool = False) -> None:
-    """A4, fitted to one page width (and height if `one_page`), print titles, provenance footer,
-    page numbers in the header's right corner, draft marking in the header's centre."""
+          title_cols: str | None = None, fit: str = "width") -> None:
+    """A4 with print titles, provenance footer, the sheet's own page numbers in the header's right
+    corner (each sheet counts from 1: printing the workbook does not run them on across sheets) and
+    draft marking in the header's centre. `fit`: "page" (one page), "width" (one page wide, as
+    many tall as the rows need) or "height" (one page tall, as many wide as the columns need)."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.page_setup.fitToWidth = 0 if fit == "height" else 1
+    ws.page_setup.fitToHeight = 0 if fit == "width" else 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+    ws.page_setup.firstPageNumber = 1
+    ws.page_setup.useFirstPageNumber = True
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.print_options.horizontalCentered = fit != "height"
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.top = ws.page_margins.bottom = PAGE_MARGIN
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_title_rows = title_rows
     if title_cols:
         ws.print_title_cols = title_cols
     ws.oddFooter.center.text = footer_text(_provenance(report))
     ws.oddFooter.center.size = 8
     ws.oddFooter.center.font = f"{BODY_FONT},Regular"
-    ws.oddHeader.right.text = "第 &P 页，共 &N 页"
+    ws.oddHeader.right.text = f"{footer_text(ws.title)}　第 &P 页"
     ws.oddHeader.right.size = 8
     if report.is_draft:
         mark = f"{NOT_FINAL}——实时数据" if report.live else f"{DRAFT}——未定稿"
@@ -275,6 +283,9 @@ def _page(ws: Worksheet, report: StatisticsReport, *, landscape: bool, title_row
             f"{mark}（数据提取于{_as_of_text(report.data_as_of)}），仅供核对，不作正式报送")
         ws.oddHeader.center.color = "C00000"
         ws.oddHeader.center.font = f"{TITLE_FONT},Regular"
+
+
+PAGE_MARGIN = 0.6  # inches, top and bottom (the header and footer sit 0.3 in from the edge)
 
 
 def _meta_lines(report: StatisticsReport) -> tuple[str, str]:
@@ -307,7 +318,7 @@ def _form_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     _banner(ws, note_row, _provenance(report), last, style="note", height=30)
     for col, width in {**ITEM_WIDTHS, FIRST_VALUE_COL: 16}.items():
         ws.column_dimensions[get_column_letter(col)].width = width
-    _page(ws, report, landscape=False, title_rows=f"{header_row}:{header_row}")
+    _page(ws, report, landscape=False, title_rows=f"{header_row}:{header_row}", fit="page")
     ws.print_area = f"A1:{get_column_letter(last)}{note_row}"
 
 
@@ -318,36 +329,56 @@ BREAKDOWN_NOTES = (
 )
 
 
+BREAKDOWN_ROW_HEIGHT = 18  # points: the item rows of the breakdown, a little tighter than the form's
+FIGURE_WIDTH = 12
+
+
 def _breakdown_sheet(ws: Worksheet, report: StatisticsReport) -> None:
-    """Sheet 2: the figures of each child jurisdiction, then the jurisdiction's own (合计)."""
+    """Sheet 2: the figures of each child jurisdiction, then the jurisdiction's own (合计).
+
+    Printed one landscape page tall and as many pages wide as the children need (at 11 pt that is
+    about 80 %, nine children a page), each page repeating the item columns and the header: every
+    child is printed, none squeezed out or dropped. The title and notes stand over the first
+    page's columns, so that they print whole on it."""
     columns = list(report.breakdown)
     total_col = FIRST_VALUE_COL + len(columns)
     last = total_col
-    _banner(ws, 1, _title(report, "——分地区明细"), last, style="subtitle", height=28)
+    first_page = min(last, FIRST_VALUE_COL + 3)  # the banners' width: the item columns and a few
+    _banner(ws, 1, _title(report, "——分地区明细"), first_page, style="subtitle", height=28)
     unit_line, period_line = _meta_lines(report)
-    _banner(ws, 2, f"{unit_line}　　{period_line}", last, height=20)
+    _banner(ws, 2, f"{unit_line}　　{period_line}", first_page, height=20)
     header_row = 3
     _header(ws, header_row, [(SECTION_COL, LABEL_COL, TABLE.columns[0]),
                              *((FIRST_VALUE_COL + i, FIRST_VALUE_COL + i, c.name)
                                for i, c in enumerate(columns)),
                              (total_col, total_col, TOTAL_LABEL)])
-    at = _write_items(ws, header_row + 1, last)
+    at = _write_items(ws, header_row + 1, last, BREAKDOWN_ROW_HEIGHT)
     for row in TABLE.rows:
         for i, column in enumerate(columns):
             _write_figure(ws, at[row.code], FIRST_VALUE_COL + i, row, column.value(row.code))
         _write_figure(ws, at[row.code], total_col, row, report.value(row.code))
     r = max(at.values()) + 1
-    notes = BREAKDOWN_NOTES if columns else (*BREAKDOWN_NOTES[:1], "本级无下级行政区划。")
+    if columns:
+        notes = (*BREAKDOWN_NOTES, f"4. 本表列出全部 {len(columns)} 个下级行政区划（各项均为 0 的也列出）；"
+                                   "打印时按列分页，每页重复项目列和表头。")
+    else:
+        notes = (*BREAKDOWN_NOTES[:1], "本级无下级行政区划。")
+    banner_width = sum(ITEM_WIDTHS.values()) + FIGURE_WIDTH * (first_page - LABEL_COL)
     for note in notes:
-        _banner(ws, r, note, last, style="note")
+        _banner(ws, r, note, first_page, style="note",
+                height=NOTE_LINE_HEIGHT * _lines(note, banner_width * 11 / 9) + 4)
         r += 1
     for col, width in ITEM_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     for col in range(FIRST_VALUE_COL, last + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 12
+        ws.column_dimensions[get_column_letter(col)].width = FIGURE_WIDTH
     ws.freeze_panes = ws.cell(header_row + 1, FIRST_VALUE_COL)
     _page(ws, report, landscape=True, title_rows=f"{header_row}:{header_row}", title_cols="A:C",
-          one_page=True)
+          fit="height")
+    ws.print_area = f"A1:{get_column_letter(last)}{r - 1}"
+
+
+NOTE_LINE_HEIGHT = 12  # points per line of the 9-point notes
 
 
 COVERAGE_NOTE = ("注：单位数为辖区内登记在册的该类全部单位（不论截止日是否持有有效许可证），"
@@ -419,7 +450,7 @@ def _checks_sheet(ws: Worksheet, report: StatisticsReport) -> None:
     for col, width in CHECK_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     # The list of units runs over pages: each page repeats its column headers.
-    _page(ws, report, landscape=False, title_rows=f"{list_header}:{list_header}")
+    _page(ws, report, landscape=False, title_rows=f"{list_header}:{list_header}", fit="width")
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -429,8 +460,8 @@ def build_workbook(report: StatisticsReport) -> Workbook:
     wb = Workbook()
     for style in _styles().values():
         wb.add_named_style(style)
+    wb.active.title = SHEET_FORM  # before the sheet is laid out: its page header names it
     _form_sheet(wb.active, report)
-    wb.active.title = SHEET_FORM
     _breakdown_sheet(wb.create_sheet(SHEET_BREAKDOWN), report)
     _checks_sheet(wb.create_sheet(SHEET_CHECKS), report)
     wb.properties.title = _title(report)

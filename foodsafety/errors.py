@@ -152,13 +152,11 @@ def _error_page(status: int, message: str, headers: dict | None):
     return response
 
 
-def error_response(status: int, message: str, errors: Any = None, reason: str | None = None,
-                   headers: dict | None = None, extra: dict | None = None):
-    """Render the one error shape (an HTML page for a browser opening a page, JSON otherwise)."""
+def error_body(status: int, message: str, errors: Any = None, reason: str | None = None,
+               extra: dict | None = None) -> dict[str, Any]:
+    """The one error shape as a dict (also what a streamed answer ends with when it fails)."""
     from werkzeug.http import HTTP_STATUS_CODES
 
-    if wants_html():
-        return _error_page(status, message, headers)
     body: dict[str, Any] = {
         "code": status,
         "status": HTTP_STATUS_CODES.get(status, "Error"),
@@ -170,7 +168,15 @@ def error_response(status: int, message: str, errors: Any = None, reason: str | 
     if reason:
         body["reason"] = reason
     body.update(extra or {})
-    response = jsonify(body)
+    return body
+
+
+def error_response(status: int, message: str, errors: Any = None, reason: str | None = None,
+                   headers: dict | None = None, extra: dict | None = None):
+    """Render the one error shape (an HTML page for a browser opening a page, JSON otherwise)."""
+    if wants_html():
+        return _error_page(status, message, headers)
+    response = jsonify(error_body(status, message, errors, reason, extra))
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -166,6 +166,28 @@ def test_admin_cannot_see_or_change_users_of_another_jurisdiction(login_as, make
     assert stranger.id not in listed
 
 
+def test_an_admin_finds_a_user_by_name_or_user_name_with_the_lists_filters(login_as, make_user):
+    admin = login_as("admin", "510100")
+    zhang = make_user("inspector", "510104", username="jj.zhangwei", display_name="张伟")
+    make_user("bureau", "510105", username="qy.zhangli", display_name="张丽")
+    make_user("inspector", "510104", username="jj.li", display_name="李强")
+    make_user("inspector", "510302", username="zg.zhang", display_name="张三")  # another city
+
+    def found(query: str) -> list[str]:
+        answer = admin.get(f"/api/v1/users?{query}")
+        assert answer.status_code == 200, answer.get_json()
+        return sorted(u["username"] for u in answer.get_json()["items"])
+
+    assert found("q=张") == ["jj.zhangwei", "qy.zhangli"]  # never 自贡's 张三
+    assert found("q=ZHANG") == ["jj.zhangwei", "qy.zhangli"]  # user names are case-insensitive
+    assert found("q=张&role=inspector") == ["jj.zhangwei"]
+    assert found("q=zhang&jurisdiction=510105") == ["qy.zhangli"]
+    assert found("q=%25") == []  # % is a character, not a wildcard
+    admin.patch(f"/api/v1/users/{zhang.id}", json={"active": False})
+    assert found("q=张&active=false") == ["jj.zhangwei"]
+    assert found("q=张&active=true") == ["qy.zhangli"]
+
+
 @pytest.mark.parametrize("role", ["inspector", "bureau", "school"])
 def test_only_admins_manage_users(login_as, make_school, role):
     school = make_school() if role == "school" else None

@@ -180,6 +180,50 @@ def test_a_dry_run_validates_and_counts_but_writes_nothing(login_as):
     assert registered() == (0, 0, 0)
 
 
+def check(api, data: bytes):
+    """POST /imports/check: the answer, and its lines as JSON (read as they arrive)."""
+    import json
+
+    r = api.client.post("/api/v1/imports/check", data={"file": (BytesIO(data), "登记.xlsx")},
+                        content_type="multipart/form-data", headers=api._headers(None))
+    lines = [json.loads(line) for line in r.get_data(as_text=True).splitlines()] \
+        if r.mimetype == "application/x-ndjson" else []
+    return r, lines
+
+
+def test_a_long_file_is_checked_with_its_progress_told_as_it_goes(login_as):
+    schools = [school_row(学校名称=f"锦江区第{n}小学") for n in range(1, 1201)]
+    r, lines = check(login_as("admin", "510104"), workbook(schools=schools))
+    assert r.status_code == 200 and r.headers["X-Accel-Buffering"] == "no"
+    assert lines[0]["stage"] == "received" and lines[0]["bytes"] > 0
+    reading = [(line["sheet"], line["rows"]) for line in lines if line["stage"] == "reading"]
+    assert ("学校", 1200) in reading and reading[0][1] < 1200  # a step per 500 rows, then the sheet's end
+    checking = [(line["done"], line["total"]) for line in lines if line["stage"] == "checking"]
+    assert checking == [(0, 1200), (500, 1200), (1000, 1200), (1200, 1200)]
+    assert lines[-1]["stage"] == "checked"
+    assert lines[-1]["result"]["dry_run"] is True and counts(lines[-1]["result"])["学校"] == (1200, 0, 0)
+    assert registered() == (0, 0, 0)  # a check writes nothing
+
+
+def test_a_checked_file_with_errors_ends_with_every_error_in_the_one_error_shape(login_as):
+    bad = workbook(schools=[school_row()], units=[canteen_row(), supplier_row(有效期至="2023-12-31")],
+                   links=[link_row()])
+    r, lines = check(login_as("admin", "510104"), bad)
+    assert r.status_code == 200 and lines[-1]["stage"] == "refused"
+    error = lines[-1]["error"]
+    assert error["code"] == 422 and "未导入任何数据" in error["message"]
+    assert located(error) == {("单位", 4, "有效期至")}  # the row under the example row
+    assert error["request_id"]
+    assert registered() == (0, 0, 0)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_before_the_check_begins(login_as):
+    r, lines = check(login_as("admin", "510104"), "学校名称,学段\n一小,小学\n".encode())
+    assert r.status_code == 415 and lines == [] and ".xlsx" in r.get_json()["message"]
+    r, _ = check(login_as("bureau", "510104"), workbook(**FULL))
+    assert r.status_code == 403
+
+
 # --- idempotence and updates ----------------------------------------------------------------
 
 def test_importing_the_same_file_twice_changes_nothing(login_as):

@@ -172,6 +172,24 @@ def test_reopening_a_supply_link_cannot_make_it_overlap_a_later_one(admin, make_
     assert r.status_code == 200 and r.get_json()["ends_on"] == "2026-08-31"
 
 
+def test_an_admin_reads_one_supply_link_and_ends_it_as_the_desk_screen_does(admin, login_as, make_unit,
+                                                                          make_school):
+    supplier, school = make_unit("supplier", "510104", name="锦江配送"), make_school(jurisdiction="510104")
+    link = admin.post("/api/v1/supply-links", json={"supplier_id": supplier.id, "school_id": school.id,
+                                                    "starts_on": "2026-03-01"}).get_json()
+    shown = admin.get(f"/api/v1/supply-links/{link['id']}").get_json()
+    assert (shown["supplier_name"], shown["ends_on"], shown["starts_on"]) == ("锦江配送", None, "2026-03-01")
+    early = admin.patch(f"/api/v1/supply-links/{link['id']}", json={"ends_on": "2026-02-28"})
+    assert early.status_code == 422 and early.get_json()["errors"] == {"ends_on": ["结束日期不能早于开始日期。"]}
+    ended = admin.patch(f"/api/v1/supply-links/{link['id']}", json={"ends_on": "2026-07-15"})
+    assert ended.status_code == 200
+    assert admin.get(f"/api/v1/supply-links/{link['id']}").get_json()["ends_on"] == "2026-07-15"
+    # Another city's staff: the same 404 as a link that does not exist.
+    outsider = login_as("bureau", "510302")
+    assert outsider.get(f"/api/v1/supply-links/{link['id']}").status_code == 404
+    assert outsider.get(f"/api/v1/supply-links/{link['id'] + 999}").status_code == 404
+
+
 INVISIBLE = ["\u200b", "\u200d", "\u2060", "\u00ad", "\u034f", "\u200e", "\u061c", "\u3164",
              "\ufeff"]
 

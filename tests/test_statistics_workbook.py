@@ -125,12 +125,86 @@ def test_an_empty_period_still_prints_all_thirty_rows_as_zero():
     assert [v for *_labels, v in form_rows(ws)] == [0] * 30
 
 
-def test_the_form_prints_on_a4_portrait_one_page_wide_with_provenance_in_the_footer():
+A4_INCHES = (8.27, 11.69)
+
+
+def printed_scale(ws) -> tuple[float, float]:
+    """The scale a spreadsheet prints the sheet's print area at to fit its page setup (width, height):
+    the printable area over the rows' heights and the columns' widths (Excel's pixels at 96 dpi)."""
+    paper_w, paper_h = A4_INCHES if ws.page_setup.orientation == "portrait" else A4_INCHES[::-1]
+    margins = ws.page_margins
+    printable_w = (paper_w - margins.left - margins.right) * 72
+    printable_h = (paper_h - margins.top - margins.bottom) * 72
+    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    last_col, last_row = re.match(r".*:\$([A-Z]+)\$(\d+)$", area).groups()
+    rows = range(1, int(last_row) + 1)
+    height = sum(ws.row_dimensions[r].height or 15 for r in rows)
+    from openpyxl.utils import column_index_from_string, get_column_letter
+
+    cols = [get_column_letter(c) for c in range(1, column_index_from_string(last_col) + 1)]
+    width = sum((ws.column_dimensions[c].width * 7 + 5) * 0.75 for c in cols)
+    return printable_w / width, printable_h / height
+
+
+def breakdown_report(children: int) -> StatisticsReport:
+    """A province with `children` cities, most of them all zero (as issue 12's printout had)."""
+    columns = [BreakdownColumn(f"51{n:02d}00", f"第{n}市", {"A1": n} if n <= 3 else {})
+               for n in range(1, children + 1)]
+    return report(jurisdiction_code="510000", jurisdiction_name="四川省", breakdown=columns)
+
+
+def test_the_form_prints_on_exactly_one_a4_portrait_page_at_nearly_full_size():
     ws = opened(report())["统计表"]
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert ws.page_setup.orientation == "portrait"
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    across, down = printed_scale(ws)
+    assert min(across, down) >= 0.9  # 11-point text prints at 10 points or more, not shrunk to fit
+
+
+def test_the_breakdown_prints_every_child_one_page_tall_repeating_the_item_columns_readably():
+    ws = opened(breakdown_report(21))["分地区明细"]
+    headers = [ws.cell(3, c).value for c in range(4, 4 + 22)]
+    assert headers == [f"第{n}市" for n in range(1, 22)] + ["合计"]  # all-zero cities too
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (0, 1)  # as many pages wide as needed
+    assert ws.print_title_cols == "$A:$C" and ws.print_title_rows == "$3:$3"
+    assert ws.page_setup.pageOrder == "overThenDown"
+    _, down = printed_scale(ws)
+    assert down >= 0.75  # 11-point figures print at 8 points or more (the old one-page fit: 3.6)
+    notes = " ".join(str(ws.cell(r, 1).value) for r in range(34, 40) if ws.cell(r, 1).value)
+    assert "列出全部 21 个下级行政区划" in notes and "每页重复项目列" in notes
+    # The title and notes stand over the first printed page's columns, so they print whole.
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row in (1, 2) or merged.min_row >= 34:
+            assert merged.max_col <= 7, merged
+
+
+def test_every_sheet_numbers_its_own_pages():
+    wb = opened(breakdown_report(21))
+    for ws in wb.worksheets:
+        corner = ws.oddHeader.right.text
+        assert corner.startswith(ws.title) and "&P" in corner and "&N" not in corner, corner
+        assert ws.page_setup.firstPageNumber == 1 and ws.page_setup.useFirstPageNumber is True
+
+
+def test_printed_text_keeps_off_the_cell_borders():
+    ws = opened(report())["统计表"]
+    for r in range(FIRST_ITEM_ROW, FIRST_ITEM_ROW + len(ROWS)):
+        label = ws.cell(r, 3) if ws.cell(r, 3).value is not None else ws.cell(r, 2)
+        figure = ws.cell(r, 4)
+        assert label.alignment.horizontal == "left" and label.alignment.indent >= 1, label.coordinate
+        assert figure.alignment.horizontal == "right" and figure.alignment.indent >= 1, figure.coordinate
+    checks = opened(report())["校验与覆盖"]
+    for row in checks.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, int) and cell.alignment.horizontal == "right":
+                assert cell.alignment.indent >= 1, cell.coordinate
+
+
+def test_the_form_prints_with_provenance_in_the_footer():
+    ws = opened(report())["统计表"]
     assert ws.print_title_rows == "$4:$4"
     footer = ws.oddFooter.center.text
     assert "数据提取于2026年7月1日 02:05（北京时间）" in footer  # 18:05 UTC is the next day in Beijing
@@ -200,7 +274,6 @@ def test_the_breakdown_has_a_column_per_child_and_the_jurisdictions_own_total():
     notes = " ".join(str(ws.cell(r, 1).value) for r in range(34, 40) if ws.cell(r, 1).value)
     assert "供应的学校数（个）按学校去重" in notes
     assert ws.page_setup.orientation == "landscape"
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)  # one page, as a summary
 
 
 def test_the_checks_sheet_lists_rule_results_coverage_and_units_not_inspected():

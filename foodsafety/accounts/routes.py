@@ -153,7 +153,8 @@ class Users(MethodView):
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserPageSchema)
     def get(self, args):
-        """Users within your jurisdiction."""
+        """Users within your jurisdiction: filters by role, jurisdiction subtree and `active`; `q`
+        searches the user name and the display name."""
         return paginate(services.admin_users(current_user(), args), args, list)
 
     @login_required(Role.ADMIN)

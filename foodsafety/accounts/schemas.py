@@ -113,7 +113,10 @@ class ProfileSchema(Schema):
 
 class UserQueryArgsSchema(PageArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
-    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    jurisdiction = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
+        "description": "行政区划代码：该区划及其下级的账户"})
+    q = Text(max_length=64, metadata={"description": "按用户名（不区分大小写）或姓名搜索（包含即可）"})
+    active = fields.Boolean(metadata={"description": "true：启用的账户；false：已停用的账户"})
 
 
 class UserOutSchema(Schema):

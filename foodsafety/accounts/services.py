@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from foodsafety.accounts import throttle, two_factor
@@ -223,12 +223,19 @@ def update_profile(user: User, data: dict) -> User:
 
 
 def admin_users(admin: User, args: dict) -> Select:
+    """The accounts of the admin's subtree, filtered by role, jurisdiction subtree, status and a
+    search in the user name (stored lower-case) or the display name."""
     query = (select(User).where(in_subtree(admin.jurisdiction_code, User.jurisdiction_code))
              .order_by(User.id))
     if role := args.get("role"):
         query = query.where(User.role == Role(role))
     if code := args.get("jurisdiction"):
         query = query.where(in_subtree(code, User.jurisdiction_code))
+    if args.get("active") is not None:
+        query = query.where(User.active.is_(args["active"]))
+    if q := args.get("q"):
+        query = query.where(or_(User.username.contains(q.lower(), autoescape=True),
+                                User.display_name.contains(q, autoescape=True)))
     return query
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
+from typing import Any, TypeVar
 from xml.parsers import expat
 
 from openpyxl import load_workbook
@@ -54,6 +56,8 @@ MAX_PART_ELEMENTS = 3_000_000  # a sheet or the shared strings
 MAX_OTHER_PART_ELEMENTS = 300_000  # styles, workbook, relationships, …
 MAX_TOTAL_ELEMENTS = 6_000_000
 log = logging.getLogger(__name__)
+READ_STEP = 500  # rows of a sheet between two progress steps of the reading
+Result = TypeVar("Result")
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number: longer codes are corrupted
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
 _DATE_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -225,6 +229,27 @@ def read_workbook(data: bytes, keep_values: bool = False) -> ParsedWorkbook:
     With `keep_values`, the cells as read are kept too (`ParsedWorkbook.values`), so that the
     annotated copy of a rejected workbook needs no second reading."""
     check_archive(data)
+    return run_steps(read_steps(data, keep_values))
+
+
+def run_steps(steps: Generator[Any, None, Result], progress: Callable[[Any], None] | None = None
+              ) -> Result:
+    """Drive a generator of progress steps to its end, handing each step to `progress`; its
+    return value."""
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress is not None:
+            progress(step)
+
+
+def read_steps(data: bytes, keep_values: bool = False
+               ) -> Generator[tuple[str, int], None, ParsedWorkbook]:
+    """`read_workbook` of a file that has passed `check_archive`, as it goes: yields (sheet title,
+    data rows read in it so far) every READ_STEP data rows and at the end of each sheet, returns the
+    parsed workbook (a page shows the reading's progress of a long file)."""
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -243,7 +268,7 @@ def read_workbook(data: bytes, keep_values: bool = False) -> ParsedWorkbook:
                 parsed.problems.append(Problem(worksheet.title, None, None,
                                                f"未知的工作表“{worksheet.title}”，工作表名称应为 {known}。"))
                 continue
-            _read_sheet(worksheet, sheet, parsed)
+            yield from _read_sheet(worksheet, sheet, parsed)
     except Exception as exc:
         log.info("unreadable worksheet: %r", exc)
         raise UnreadableWorkbook(422, "无法读取该 Excel 工作簿，文件可能已损坏。") from exc
@@ -254,7 +279,8 @@ def read_workbook(data: bytes, keep_values: bool = False) -> ParsedWorkbook:
     return parsed
 
 
-def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
+def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook
+                ) -> Generator[tuple[str, int], None, None]:
     worksheet.reset_dimensions()  # the stored dimension may be wrong; read every cell there is
     rows = worksheet.iter_rows(values_only=True, max_col=READ_COLUMNS, max_row=MAX_SHEET_ROWS)
     header = next(rows, None) or ()
@@ -285,6 +311,9 @@ def _read_sheet(worksheet, sheet: Sheet, parsed: ParsedWorkbook) -> None:
         if row.data.get(sheet.marker) == example:
             continue  # the template's example row
         out.append(row)
+        if len(out) % READ_STEP == 0:
+            yield sheet.title, len(out)
+    yield sheet.title, len(out)
 
 
 def _trimmed(values: tuple) -> tuple:

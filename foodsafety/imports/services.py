@@ -14,9 +14,10 @@ errors. Like every service it flushes and leaves the commit to the caller.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 from sqlalchemy import insert, select, update
@@ -24,7 +25,14 @@ from sqlalchemy.exc import IntegrityError
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.imports.reader import ParsedWorkbook, Problem, Row, read_workbook
+from foodsafety.imports.reader import (
+    ParsedWorkbook,
+    Problem,
+    Row,
+    read_steps,
+    read_workbook,
+    run_steps,
+)
 from foodsafety.imports.schemas import LinkRowSchema, SchoolRowSchema, UnitRowSchema
 from foodsafety.imports.template import LINKS, SCHOOLS, SHEETS, UNITS, Sheet
 from foodsafety.registry.models import (
@@ -40,6 +48,7 @@ from foodsafety.registry.scope import subtree
 from foodsafety.registry.services import school_problems, unit_problems
 
 Progress = Callable[[int], None]
+Steps = Generator[int, None, None]  # validation as it goes: rows judged since the last step
 OUT_OF_SCOPE = "行政区划不存在或不在您的管辖范围内。"
 IN_CHUNK = 500  # values per IN (...) list: well under every database's parameter limit
 PROGRESS_STEP = 500
@@ -211,23 +220,25 @@ def _merge(errors: dict[str, str], more: dict[str, list[str]], rename: dict[str,
         errors.setdefault((rename or {}).get(name, name), messages[0])
 
 
-def _tick(progress: Progress | None, index: int, total: int) -> None:
-    """Report validation progress every PROGRESS_STEP rows and at the last row."""
+def _step(index: int, total: int) -> int:
+    """Rows judged since the last progress step: every PROGRESS_STEP rows and at the last row."""
     done = index + 1
-    if progress and (done % PROGRESS_STEP == 0 or done == total):
-        progress(done - (done - 1) // PROGRESS_STEP * PROGRESS_STEP)
+    if done % PROGRESS_STEP == 0 or done == total:
+        return done - (done - 1) // PROGRESS_STEP * PROGRESS_STEP
+    return 0
 
 
 # --- schools --------------------------------------------------------------------------------
 
-def _plan_schools(plan: _Plan, rows: list[Row], progress: Progress | None) -> None:
+def _plan_schools(plan: _Plan, rows: list[Row]) -> Steps:
     outcome = plan.outcomes[SCHOOLS.key]
     schema = SchoolRowSchema()
     seen_key: dict[tuple, int] = {}
     seen_uscc: dict[str, int] = {}
     claimed: dict[int, int] = {}
     for index, row in enumerate(rows):
-        _tick(progress, index, len(rows))
+        if step := _step(index, len(rows)):
+            yield step
         data, errors, clean = _load(schema, row)
         warnings: list[dict] = []
         code, name, uscc = data.get("jurisdiction_code"), data.get("name"), data.get("uscc")
@@ -288,14 +299,15 @@ def _decide(outcome: Outcome, ref: Ref | None, existing: dict | None, values: di
 
 # --- units ----------------------------------------------------------------------------------
 
-def _plan_units(plan: _Plan, rows: list[Row], progress: Progress | None) -> None:
+def _plan_units(plan: _Plan, rows: list[Row]) -> Steps:
     outcome = plan.outcomes[UNITS.key]
     schema = UnitRowSchema()
     seen_licence: dict[str, int] = {}
     seen_tuple: dict[tuple, int] = {}
     claimed: dict[int, int] = {}
     for index, row in enumerate(rows):
-        _tick(progress, index, len(rows))
+        if step := _step(index, len(rows)):
+            yield step
         data, errors, clean = _load(schema, row)
         warnings: list[dict] = []
         kind, code, name = data.get("kind"), data.get("jurisdiction_code"), data.get("name")
@@ -403,14 +415,15 @@ class _Period:
                 and (other.ends_on is None or other.ends_on >= self.starts_on))
 
 
-def _plan_links(plan: _Plan, rows: list[Row], progress: Progress | None) -> None:
+def _plan_links(plan: _Plan, rows: list[Row]) -> Steps:
     outcome = plan.outcomes[LINKS.key]
     schema = LinkRowSchema()
     seen: dict[tuple, int] = {}
     periods: dict[tuple[Ref, Ref], list[_Period]] = defaultdict(list)
     valid: list[tuple[Row, tuple[Ref, Ref], _Period]] = []
     for index, row in enumerate(rows):
-        _tick(progress, index, len(rows))
+        if step := _step(index, len(rows)):
+            yield step
         data, errors, _clean = _load(schema, row)
         licence = data.get("supplier_licence_no")
         code, name = data.get("school_jurisdiction_code"), data.get("school_name")
@@ -465,12 +478,17 @@ def _plan_links(plan: _Plan, rows: list[Row], progress: Progress | None) -> None
 def plan_import(parsed: ParsedWorkbook, jurisdiction_code: str,
                 progress: Progress | None = None) -> _Plan:
     """Validate every row of a parsed workbook against the registry and the scope."""
+    return run_steps(plan_steps(parsed, jurisdiction_code), progress)
+
+
+def plan_steps(parsed: ParsedWorkbook, jurisdiction_code: str) -> Generator[int, None, _Plan]:
+    """`plan_import` as it goes: yields the rows judged since the last step, returns the plan."""
     plan = _Plan(jurisdiction_code)
     plan.errors.extend(parsed.problems)
     plan.load_foreign(parsed)
-    _plan_schools(plan, parsed.rows[SCHOOLS.key], progress)
-    _plan_units(plan, parsed.rows[UNITS.key], progress)
-    _plan_links(plan, parsed.rows[LINKS.key], progress)
+    yield from _plan_schools(plan, parsed.rows[SCHOOLS.key])
+    yield from _plan_units(plan, parsed.rows[UNITS.key])
+    yield from _plan_links(plan, parsed.rows[LINKS.key])
     order = {s.title: i for i, s in enumerate(SHEETS)}
     plan.errors.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
     return plan
@@ -511,6 +529,12 @@ def import_parsed(parsed: ParsedWorkbook, jurisdiction_code: str, *, dry_run: bo
                   progress: Progress | None = None) -> ImportResult:
     """Validate a parsed workbook and, unless `dry_run` or any error, write all of it."""
     plan = plan_import(parsed, jurisdiction_code, progress)
+    return finish_import(plan, parsed, dry_run=dry_run, progress=progress)
+
+
+def finish_import(plan: _Plan, parsed: ParsedWorkbook, *, dry_run: bool,
+                  progress: Progress | None = None) -> ImportResult:
+    """Refuse a plan with errors (`ImportRejected`); else write it unless `dry_run`, and count."""
     if plan.errors:
         raise ImportRejected(plan.errors, plan.warnings, parsed)
     if not dry_run:
@@ -518,6 +542,50 @@ def import_parsed(parsed: ParsedWorkbook, jurisdiction_code: str, *, dry_run: bo
     sheets = [SheetCounts(s.title, o.rows, len(o.creates), len(o.updates), o.unchanged)
               for s in SHEETS for o in [plan.outcomes[s.key]]]
     return ImportResult(dry_run, sheets, plan.warnings)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A step of reading an upload: `rows` data rows read so far in sheet `sheet`."""
+
+    sheet: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Checking:
+    """A step of validating an upload: `done` of its `total` rows judged."""
+
+    done: int
+    total: int
+
+
+def check_steps(data: bytes, jurisdiction_code: str
+                ) -> Generator[Reading | Checking, None, ImportResult]:
+    """The dry run of an upload that has passed `check_archive`, as it goes: yields where the
+    reading and then the validation are, returns what the import would do; raises
+    `ImportRejected` (every error) or `UnreadableWorkbook` like `import_workbook`."""
+    parsed = yield from _mapped(read_steps(data), lambda step: Reading(*step))
+    judged = 0
+
+    def checking(rows: int) -> Checking:
+        nonlocal judged
+        judged += rows
+        return Checking(judged, parsed.total)
+
+    yield Checking(0, parsed.total)
+    plan = yield from _mapped(plan_steps(parsed, jurisdiction_code), checking)
+    return finish_import(plan, parsed, dry_run=True)
+
+
+def _mapped(steps: Generator[Any, None, Any], make: Callable[[Any], Any]) -> Generator[Any, None, Any]:
+    """The steps of `steps`, each turned by `make`; returns what `steps` returns."""
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield make(step)
 
 
 def import_workbook(data: bytes, jurisdiction_code: str, *, dry_run: bool = False,

@@ -12,7 +12,7 @@ from foodsafety.accounts.models import Role, User
 from foodsafety.errors import ApiError, invalid, not_found
 from foodsafety.extensions import db
 from foodsafety.inspections.models import Finding, Inspection
-from foodsafety.inspections.rules import live
+from foodsafety.inspections.rules import of_live_inspection
 from foodsafety.pagination import sorted_by
 from foodsafety.periods import parse_period
 from foodsafety.rectification import signals
@@ -50,11 +50,8 @@ SORTS = {"deadline": (RectificationOrder.deadline, RectificationOrder.id),
 
 
 def _live_orders(user: User) -> Select:
-    return (
-        select(RectificationOrder)
-        .join(Inspection, Inspection.id == RectificationOrder.inspection_id)
-        .where(live(), record_read_clause(user, RectificationOrder.unit_id))
-    )
+    return select(RectificationOrder).where(of_live_inspection(RectificationOrder.inspection_id),
+                                            record_read_clause(user, RectificationOrder.unit_id))
 
 
 def list_orders(user: User, args: dict) -> Select:

@@ -191,6 +191,12 @@ class SupplyLinkExport(MethodView):
 
 @blp.route("/supply-links/<int:link_id>")
 class SupplyLinkById(MethodView):
+    @login_required()
+    @blp.response(200, SupplyLinkOutSchema)
+    def get(self, link_id):
+        """One supply link (the supplier or the school in your scope; a school: its own)."""
+        return services.get_link(current_user(), link_id)
+
     @login_required(Role.ADMIN)
     @blp.arguments(SupplyLinkPatchSchema)
     @blp.response(200, SupplyLinkOutSchema)

@@ -425,6 +425,16 @@ def list_links(user: Actor, args: dict) -> Select:
     return query
 
 
+def get_link(user: Actor, link_id: int) -> SupplyLink:
+    """One supply link whose supplier or school lies in the user's scope (a school: its own)."""
+    link = db.session.scalar(select(SupplyLink).where(SupplyLink.id == link_id, _link_clause(user))
+                             .options(selectinload(SupplyLink.supplier),
+                                      selectinload(SupplyLink.school).selectinload(School.jurisdiction)))
+    if link is None:
+        raise not_found()
+    return link
+
+
 def _school_in_scope(user: Actor, school_id: int) -> School | None:
     return db.session.scalar(select(School).where(
         School.id == school_id, in_subtree(user.jurisdiction_code, School.jurisdiction_code)))

@@ -124,6 +124,15 @@ def desk_registry_new(kind: str):
     return desk_page("web/admin.html", f"{form}-form", f"新建{noun}", roles=ADMIN_ONLY)
 
 
+@bp.get("/desk/supply-links/<int:link_id>/end")
+def desk_link_end(link_id: int):
+    """The form that ends a supply link (sets its last day), or changes or clears that end."""
+    if not _admin_user():
+        return redirect("/")
+    registry.get_link(g.user, link_id)
+    return desk_page("web/admin.html", "link-end", "结束供餐关系", object_id=link_id, roles=ADMIN_ONLY)
+
+
 @bp.get("/desk/schools/<int:school_id>/edit")
 def desk_school_edit(school_id: int):
     """The form that corrects a school's registration."""

@@ -210,14 +210,45 @@ def test_another_jurisdictions_records_are_never_listed(desk, offices, make_user
     desk.screenshot("desk-bureau-404")
 
 
-def test_the_auditor_reads_the_log_in_the_desk_layout(desk, make_user):
+def test_the_auditor_searches_the_log_by_user_event_object_and_date(desk, make_user, login_as, anonymous):
+    suspect = make_user("bureau", "510104", username="jj.suspect")
+    for _ in range(2):  # two wrong passwords for an account of 锦江区
+        anonymous.post("/api/v1/auth/login", json={"username": "jj.suspect", "password": "wrong-password-1"})
+    admin = login_as("admin", "510100")
+    assert admin.patch(f"/api/v1/users/{suspect.id}", json={"active": False}).status_code == 200
+    make_user("bureau", "510302", username="zg.other")
+    anonymous.post("/api/v1/auth/login", json={"username": "zg.other", "password": "wrong-password-1"})  # 自贡
+
     auditor = make_user("auditor", "510100")
     page = desk.page
     desk.log_in(auditor, "/audit/")
-    page.wait_for_selector("#results")
+    page.wait_for_selector("#entries")
     assert page.locator(".desk-nav a").all_inner_texts() == ["审计日志"]
+    assert "zg.other" not in page.inner_text("#results")  # another city's log is never listed
     desk.fits()
     desk.screenshot("desk-auditor-audit")
+
+    page.fill("#f-username", "jj.suspect")
+    page.fill("#f-event", "auth.login")
+    page.select_option("#f-outcome", "failure")
+    page.click("form button[type=submit]")
+    page.wait_for_function("() => document.querySelectorAll('#entries > li').length === 2")
+    assert all("jj.suspect" in text for text in page.locator("#entries > li").all_inner_texts())
+    assert "export.csv?username=jj.suspect&event=auth.login&outcome=failure" in page.get_attribute("#export", "href")
+    desk.screenshot("desk-auditor-audit-search")
+
+    for name in ("#f-username", "#f-event"):
+        page.fill(name, "")
+    page.select_option("#f-outcome", "")
+    page.fill("#f-object_id", str(suspect.id))  # what was done to this account, and by whom
+    today = today_cst().isoformat()
+    page.fill("#f-date_from", today)
+    page.fill("#f-date_to", today)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#entries >> text=修改用户（停用、重置密码或验证器）")
+    entry = page.locator("#entries > li").first.inner_text()
+    assert f"users {suspect.id}" in entry or str(suspect.id) in entry
+    assert "zg.other" not in page.inner_text("#results")
 
 
 def test_an_admin_sees_the_lists_and_its_own_screens_in_the_navigation(desk, offices, make_user):

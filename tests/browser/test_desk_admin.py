@@ -4,11 +4,14 @@ deactivates a user whose session then ends. Screenshots: instance/screenshots/de
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from foodsafety.accounts.models import User
 from foodsafety.extensions import db
+from foodsafety.registry.models import SupplyLink
 from tests.browser.test_desk import DESK, Desk
 from tests.factories import licence_for
 from tests.test_imports import canteen_row, link_row, school_row, supplier_row, workbook
@@ -112,6 +115,50 @@ def test_an_admin_imports_a_file_with_one_bad_row_then_the_fixed_file(admin_desk
     admin_desk.screenshot("desk-admin-import-done")
 
 
+# Every text the stage line shows, as it changes (the check's lines arrive faster than a test polls).
+RECORD_STAGE = """() => {
+  window.stages = [];
+  new MutationObserver((records) => window.stages.push(
+    ...records.flatMap((record) => [...record.addedNodes].map((node) => node.textContent))))
+    .observe(document.querySelector('#stage'), {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_a_long_file_is_checked_with_the_rows_counted_as_the_server_judges_them(admin_desk, admin, tmp_path):
+    schools = [school_row(学校名称=f"锦江区第{n}小学", 地址=f"锦江区东大街 {n} 号") for n in range(1, 5001)]
+    long_file = tmp_path / "学校-5000.xlsx"
+    long_file.write_bytes(workbook(schools=schools))
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/imports")
+    page.wait_for_selector("#import-file", state="attached")
+    page.evaluate(RECORD_STAGE)
+    page.set_input_files("#import-file", str(long_file))
+    page.click("#check")
+    page.wait_for_function("() => /已校验 [1-9]/.test(document.querySelector('#stage').textContent)", polling=20)
+    admin_desk.screenshot("desk-admin-import-progress")
+    page.wait_for_selector("#checked")
+    stages = page.evaluate("() => window.stages")
+    reading = [text for text in stages if text.startswith("正在读取“学校”表")]
+    judged = [text for text in stages if text.startswith("正在逐行校验")]
+    assert reading and reading[-1] == "正在读取“学校”表：已读 5,000 行"
+    assert judged[0] == "正在逐行校验：已校验 0 / 5,000 行（0%）"
+    assert "正在逐行校验：已校验 2,500 / 5,000 行（50%）" in judged
+    assert judged[-1] == "正在逐行校验：已校验 5,000 / 5,000 行（100%）"
+    assert page.inner_text("#counts tr[data-sheet='学校']").split()[:3] == ["学校", "5000", "5000"]
+    assert page.inner_text("#stage").startswith("校验用时")
+    assert registered_schools() == 0  # checked, not imported
+
+
+def registered_schools() -> int:
+    from sqlalchemy import func
+
+    from foodsafety.registry.models import School
+
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(School))
+
+
 def test_an_admin_deactivates_a_user_whose_session_then_ends(admin_desk, admin, login_as):
     victim = login_as("bureau", "510104")
     assert victim.get("/api/v1/auth/me").status_code == 200
@@ -210,3 +257,73 @@ def test_an_admin_corrects_a_school_and_registers_its_supplier(admin_desk, admin
     page.wait_for_selector("#saved")
     assert "蓉城学生餐配送有限公司 为 锦江区第三中学 供餐" in page.inner_text("#saved")
     admin_desk.screenshot("desk-admin-link-new")
+
+
+def test_an_admin_ends_a_supply_link_from_the_school_page_and_moves_its_end_from_the_list(
+        admin_desk, admin, make_school, make_unit, make_link):
+    school = make_school(name="锦江区第五小学", jurisdiction="510104")
+    supplier = make_unit("supplier", "510104", name="蓉城学生餐配送有限公司")
+    link = make_link(supplier, school, date(2025, 9, 1))
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto(f"/desk/schools/{school.id}")
+    page.click(f"a[data-link='{link.id}'] >> nth=0")  # 结束供餐, beside the link in 供餐关系
+    page.wait_for_url(f"**/desk/supply-links/{link.id}/end")
+    page.wait_for_selector("#link-end-form")
+    facts = page.inner_text("#link-end-form dl")
+    assert "蓉城学生餐配送有限公司" in facts and "长期（未结束）" in facts
+    page.fill("#fld-ends_on", "2025-08-31")  # before it began: the API's own rule, at the field
+    page.click("#link-end-form button[type=submit]")
+    error = page.locator("[data-field=ends_on] .error")
+    error.wait_for()
+    assert "结束日期不能早于开始日期" in error.inner_text()
+    admin_desk.screenshot("desk-admin-link-end-error")
+    page.fill("#fld-ends_on", "2026-07-15")
+    page.click("#link-end-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert "蓉城学生餐配送有限公司 为 锦江区第五小学 供餐至 2026-07-15" in page.inner_text("#saved")
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-link-end")
+    db.session.expire_all()
+    assert db.session.get(SupplyLink, link.id).ends_on == date(2026, 7, 15)
+
+    admin_desk.open_list("/desk/supply-links")
+    row = page.locator("#list tbody tr", has_text="锦江区第五小学")
+    assert "2026-07-15" in row.inner_text()
+    row.locator("text=修改结束日期").click()
+    page.wait_for_url(f"**/desk/supply-links/{link.id}/end")
+    page.wait_for_selector("#link-end-form")
+    assert page.inner_text("h1") == "修改供餐关系的结束日期"
+    assert page.input_value("#fld-ends_on") == "2026-07-15"
+    page.click("#reopen")  # supplied again without an end
+    page.wait_for_selector("#saved >> text=已恢复为长期供餐")
+    db.session.expire_all()
+    assert db.session.get(SupplyLink, link.id).ends_on is None
+
+
+def test_an_admin_finds_a_user_by_name_with_the_role_and_status_filters(admin_desk, admin, make_user):
+    make_user("inspector", "510104", username="jj.zhangwei", display_name="张伟")
+    make_user("bureau", "510105", username="qy.zhangli", display_name="张丽")
+    make_user("inspector", "510104", username="jj.liqiang", display_name="李强")
+    make_user("inspector", "510302", username="zg.zhang", display_name="张三")  # another city
+    page = admin_desk.page
+    admin_desk.log_in(admin, "/stats/")
+    page.goto("/desk/users")
+    page.wait_for_selector("#summary")
+    page.fill("#f-q", "张")
+    page.click("form[role=search] button")
+    page.wait_for_function("() => document.querySelector('#summary').textContent.includes('共 2 个账户')")
+    names = page.locator("#users tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(names) == ["张丽", "张伟"]  # never 自贡's 张三
+    assert "q=%E5%BC%A0" in page.url or "q=张" in page.url
+    page.select_option("#f-role", "inspector")
+    page.wait_for_function("() => document.querySelector('#summary').textContent.includes('共 1 个账户')")
+    assert page.locator("#users tbody tr").first.get_attribute("data-username") == "jj.zhangwei"
+    admin_desk.fits()
+    admin_desk.screenshot("desk-admin-users-search")
+    page.fill("#f-q", "JJ.LI")  # user names are case-insensitive
+    page.click("form[role=search] button")
+    page.wait_for_selector("#users tr[data-username='jj.liqiang']")
+    assert page.locator("#users tbody tr").count() == 1
+    page.select_option("#f-active", "false")
+    page.wait_for_selector("#summary >> text=没有用户名或姓名含“JJ.LI”的账户。")

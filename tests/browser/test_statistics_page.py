@@ -66,6 +66,7 @@ def test_a_bureau_reads_its_citys_table_and_switches_to_a_county(desk, county, m
     assert width <= DESK["width"], f"page is {width}px wide"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "stats-page.png"))
+    shot(desk, "stats")
 
     desk.click("#show-children-chart")  # the briefing chart by county, drawn when asked for
     chart = "() => { const img = document.getElementById('children-chart'); return img.complete && img.naturalWidth; }"
@@ -156,3 +157,13 @@ def test_a_bureau_breaks_the_table_down_drills_from_c3_and_lists_the_uninspected
     with desk.expect_download() as download:
         desk.click("#coverage-export")
     assert download.value.suggested_filename.startswith("期内未检查的单位")
+
+    # One county's canteens that nobody inspected: 锦江区 (its other canteen was inspected).
+    desk.select_option("#jurisdiction", "510104")
+    desk.wait_for_function("() => document.querySelector('h1').textContent.startsWith('锦江区')")
+    desk.click("#show-coverage")
+    desk.wait_for_selector("#uninspected table.grid")
+    assert desk.locator(".tab.active").inner_text().startswith("学校食堂 未检查 1 / 2")
+    assert desk.locator("#uninspected tbody tr td:first-child").all_inner_texts() == ["未检查的食堂510104"]
+    desk.locator("#uninspected").evaluate("(el) => el.closest('section').scrollIntoView()")
+    shot(desk, "coverage-county")

@@ -1,6 +1,8 @@
-// 批量导入: download the blank template, upload the filled one (checked first with dry_run=true:
-// the upload's progress, then the check), see every error on screen and download the workbook with
-// the errors marked in it, then confirm; the result says what was created, updated, unchanged.
+// 批量导入: download the blank template, upload the filled one (checked first by
+// POST /api/v1/imports/check, which answers a line per step as it reads and judges the rows: the
+// page shows the upload's progress, then the reading's and the validation's), see every error on
+// screen and download the workbook with the errors marked in it, then confirm; the result says what
+// was created, updated, unchanged.
 import {session} from './api.js';
 import {clear, h} from './dom.js';
 import {failure} from './admin-common.js';
@@ -26,6 +28,48 @@ function post(file, query, {onProgress, blob = false} = {}) {
     xhr.send(form);
   });
 }
+
+// POST the file to the check, which answers JSON lines as it goes (application/x-ndjson): each
+// complete line is handed to `onLine` while the answer arrives. Resolves with the last line, or
+// with the error answer of a file refused before the check began.
+function checkStreamed(file, {onUpload, onLine}) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${API}/check`);
+    xhr.setRequestHeader('Accept', 'application/x-ndjson, application/json');
+    const csrf = session()?.csrf;
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    let seen = 0;
+    let last = null;
+    const take = () => {
+      if (xhr.status !== 200) return;
+      const text = xhr.responseText;
+      let end;
+      while ((end = text.indexOf('\n', seen)) >= 0) {
+        const line = text.slice(seen, end);
+        seen = end + 1;
+        if (!line.trim()) continue;
+        last = JSON.parse(line);
+        onLine(last);
+      }
+    };
+    xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onUpload(e.loaded / e.total));
+    xhr.addEventListener('progress', take);
+    xhr.addEventListener('load', () => {
+      take();
+      if (xhr.status === 200) return resolve({status: 200, ok: Boolean(last), last});
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON: the status says it */ }
+      resolve({status: xhr.status, ok: false, data});
+    });
+    xhr.addEventListener('error', () => resolve({status: 0, ok: false, data: null, last}));
+    const form = new FormData();
+    form.append('file', file);
+    xhr.send(form);
+  });
+}
+
+const number = (n) => n.toLocaleString('zh-CN');
 
 function countsTable(result, verbs) {
   return h('table', {class: 'grid counts', id: 'counts'},
@@ -85,20 +129,42 @@ export function importsScreen() {
     if (!chosen) return;
     check.disabled = true;
     progress.hidden = false;
-    progress.removeAttribute('value');
+    progress.value = 0;
     clear(outcome);
     stage.textContent = '正在上传…';
-    const answer = await post(chosen, 'dry_run=true', {onProgress: (share) => {
-      progress.value = share;
-      stage.textContent = share < 1 ? `正在上传… ${Math.round(share * 100)}%` : '已上传，正在逐行校验…';
-      if (share >= 1) progress.removeAttribute('value');
-    }});
+    const started = Date.now();
+    const sheets = new Map();  // sheet → data rows read
+    const answer = await checkStreamed(chosen, {
+      onUpload: (share) => {
+        progress.value = share;
+        stage.textContent = share < 1 ? `正在上传… ${Math.round(share * 100)}%` : '已上传，正在读取…';
+        if (share >= 1) progress.removeAttribute('value');
+      },
+      onLine: (line) => {
+        if (line.stage === 'received') {
+          progress.removeAttribute('value');
+          stage.textContent = '已上传，正在读取工作簿…';
+        } else if (line.stage === 'reading') {
+          sheets.set(line.sheet, line.rows);
+          const read = [...sheets.values()].reduce((n, rows) => n + rows, 0);
+          stage.textContent = `正在读取“${line.sheet}”表：已读 ${number(read)} 行`;
+        } else if (line.stage === 'checking' && line.total) {
+          progress.max = line.total;
+          progress.value = line.done;
+          stage.textContent = `正在逐行校验：已校验 ${number(line.done)} / ${number(line.total)} 行（${Math.floor(line.done * 100 / line.total)}%）`;
+        }
+      },
+    });
     progress.hidden = true;
+    progress.max = 1;
     check.disabled = false;
-    stage.textContent = '';
-    if (answer.status === 422 && Array.isArray(answer.data?.errors)) return rejected(chosen, answer.data);
-    if (!answer.ok) return clear(outcome, failure(trouble(answer)));
-    checked(chosen, answer.data);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    stage.textContent = answer.last?.stage === 'checked' || answer.last?.stage === 'refused' ? `校验用时 ${seconds} 秒。` : '';
+    const refused = answer.last?.stage === 'refused' ? answer.last.error : (!answer.ok ? answer.data : null);
+    if (refused && Array.isArray(refused.errors)) return rejected(chosen, refused);
+    if (refused) return clear(outcome, failure(refused.message || trouble(answer)));
+    if (!answer.ok || answer.last?.stage !== 'checked') return clear(outcome, failure(answer.status === 200 ? '校验中断，请重试。' : trouble(answer)));
+    checked(chosen, answer.last.result);
   });
 
   function rejected(chosen, data) {
@@ -123,8 +189,16 @@ export function importsScreen() {
     const note = h('div');
     confirm.addEventListener('click', async () => {
       confirm.disabled = true;
-      note.textContent = '正在导入…';
+      const started = Date.now();
+      const writing = h('progress', {id: 'writing'});  // no steps to count: the import is one transaction
+      const said = h('span', {class: 'muted'});
+      const tell = () => { said.textContent = ` 正在导入 ${number(total)} 行（全部成功或全部不导入）…已用 ${Math.round((Date.now() - started) / 1000)} 秒`; };
+      tell();
+      const ticker = setInterval(tell, 1000);
+      clear(note, writing, said);
       const answer = await post(chosen, '');
+      clearInterval(ticker);
+      clear(note);
       confirm.disabled = false;
       if (answer.status === 422 && Array.isArray(answer.data?.errors)) return rejected(chosen, answer.data);
       if (!answer.ok) return clear(note, failure(trouble(answer)));

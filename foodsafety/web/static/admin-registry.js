@@ -2,7 +2,7 @@
 // every rule; its errors stand at their field in Chinese, and its warnings too (a licence number or
 // USCC whose check digit does not match is saved, with a warning to verify it).
 import {clear, h} from './dom.js';
-import {ME, Problem, call, choice, failure, field, input, jurisdictionChooser, submit} from './admin-common.js';
+import {ME, Problem, call, choice, failure, field, input, jurisdictionChooser, showMessages, submit} from './admin-common.js';
 
 const root = document.getElementById('app');
 const query = new URLSearchParams(location.search);
@@ -169,4 +169,51 @@ export async function linkForm() {
     saved(done, `已登记：${result.supplier_name} 为 ${result.school_name} 供餐。`, `/desk/schools/${result.school_id}`, result.warnings || []);
   });
   page('新建供餐关系', [h('a', {href: '/desk/supply-links'}, '供餐关系'), ' › 新建'], form);
+}
+
+// 结束供餐关系: the link's last day of supply (PATCH ends_on). The server checks the date against
+// the start and the pair's other periods; its message stands at the field. A link already ended
+// may have its end moved, or cleared (supplied again without end) when nothing overlaps.
+export async function linkEndForm(id) {
+  let link;
+  try {
+    link = await call(`/api/v1/supply-links/${id}`);
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    return clear(root, failure(error.message));
+  }
+  const messages = h('div');
+  const done = h('div');
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);  // China's date
+  const facts = h('dl', {class: 'facts'}, [
+    ['学校', h('a', {href: `/desk/schools/${link.school_id}`}, link.school_name)], ['学校所在地', link.school_jurisdiction_name],
+    ['供餐单位', h('a', {href: `/desk/units/${link.supplier_id}`}, link.supplier_name)], ['许可证编号', link.supplier_licence_no || '—'],
+    ['开始日期', link.starts_on], ['结束日期', link.ends_on || '长期（未结束）'],
+    ['今日', h('span', {class: `chip ${link.current ? 'compliant' : 'neutral'}`}, link.current ? '有效' : '无效')],
+  ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  const reopen = link.ends_on ? h('button', {class: 'btn secondary', type: 'button', id: 'reopen'}, '取消结束（恢复为长期供餐）') : null;
+  const form = h('form', {class: 'admin-form panel', id: 'link-end-form', novalidate: true},
+    facts,
+    field('ends_on', '最后供餐日期', input({type: 'date', value: link.ends_on || today, min: link.starts_on}),
+      '该日之后不再供餐；不能早于开始日期，也不能与这两家之间的其他供餐期间重叠。'),
+    messages,
+    h('div', {class: 'form-actions'}, h('button', {class: 'btn', type: 'submit'}, link.ends_on ? '修改结束日期' : '结束供餐关系'), reopen,
+      h('a', {class: 'btn secondary', href: `/desk/schools/${link.school_id}`}, '返回')),
+    done);
+  const send = async (endsOn) => {
+    const result = await submit(form, messages, `/api/v1/supply-links/${id}`, 'PATCH', {ends_on: endsOn});
+    if (!result) return;
+    const text = result.ends_on ? `已结束：${result.supplier_name} 为 ${result.school_name} 供餐至 ${result.ends_on}。`
+      : `已恢复为长期供餐：${result.supplier_name} 为 ${result.school_name} 供餐。`;
+    saved(done, text, `/desk/schools/${result.school_id}`, []);
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const endsOn = value(form, 'ends_on');
+    if (!endsOn) return showMessages(form, messages, {ends_on: ['请填写最后供餐日期。']});
+    send(endsOn);
+  });
+  reopen?.addEventListener('click', () => send(null));
+  page(link.ends_on ? '修改供餐关系的结束日期' : '结束供餐关系',
+    [h('a', {href: '/desk/supply-links'}, '供餐关系'), ' › ', h('a', {href: `/desk/schools/${link.school_id}`}, link.school_name), ' › 结束'], form);
 }

@@ -26,22 +26,35 @@ export function usersScreen(terms) {
   const create = h('button', {class: 'btn', type: 'button', id: 'new-user'}, '新建用户');
   create.addEventListener('click', () => createDialog(terms, show, notice));
   const place = jurisdictionChooser('f-jurisdiction', params.get('jurisdiction') || ME.code);
+  const status = choice([['', '全部'], ['true', '启用'], ['false', '已停用']], params.get('active') || '', {id: 'f-active'});
+  const search = input({type: 'search', id: 'f-q', value: params.get('q') || '', maxlength: 64, placeholder: '用户名或姓名'});
+  const searchForm = h('form', {class: 'field grow', role: 'search'}, h('label', {for: 'f-q'}, '搜索'),
+    h('span', {class: 'inline'}, search, h('button', {class: 'btn small', type: 'submit'}, '查询')));
   const refilter = () => {
     if (role.value) params.set('role', role.value); else params.delete('role');
+    if (status.value) params.set('active', status.value); else params.delete('active');
     const code = place.select.value;
     if (code && code !== ME.code) params.set('jurisdiction', code); else params.delete('jurisdiction');
+    const q = search.value.trim();
+    if (q) params.set('q', q); else params.delete('q');
     params.delete('cursor');
     params.delete('page');
     show();
   };
   role.addEventListener('change', refilter);
+  status.addEventListener('change', refilter);
   place.select.addEventListener('change', refilter);
+  searchForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    refilter();
+  });
   clear(root,
     h('div', {class: 'desk-head'}, h('h1', {}, '用户管理'), h('span', {class: 'desk-actions'}, create)),
     h('p', {class: 'muted small'}, `${ME.name}及下级的账户。停用、重置密码、解除验证器后，该用户的所有会话立即结束。`),
     notice,
     h('div', {class: 'filters'}, h('div', {class: 'field'}, h('label', {for: 'f-role'}, '角色'), role),
-      h('div', {class: 'field'}, h('label', {for: 'f-jurisdiction'}, '行政区划（含下级）'), place)),
+      h('div', {class: 'field'}, h('label', {for: 'f-jurisdiction'}, '行政区划（含下级）'), place),
+      h('div', {class: 'field'}, h('label', {for: 'f-active'}, '状态'), status), searchForm),
     results);
 
   async function show() {
@@ -69,7 +82,7 @@ export function usersScreen(terms) {
           h('td', {class: 'nowrap'}, statusChips(user)), h('td', {}, twoFactor(user)),
           h('td', {class: 'nowrap'}, h('button', {class: 'link small', type: 'button', onclick: () => manageDialog(user, show, notice)}, '管理')))))),
       h('div', {class: 'pager'},
-        h('span', {class: 'muted', id: 'summary'}, data.total ? `共 ${data.total} 个账户（第 ${data.page} 页）` : '没有账户。'),
+        h('span', {class: 'muted', id: 'summary'}, data.total ? `共 ${data.total} 个账户（第 ${data.page} 页）` : (params.get('q') ? `没有用户名或姓名含“${params.get('q')}”的账户。` : '没有账户。')),
         h('button', {class: 'btn secondary small', type: 'button', disabled: data.page <= 1, onclick: () => go(data.prev_cursor, data.page - 1)}, '上一页'),
         h('button', {class: 'btn secondary small', type: 'button', disabled: !hasNext, onclick: () => go(data.next_cursor, data.page + 1)}, '下一页')));
   }

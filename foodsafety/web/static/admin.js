@@ -4,7 +4,7 @@ import {NetworkError, logout} from './api.js';
 import {Vocabulary, vocabulary} from './vocabulary.js';
 import {body} from './admin-common.js';
 import {importsScreen} from './admin-imports.js';
-import {linkForm, schoolForm, unitForm} from './admin-registry.js';
+import {linkEndForm, linkForm, schoolForm, unitForm} from './admin-registry.js';
 import {usersScreen} from './admin-users.js';
 
 for (const button of document.querySelectorAll('[data-action=logout]')) button.addEventListener('click', logout);
@@ -23,6 +23,7 @@ async function start() {
     'school-form': () => schoolForm(terms, id),
     'unit-form': () => unitForm(terms, id),
     'link-form': () => linkForm(),
+    'link-end': () => linkEndForm(id),
   };
   return screens[body.dataset.screen]?.();
 }

@@ -28,12 +28,15 @@ let terms = new Vocabulary({});  // roles and outcomes, labelled once the server
 
 const fields = {
   username: h('input', {id: 'f-username', type: 'search', autocapitalize: 'off'}),
-  event: h('input', {id: 'f-event', type: 'search', autocapitalize: 'off', placeholder: '如 auth.login'}),
+  event: h('input', {id: 'f-event', type: 'search', autocapitalize: 'off', placeholder: '如 auth.login', list: 'event-codes'}),
+  object_id: h('input', {id: 'f-object_id', type: 'search', autocapitalize: 'off', placeholder: '如用户编号'}),
   outcome: h('select', {id: 'f-outcome'}, h('option', {value: ''}, '全部')),
   date_from: h('input', {id: 'f-date_from', type: 'date'}),
   date_to: h('input', {id: 'f-date_to', type: 'date'}),
 };
-const LABELS = {username: '用户名', event: '事件（前缀）', outcome: '结果', date_from: '起始日期', date_to: '截止日期'};
+const LABELS = {username: '用户名', event: '事件（前缀）', object_id: '对象编号', outcome: '结果', date_from: '起始日期', date_to: '截止日期'};
+// The events by name: typing 登录 or a code offers the codes the log records.
+const eventCodes = h('datalist', {id: 'event-codes'}, Object.entries(EVENTS).map(([code, label]) => h('option', {value: code}, label)));
 const results = h('div', {id: 'results', 'aria-live': 'polite'});
 const exportLink = h('a', {class: 'btn secondary', id: 'export', href: '/api/v1/audit/export.csv', download: ''}, '导出 CSV');
 let page = 1;
@@ -86,7 +89,7 @@ async function search() {
 
 const form = h('form', {class: 'card', novalidate: true},
   Object.entries(fields).map(([name, input]) => [h('label', {for: input.id}, LABELS[name]), input]),
-  h('p', {}, h('button', {class: 'btn', type: 'submit'}, '查询'), ' ', exportLink));
+  eventCodes, h('p', {}, h('button', {class: 'btn', type: 'submit'}, '查询'), ' ', exportLink));
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   page = 1;

@@ -178,6 +178,11 @@ const LISTS = {
   },
 };
 
+// Administrators end a supply link (or move its end) on its own screen, from the list and the pages.
+const isAdmin = body.dataset.role === 'admin';
+const endLink = (l) => h('a', {class: 'small', href: `/desk/supply-links/${l.id}/end`, dataset: {link: l.id}}, l.ends_on ? '修改结束日期' : '结束供餐');
+if (isAdmin) LISTS['supply-links'].columns.push(['操作', endLink, 'nowrap']);
+
 function joinLinks(units) {
   if (!units?.length) return null;
   return units.flatMap((u, i) => [i ? '、' : '', unitLink(u)]);
@@ -535,10 +540,11 @@ function casesTable(items) {
 }
 
 function linksTable(items, side) {
-  return table([side === 'school' ? '供餐单位' : '学校', '开始', '结束', '今日'], items.map((l) => h('tr', {},
+  return table([side === 'school' ? '供餐单位' : '学校', '开始', '结束', '今日', ...(isAdmin ? [''] : [])], items.map((l) => h('tr', {},
     h('td', {}, side === 'school' ? unitLink({id: l.supplier_id, name: l.supplier_name}) : schoolLink(l.school_id, l.school_name)),
     h('td', {class: 'nowrap'}, day(l.starts_on)), h('td', {class: 'nowrap'}, l.ends_on ? day(l.ends_on) : '长期'),
-    h('td', {}, h('span', {class: `chip ${l.current ? 'compliant' : 'neutral'}`}, l.current ? '有效' : '无效')))));
+    h('td', {}, h('span', {class: `chip ${l.current ? 'compliant' : 'neutral'}`}, l.current ? '有效' : '无效')),
+    isAdmin ? h('td', {class: 'nowrap'}, endLink(l)) : null)));
 }
 
 async function unitPage(id) {
