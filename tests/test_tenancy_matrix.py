@@ -391,7 +391,8 @@ PAGES: dict[str, Route] = {
 # Pages that are not a tenant's, each for its reason: the login page (everyone; a logged-in user
 # is sent on to its role's home), the phone app's shell, manifest and service worker (they hold no
 # data: the app logs in through the API, also offline), static files, and the health checks.
-OPEN_PAGES = {"/", "/m/", "/m/manifest.webmanifest", "/m/sw.js", "/favicon.ico", "/healthz", "/readyz"}
+OPEN_PAGES = {"/", "/m/", "/m/manifest.webmanifest", "/m/sw.js", "/favicon.ico", "/healthz", "/readyz",
+              "/m/assets/<any(m, web):folder>/<name>"}  # the phone app's files under hashed names
 STATIC = "/<path:filename>"  # the static folders of the app and its blueprints
 
 # Routes anyone may call, and routes that are not part of the tenant API.
