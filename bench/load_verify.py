@@ -49,10 +49,12 @@ def _present(conn, table: str, column: str, ids: Iterable[str]) -> dict[str, int
     return counts
 
 
+# Every inspection's answers, to compare with the number of items of its own checklist.
+ANSWERS_PER_INSPECTION = """
+    SELECT i.uuid, i.form_id, i.form_version, count(a.id) FROM inspections i
+    LEFT JOIN inspection_answers a ON a.inspection_id = i.id
+    GROUP BY i.id, i.uuid, i.form_id, i.form_version"""
 HALF_WRITTEN = {
-    "answers != form items": """
-        SELECT i.uuid FROM inspections i LEFT JOIN inspection_answers a ON a.inspection_id = i.id
-        GROUP BY i.id, i.uuid, i.items_checked HAVING count(a.id) <> :items""",
     "no first revision": """
         SELECT i.uuid FROM inspections i WHERE NOT EXISTS (
             SELECT 1 FROM inspection_revisions r WHERE r.inspection_id = i.id AND r.revision = 1)""",
@@ -66,7 +68,7 @@ HALF_WRITTEN = {
 
 
 def verify(database_url: str, photo_dir: Path, acked_inspections: Iterable[str],
-           acked_photos: Iterable[str], form_items: int = 30) -> Findings:
+           acked_photos: Iterable[str], form_items: dict[tuple[str, int], int]) -> Findings:
     """Compare what the phones were told with what the database and the disk hold."""
     from foodsafety.photos.storage import KINDS, path_for
 
@@ -78,8 +80,11 @@ def verify(database_url: str, photo_dir: Path, acked_inspections: Iterable[str],
             stored = _present(conn, "inspections", "uuid", acked_inspections)
             found.lost = [u for u in acked_inspections if u not in stored]
             found.duplicated = [u for u, n in stored.items() if n > 1]
+            for uuid, form_id, version, answers in conn.execute(text(ANSWERS_PER_INSPECTION)):
+                if answers != form_items.get((form_id, version)):
+                    found.half_written.append(f"{uuid} (answers != form items)")
             for label, query in HALF_WRITTEN.items():
-                for (uuid,) in conn.execute(text(query), {"items": form_items}):
+                for (uuid,) in conn.execute(text(query)):
                     found.half_written.append(f"{uuid} ({label})")
             photos = _present(conn, "photos", "client_id", acked_photos)
             found.photos_lost = [p for p in acked_photos if p not in photos]

@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
 
         found = verify(instance.database_url, instance.photo_dir, tally.acked_inspections,
-                       tally.acked_photos, form_items=len(next(iter(forms.values()))["items"]))
+                       tally.acked_photos,
+                       form_items={(f["id"], f["version"]): len(f["items"]) for f in forms.values()})
         failed = report(args, bare, bare_rps, bare_lat, tally, (start, clock.deadline), elapsed,
                         kill_window, found)
         if failed:
