@@ -394,16 +394,21 @@ function jurisdictionPicker(id, value, onChange) {
       onclick: () => choose(j.code, j.name)},
     j.name, h('span', {class: 'muted small'}, ` ${j.parent_name && j.code !== ME.code ? `${j.parent_name} · ` : ''}${j.code}`)),
     browse && j.level < 3 ? h('button', {type: 'button', class: 'link small', title: '查看下级', onclick: () => browseFrom(j)}, '下级 ›') : null);
+  // Answers may arrive out of order (the list asked for on opening after the search typed next):
+  // only the latest request paints the options.
+  let latest = 0;
   async function browseFrom(j) {
+    const mine = ++latest;
     try {
       const children = await get(`/api/v1/jurisdictions?parent=${j.code}`);
+      if (mine !== latest) return;
       clear(options,
         h('li', {}, h('button', {type: 'button', class: 'picker-option', onclick: () => choose(j.code === ME.code ? '' : j.code, j.code === ME.code ? `全部（${ME.name}）` : j.name)},
           h('strong', {}, `${j.name}（含下级）`))),
         j.code !== ME.code ? h('li', {}, h('button', {type: 'button', class: 'link small', onclick: () => browseFrom({...ME, level: 0})}, '‹ 回到本辖区')) : null,
         children.map((child) => option(child)));
     } catch (error) {
-      clear(options, failure(error.message));
+      if (mine === latest) clear(options, failure(error.message));
     }
   }
   let timer = null;
@@ -412,11 +417,13 @@ function jurisdictionPicker(id, value, onChange) {
     timer = setTimeout(async () => {
       const q = search.value.trim();
       if (!q) return browseFrom({...ME, level: 0});
+      const mine = ++latest;
       try {
         const found = await get(`/api/v1/jurisdictions?q=${encodeURIComponent(q)}`);
+        if (mine !== latest) return;
         clear(options, found.length ? found.map((j) => option(j, false)) : h('li', {class: 'muted pad-s'}, '没有匹配的行政区划。'));
       } catch (error) {
-        clear(options, failure(error.message));
+        if (mine === latest) clear(options, failure(error.message));
       }
     }, 200);
   });
