@@ -16,7 +16,7 @@ from foodsafety.errors import ApiError, register_error_handlers, request_id
 from foodsafety.extensions import api, db, migrate
 from foodsafety.headers import content_security_policy
 from foodsafety.limits import leases as limits
-from foodsafety.statistics import versions
+from foodsafety.statistics import summaries, versions
 
 # marshmallow fixes a field's messages when the field is built (at class definition): these run
 # before any schema module is imported (Python imports this package first).
@@ -68,6 +68,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     _register_request_hooks(app)
     limits.init_app(app)
     versions.init_app(app)
+    summaries.init_app(app)
     from foodsafety.audit.hooks import register as register_audit
 
     register_audit(app)

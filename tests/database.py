@@ -12,12 +12,14 @@ import os
 import uuid as uuidlib
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, insert, text
 from sqlalchemy.engine import make_url
 
 from foodsafety.audit.models import SQLITE_GUARDS
 from foodsafety.extensions import db
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
+from foodsafety.statistics.models import StatsSummaryState
+from foodsafety.timeutil import utcnow
 
 # A real GB/T 2260 slice: Sichuan, two prefectures, three counties (and Chongqing's quirk).
 DIVISIONS = [
@@ -65,3 +67,5 @@ def clear_tables() -> None:
             for table in tables:
                 conn.execute(delete(table))
             conn.execute(text(SQLITE_GUARDS[1]))
+        # An empty database's summaries are built (as `db.create_all` leaves them).
+        conn.execute(insert(StatsSummaryState).values(id=1, built=True, changed_at=utcnow()))

@@ -77,7 +77,7 @@ def test_a_half_year_draft_missed_on_1_july_is_built_when_the_scheduler_starts_o
     outcomes = tick(at("2026-07-03 09:00"))
 
     assert statuses(outcomes) == {"h1_draft": "succeeded", "overdue_orders": "succeeded",
-                                  "photo_sweep": "succeeded"}
+                                  "photo_sweep": "succeeded", "summaries_check": "succeeded"}
     assert snapshots() == sorted((code, "2026-H1", "draft", date(2026, 6, 30)) for code in NODES)
     run = run_of("h1_draft", "2026-H1")
     assert run.status == RunStatus.SUCCEEDED and run.due_on == date(2026, 7, 1)
@@ -136,7 +136,7 @@ def test_a_second_tick_does_not_build_again(app):
     again = tick(at("2026-07-03 09:01"))
 
     assert statuses(again) == {"h1_draft": "skipped", "overdue_orders": "skipped",
-                               "photo_sweep": "skipped"}
+                               "photo_sweep": "skipped", "summaries_check": "skipped"}
     assert per_node("2026-H1", "draft") == dict.fromkeys(NODES, 1)
 
 
@@ -159,12 +159,12 @@ def test_two_schedulers_ticking_at_the_same_moment_build_each_table_once(app):
     for thread in threads:
         thread.join()
 
-    for job in ("h1_draft", "overdue_orders", "photo_sweep"):
+    for job in ("h1_draft", "overdue_orders", "photo_sweep", "summaries_check"):
         outcomes = sorted(statuses(r)[job] for r in results)
         assert outcomes.count("succeeded") == 1, (job, results)
         assert set(outcomes) <= {"succeeded", "skipped"}
     assert per_node("2026-H1", "draft") == dict.fromkeys(NODES, 1)
-    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 3  # one per job
+    assert db.session.scalar(select(func.count()).select_from(JobRun)) == 4  # one per job
 
 
 # --- failure, retry, take-over --------------------------------------------------------------

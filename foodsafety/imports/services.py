@@ -46,6 +46,7 @@ from foodsafety.registry.models import (
 )
 from foodsafety.registry.scope import subtree
 from foodsafety.registry.services import school_problems, unit_problems
+from foodsafety.statistics import summaries
 
 Progress = Callable[[int], None]
 Steps = Generator[int, None, None]  # validation as it goes: rows judged since the last step
@@ -500,16 +501,24 @@ def _resolve(values: dict) -> dict:
 
 
 def _write(model, outcome: Outcome, progress: Progress | None) -> None:
+    """Set-based writes; the units written are named to the statistics' summaries, which
+    recompute their figures at commit."""
+    touched = {"stats_summaries": "touched"}
     if outcome.creates:
         rows = [_resolve(values) for _, values in outcome.creates]
         ids = db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
-                                 rows).all()
+                                 rows, execution_options=touched).all()
         for (ref, _), new_id in zip(outcome.creates, ids, strict=True):
             if ref is not None:
                 ref.id = new_id
+        if model is Unit:
+            summaries.touch(db.session, ids)
     if outcome.updates:
         db.session.execute(update(model), [{"id": row_id, **_resolve(values)}
-                                           for row_id, values in outcome.updates])
+                                           for row_id, values in outcome.updates],
+                           execution_options=touched)
+        if model is Unit:
+            summaries.touch(db.session, [row_id for row_id, _ in outcome.updates])
     if progress and outcome.rows:
         progress(outcome.rows)
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from foodsafety.periods import parse_period
 from foodsafety.photos.tasks import PHOTO_SWEEP
 from foodsafety.rectification.tasks import OVERDUE_ORDERS
+from foodsafety.statistics.summary_checks import SUMMARIES_CHECK
 from foodsafety.statistics.tasks import SNAPSHOTS
 from foodsafety.tasks import Task
 from foodsafety.timeutil import CST
@@ -41,6 +42,7 @@ JOBS: tuple[Job, ...] = (
     Job("year_final", "全年统计表定稿", SNAPSHOTS, "year", "SCHEDULE_YEAR_FINAL", "year", "final"),
     Job("overdue_orders", "逾期未整改通知书日统计", OVERDUE_ORDERS, "day"),
     Job("photo_sweep", "清理检查记录未到达的照片和无记录引用的照片文件", PHOTO_SWEEP, "day"),
+    Job("summaries_check", "统计汇总抽样核对（与原始记录比对，未建成时重建）", SUMMARIES_CHECK, "day"),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

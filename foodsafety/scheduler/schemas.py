@@ -53,6 +53,9 @@ class RunResultSchema(Schema):
     # the photo sweep
     rows_removed = fields.Integer(**NULL, metadata={"description": "照片清理任务：删除的未到达检查记录的照片"})
     removed = fields.Integer(**NULL, metadata={"description": "照片清理任务：删除的无记录引用的照片文件"})
+    # the summaries check
+    rebuilt_units = fields.Integer(**NULL, metadata={"description": "统计汇总核对：汇总未建成时重建的单位数"})
+    difference_count = fields.Integer(**NULL, metadata={"description": "统计汇总核对：与原始记录不一致之处"})
 
 
 class RunSchema(Schema):

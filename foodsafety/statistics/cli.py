@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.statistics import snapshots
+from foodsafety.statistics import snapshots, summaries, summary_checks
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.results import SECTION_LABELS, display_text
 from foodsafety.vocabulary import UnitKind
@@ -41,6 +41,32 @@ def build_command(code: str, period_key: str, cutoff, final: bool) -> None:
         raise click.ClickException("\n".join(lines)) from error
     for line in summary_lines(snapshot):
         click.echo(line)
+
+
+@stats_cli.command("rebuild-summaries")
+def rebuild_summaries_command() -> None:
+    """从原始记录重建统计汇总（迁移、灾备恢复或批量写入之后）。"""
+    done = summaries.rebuild(db.session, say=click.echo)
+    db.session.commit()
+    click.echo(f"统计汇总已重建：{done} 个单位。")
+
+
+@stats_cli.command("check-summaries")
+@click.option("--sample", default=summary_checks.SAMPLE, show_default=True,
+              help="抽查的区划数（另加全部顶级区划）。")
+@click.option("--seed", type=int, default=None, help="随机种子（复现一次抽查）。")
+def check_summaries_command(sample: int, seed: int | None) -> None:
+    """抽样比对统计汇总与原始记录计算的统计表，有不一致时以非零状态退出。"""
+    if not summaries.is_built(db.session):
+        raise click.ClickException("统计汇总尚未建成（统计表正由原始记录计算）：请先运行 "
+                                   "flask stats rebuild-summaries。")
+    differences = summary_checks.check(sample, seed=seed)
+    db.session.rollback()
+    for line in differences[:100]:
+        click.echo(line)
+    if differences:
+        raise click.ClickException(f"统计汇总与原始记录有 {len(differences)} 处不一致。")
+    click.echo("统计汇总与原始记录一致。")
 
 
 def summary_lines(snapshot) -> list[str]:

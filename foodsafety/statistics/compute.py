@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, select, text
@@ -21,7 +21,7 @@ from sqlalchemy import Select, select, text
 from foodsafety.extensions import db
 from foodsafety.periods import Period, trend_halves
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.statistics import queries, versions
+from foodsafety.statistics import queries, summaries, versions
 from foodsafety.statistics.cache import table_cache
 from foodsafety.statistics.definition import CONTEXT_UNIT_KINDS, TABLE
 from foodsafety.statistics.results import (
@@ -35,7 +35,6 @@ from foodsafety.statistics.results import (
 from foodsafety.timeutil import utcnow
 
 T = TypeVar("T")
-CONTEXT_KINDS = {kind: key for key, kind in CONTEXT_UNIT_KINDS.items()}
 SQLITE_CACHE_KIB = 32 * 1024
 UNINSPECTED_LIMIT = 10_000  # units listed in a snapshot or a workbook; the counts always cover all
 
@@ -62,59 +61,90 @@ def _kind(value) -> str:
     return value.value if hasattr(value, "value") else value
 
 
-def _aggregate(scope: queries.Scope, codes: list[str], period: Period,
-               cutoff: date) -> dict[str, TableResult]:
-    """Run each grouped query once and assemble the tables of `codes`."""
-    _tune_connection()
-    results = {code: TableResult(code, period.key, cutoff) for code in codes}
+def scan_figures(scope: queries.Scope, period: Period,
+                 cutoff: date) -> dict[str, dict[str, int]]:
+    """{node: {measure: value}} computed from the records (`queries.py`), measures named as the
+    summaries name them (`contributions.py`)."""
+    out: dict[str, dict[str, int]] = {}
 
-    def rows(query: Select):
-        for row in db.session.execute(query).mappings():
-            if row["ancestor_code"] in results:
-                yield results[row["ancestor_code"]], row
+    def put(row, measure: str, value) -> None:
+        node = out.setdefault(row["ancestor_code"], {})
+        node[measure] = node.get(measure, 0) + int(value or 0)
 
-    for result, row in rows(queries.stock_query(scope, cutoff)):
+    for row in db.session.execute(queries.stock_query(scope, cutoff)).mappings():
         for key, value in row.items():
             if key in TABLE_ROWS:
-                result.values[key] = int(value)
+                put(row, key, value)
+    for row in db.session.execute(queries.problems_query(scope, period, cutoff)).mappings():
+        put(row, f"prob:{_kind(row['unit_kind'])}:{_kind(row['category'])}", row["units"])
+    for row in db.session.execute(queries.visits_query(scope, period, cutoff)).mappings():
+        put(row, f"visits:{_kind(row['unit_kind'])}", row["visits"])
+        put(row, f"visited:{_kind(row['unit_kind'])}", row["units"])
+    for query in (queries.orders_query(scope, period, cutoff),
+                  queries.cases_query(scope, period, cutoff)):
+        for row in db.session.execute(query).mappings():
+            for key, value in row.items():
+                if key != "ancestor_code":
+                    put(row, key, value)
+    for row in db.session.execute(queries.coverage_query(scope, period, cutoff)).mappings():
+        put(row, f"cov_units:{_kind(row['kind'])}", row["units"])
+        put(row, f"cov_insp:{_kind(row['kind'])}", row["inspected"])
+    return out
+
+
+def _figures(scope: queries.Scope, period: Period, cutoff: date) -> dict[str, dict[str, int]]:
+    """From the summaries when they may be read (`summaries.usable`), else from the records."""
+    if summaries.usable(db.session):
+        return summaries.node_figures(db.session, scope, period, cutoff)
+    return scan_figures(scope, period, cutoff)
+
+
+def _aggregate(scope: queries.Scope, codes: list[str], period: Period, cutoff: date,
+               figures: Callable = _figures) -> dict[str, TableResult]:
+    """The tables of `codes` from one pass of `figures` (and of B2's distinct count)."""
+    _tune_connection()
+    results = {code: TableResult(code, period.key, cutoff) for code in codes}
+    found = figures(scope, period, cutoff)
     for table_row in TABLE.rows:
         if table_row.kind == "stock" and table_row.measure:
             query = queries.STOCK_MEASURES[table_row.measure](scope, cutoff)
-            for result, row in rows(query):
-                result.values[table_row.code] = int(row["n"])
-
-    problem_rows = {(row.unit_kind, row.category): row.code
-                    for row in TABLE.rows if row.kind == "problem"}
-    for result, row in rows(queries.problems_query(scope, period, cutoff)):
-        code = problem_rows.get((row["unit_kind"], _kind(row["category"])))
-        if code:
-            result.values[code] = int(row["units"])
-
-    flows: dict[str, dict[str, Any]] = {code: {"inspections": 0} for code in codes}
-    for result, row in rows(queries.visits_query(scope, period, cutoff)):
-        flows[result.jurisdiction_code]["inspections"] += int(row["visits"])
-        key = CONTEXT_KINDS.get(row["unit_kind"])
-        if key:
-            result.context[key] = int(row["units"])
-    for query in (queries.orders_query(scope, period, cutoff),
-                  queries.cases_query(scope, period, cutoff)):
-        for result, row in rows(query):
-            flows[result.jurisdiction_code].update(row)
-    for code, measures in flows.items():
-        result = results[code]
-        for table_row in TABLE.rows:
-            if table_row.kind != "flow":
-                continue
-            if table_row.is_money:
-                cents = int(measures.get(f"{table_row.measure}_cents") or 0)
-                result.values[table_row.code] = Decimal(cents).scaleb(-2)
-            else:
-                result.values[table_row.code] = int(measures.get(table_row.measure) or 0)
-
-    for result, row in rows(queries.coverage_query(scope, period, cutoff)):
-        result.coverage[_kind(row["kind"])] = {
-            "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}
+            for row in db.session.execute(query).mappings():
+                if row["ancestor_code"] in results:
+                    found.setdefault(row["ancestor_code"], {})[table_row.code] = int(row["n"])
+    for code, result in results.items():
+        _fill(result, found.get(code, {}))
     return {code: result.finish() for code, result in results.items()}
+
+
+def aggregate_both(scope: queries.Scope, codes: list[str], period: Period,
+                   cutoff: date) -> dict[str, dict[str, TableResult]]:
+    """The tables of `codes` from the summaries and from the records (for checking)."""
+    return {"summaries": _aggregate(scope, codes, period, cutoff, figures=lambda *args:
+                                    summaries.node_figures(db.session, *args)),
+            "records": _aggregate(scope, codes, period, cutoff, figures=scan_figures)}
+
+
+def _fill(result: TableResult, measures: dict[str, int]) -> None:
+    """One node's table from its measures."""
+    for table_row in TABLE.rows:
+        if table_row.kind == "stock":
+            result.values[table_row.code] = measures.get(table_row.code, 0)
+        elif table_row.kind == "problem":
+            result.values[table_row.code] = measures.get(
+                f"prob:{table_row.unit_kind}:{table_row.category}", 0)
+        elif table_row.measure == "inspections":
+            result.values[table_row.code] = sum(
+                value for key, value in measures.items() if key.startswith("visits:"))
+        elif table_row.is_money:
+            cents = measures.get(f"{table_row.measure}_cents", 0)
+            result.values[table_row.code] = Decimal(cents).scaleb(-2)
+        else:
+            result.values[table_row.code] = measures.get(table_row.measure, 0)
+    for key, kind in CONTEXT_UNIT_KINDS.items():
+        result.context[key] = measures.get(f"visited:{kind}", 0)
+    for kind, counts in result.coverage.items():
+        counts["units"] = measures.get(f"cov_units:{kind}", 0)
+        counts["inspected"] = measures.get(f"cov_insp:{kind}", 0)
 
 
 def _subtree_codes(root_code: str) -> list[str]:

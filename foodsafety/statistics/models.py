@@ -7,13 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -174,3 +177,60 @@ Index("ix_inspections_deleted", _inspections.c.deleted_at,
 _orders = RectificationOrder.__table__
 Index("ix_orders_county_issued", _orders.c.jurisdiction_code, _orders.c.issued_on,
       _orders.c.inspection_id)
+
+
+# --- summaries (`summaries.py`): what the tables read instead of the records ------------------
+
+class StatsSummary(db.Model):
+    """One figure's change per (level, day, county, measure), split over a few shards.
+
+    `contributions.py` says what each unit adds on which day; the write path adds it here (the
+    day's row, its month's and, for cumulative measures, its year's: levels `d`/`m`/`y` for
+    figures of the period, `D`/`M`/`Y` for the stock, which counts from the beginning of time).
+    A table as of cutoff C then sums a few years', months' and days' rows per county."""
+
+    __tablename__ = "stats_summaries"
+    __table_args__ = (
+        PrimaryKeyConstraint("level", "day", "jurisdiction_code", "measure", "shard",
+                             name="pk_stats_summaries"),
+        {"sqlite_with_rowid": False},
+    )
+
+    level: Mapped[str] = mapped_column(String(1))
+    day: Mapped[date] = mapped_column(Date)
+    jurisdiction_code: Mapped[str] = mapped_column(String(12))
+    measure: Mapped[str] = mapped_column(String(40))
+    shard: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatsUnitFigures(db.Model):
+    """What one unit adds to the summaries now, as [county, measure, day, value] entries: the
+    write path subtracts it and adds the unit's new figures when one of its records changes.
+    Its row is also the unit's lock: two transactions touching one unit apply one after the
+    other."""
+
+    __tablename__ = "stats_unit_figures"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entries: Mapped[list] = mapped_column(JSON)
+
+
+class StatsSummaryState(db.Model):
+    """Whether the summaries hold every record (one row). Not built (a database migrated with
+    data in it, a bulk write the summaries could not follow): the tables are computed from the
+    records until `flask stats rebuild-summaries` has run."""
+
+    __tablename__ = "stats_summary_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    built: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(StatsSummaryState.__table__, "after_create")
+def _empty_is_built(target, connection, **_kw) -> None:
+    """A new, empty database: its empty summaries hold every record there is."""
+    connection.execute(target.insert().values(id=1, built=True, changed_at=utcnow(),
+                                              note="新建数据库"))

@@ -1,0 +1,326 @@
+"""The statistics' summaries, kept current by the write path in the transaction of the record.
+
+A transaction that changes what a unit's figures read (the unit, its inspections and their
+findings, its rectification orders, its enforcement cases) notes the unit as it flushes. Right
+before it commits, for each noted unit: lock the unit's row of `stats_unit_figures`, compute its
+figures afresh from its records (`contributions.py`), and add the difference to `stats_summaries`
+(on one of `SHARDS` rows per key, picked at random per transaction, so concurrent submissions of a
+county seldom wait on each other). A correction, a void, a back-dated record, a unit moving county
+or an import so updates what it touches and nothing else; the summaries are exact at every commit.
+
+A bulk statement that changes such data without saying which units it touched (`touch`) cannot
+be followed: it marks the summaries not built, and the tables are computed from the records
+(`queries.py`) until `flask stats rebuild-summaries` has run. `check` compares a sample of nodes
+with the scan; a daily job runs it (`tasks.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import and_, bindparam, delete, event, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, attributes
+
+from foodsafety.enforcement.models import EnforcementCase
+from foodsafety.inspections.models import Finding, Inspection
+from foodsafety.periods import Period
+from foodsafety.rectification.models import RectificationOrder
+from foodsafety.registry.models import Unit
+from foodsafety.statistics import contributions
+from foodsafety.statistics.models import StatsSummary, StatsSummaryState, StatsUnitFigures
+from foodsafety.statistics.queries import Scope, _roll_up
+from foodsafety.timeutil import utcnow
+
+SHARDS = 8
+CHUNK = 500  # units loaded together; rows per upsert statement
+UNITS = "stats_summary_units"  # Session.info keys: units and inspections this transaction touched
+INSPECTIONS = "stats_summary_inspections"
+STALE = "stats_summary_stale"
+
+# The columns each model's figures read; a change to any other column touches no figure.
+RELEVANT = {
+    Inspection: {"unit_id", "jurisdiction_code", "unit_kind", "inspected_on", "started_at",
+                 "deleted_at", "obs_wuchang_6t", "obs_haccp", "obs_haccp_cert_expires_on",
+                 "obs_mc_transparent", "obs_mc_video", "obs_mc_internet"},
+    Finding: {"inspection_id", "category"},
+    RectificationOrder: {"issued_on", "jurisdiction_code", "inspection_id", "unit_id"},
+    EnforcementCase: {"unit_id", "jurisdiction_code", "filed_on", "decided_on", "fine_yuan",
+                      "confiscated_yuan", "licence_revoked_on", "banned_on", "transferred_on",
+                      "criminal_filed_on"},
+    Unit: {"kind", "jurisdiction_code", "licence_no", "licence_issued_on", "licence_expires_on",
+           "licence_revoked_on", "wuchang_6t", "haccp", "haccp_cert_expires_on", "mc_transparent",
+           "mc_video", "mc_internet"},
+}
+TABLES = {model.__tablename__: columns for model, columns in RELEVANT.items()}
+
+
+def init_app(app: Flask) -> None:
+    """Keep the summaries in this application's sessions."""
+    app.extensions["stats_summaries"] = True
+
+
+def enabled() -> bool:
+    return has_app_context() and current_app.extensions.get("stats_summaries", False)
+
+
+# --- noting what a transaction touched ---------------------------------------------------------
+
+def _values(obj, name: str) -> set:
+    history = attributes.get_history(obj, name, passive=attributes.PASSIVE_NO_INITIALIZE)
+    return {v for v in itertools.chain(history.added, history.unchanged, history.deleted)
+            if v is not None}
+
+
+def _changed(obj, columns: set[str]) -> bool:
+    state = attributes.instance_state(obj)
+    return any(state.attrs[name].history.has_changes() for name in columns)
+
+
+def touch(session: Session, unit_ids: Iterable[int]) -> None:
+    """Recompute these units' figures when this transaction commits (a bulk write says so)."""
+    session.info.setdefault(UNITS, set()).update(unit_ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _note(session: Session, _context) -> None:
+    if not enabled():
+        return
+    units = session.info.setdefault(UNITS, set())
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        columns = RELEVANT.get(type(obj))
+        if columns is None or (obj in session.dirty and not _changed(obj, columns)):
+            continue
+        if isinstance(obj, Unit):
+            units.add(obj.id)
+        elif isinstance(obj, Finding):
+            session.info.setdefault(INSPECTIONS, set()).update(_values(obj, "inspection_id"))
+        else:
+            units.update(_values(obj, "unit_id"))
+
+
+def _set_columns(state) -> set[str] | None:
+    """The columns a bulk UPDATE sets (None when it cannot be told)."""
+    statement = state.statement
+    names = {getattr(key, "key", key) for key in (getattr(statement, "_values", None) or {})}
+    parameters = state.parameters
+    for row in parameters if isinstance(parameters, list) else [parameters or {}]:
+        names.update(key for key in row if key != "id")
+    return {str(name) for name in names} or None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk(state) -> None:
+    """A bulk statement on a table the figures read: fine when it says which units it touched
+    (`execution_options(stats_summaries="touched")` beside `touch`) or sets only other columns;
+    otherwise the summaries can no longer be trusted."""
+    if not (state.is_insert or state.is_update or state.is_delete) or not enabled():
+        return
+    columns = TABLES.get(getattr(getattr(state.statement, "table", None), "name", None))
+    if columns is None or state.execution_options.get("stats_summaries") == "touched":
+        return
+    if state.is_update:
+        names = _set_columns(state)
+        if names is not None and not names & columns:
+            return
+    state.session.info[STALE] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_on_commit(session: Session) -> None:
+    if not enabled():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    units = session.info.pop(UNITS, set())
+    inspections = session.info.pop(INSPECTIONS, set())
+    stale = session.info.pop(STALE, False)
+    if inspections:
+        units.update(session.scalars(select(Inspection.unit_id).where(
+            Inspection.id.in_(sorted(inspections)))))
+    if units:
+        apply(session, sorted(units))
+    if stale:
+        set_state(session, False, "批量写入未说明涉及的单位，统计表改由原始记录计算，请重建汇总。")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        for key in (UNITS, INSPECTIONS, STALE):
+            session.info.pop(key, None)
+
+
+# --- applying a unit's new figures -------------------------------------------------------------
+
+def _dialect(session: Session):
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def _lock(session: Session, unit_ids: list[int]) -> dict[int, list]:
+    """The stored figures of `unit_ids`, their rows locked until commit (created if missing)."""
+    table = StatsUnitFigures.__table__
+    query = (select(table.c.unit_id, table.c.entries).where(table.c.unit_id.in_(unit_ids))
+             .order_by(table.c.unit_id).with_for_update())
+    stored = dict(session.execute(query).all())
+    missing = [unit_id for unit_id in unit_ids if unit_id not in stored]
+    if missing:
+        session.execute(_dialect(session).insert(table).values(
+            [{"unit_id": unit_id, "entries": []} for unit_id in missing]).on_conflict_do_nothing())
+        stored.update(session.execute(query.where(table.c.unit_id.in_(missing))).all())
+    return stored
+
+
+def _entries(figures: Counter) -> list:
+    return sorted([county, measure, day.isoformat(), value]
+                  for (county, measure, day), value in figures.items())
+
+
+def _counter(entries: list) -> Counter:
+    return Counter({(county, measure, date.fromisoformat(day)): value
+                    for county, measure, day, value in entries})
+
+
+def apply(session: Session, unit_ids: list[int]) -> None:
+    """Recompute the figures of `unit_ids` and add what changed to the summaries."""
+    for start in range(0, len(unit_ids), CHUNK):
+        chunk = unit_ids[start:start + CHUNK]
+        stored = _lock(session, chunk)
+        records = contributions.load(chunk)
+        change: Counter = Counter()
+        rewritten = []
+        for unit_id in chunk:
+            new = contributions.figures_of(records[unit_id])
+            old = _counter(stored.get(unit_id) or [])
+            if new != old:
+                change.update(new)
+                change.subtract(old)
+                rewritten.append({"unit_id": unit_id, "entries": _entries(new)})
+        add(session, change, random.randrange(SHARDS))
+        if rewritten:
+            table = StatsUnitFigures.__table__
+            session.execute(update(table).where(table.c.unit_id == bindparam("b_unit_id"))
+                            .values(entries=bindparam("b_entries")),
+                            [{"b_unit_id": r["unit_id"], "b_entries": r["entries"]}
+                             for r in rewritten])
+
+
+def levels(measure: str, day: date) -> list[tuple[str, date]]:
+    """The summary rows a change of `measure` on `day` goes to (see `StatsSummary`)."""
+    month = day.replace(day=1)
+    if contributions.cumulative(measure):
+        return [("D", day), ("M", month), ("Y", date(day.year, 1, 1))]
+    return [("d", day), ("m", month)]
+
+
+def add(session: Session, change: Counter, shard: int) -> None:
+    """Add `change` ({(county, measure, day): value}) to the summaries, on `shard`."""
+    rows: Counter = Counter()
+    for (county, measure, day), value in change.items():
+        if value:
+            for level, bucket in levels(measure, day):
+                rows[(level, bucket, county, measure)] += value
+    items = sorted((key, value) for key, value in rows.items() if value)
+    if not items:
+        return
+    table = StatsSummary.__table__
+    dialect = _dialect(session)
+    for start in range(0, len(items), CHUNK):
+        values = [{"level": level, "day": day, "jurisdiction_code": county, "measure": measure,
+                   "shard": shard, "value": value}
+                  for (level, day, county, measure), value in items[start:start + CHUNK]]
+        statement = dialect.insert(table).values(values)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["level", "day", "jurisdiction_code", "measure", "shard"],
+            set_={"value": table.c.value + statement.excluded.value}))
+
+
+# --- state, rebuild and check ------------------------------------------------------------------
+
+def set_state(session: Session, built: bool, note: str) -> None:
+    table = StatsSummaryState.__table__
+    values = {"built": built, "changed_at": utcnow(), "note": note}
+    if not session.execute(update(table).where(table.c.id == 1).values(**values)).rowcount:
+        session.execute(insert(table).values(id=1, **values))
+
+
+def is_built(session: Session) -> bool:
+    return bool(session.scalar(select(StatsSummaryState.built).where(StatsSummaryState.id == 1)))
+
+
+def usable(session: Session) -> bool:
+    """Whether a table may be read from the summaries now: they are built, and this transaction
+    has no uncommitted writes of its own (the summaries show them only once it commits)."""
+    from foodsafety.statistics.versions import has_pending_writes
+
+    return (enabled() and current_app.config.get("STATS_SUMMARIES", True)
+            and not has_pending_writes(session) and not session.info.get(UNITS)
+            and is_built(session))
+
+
+def rebuild(session: Session, say=lambda text: None) -> int:
+    """Recompute every unit's figures and the summaries from the records, in this transaction
+    (PostgreSQL: writers wait for it at their commit). Returns the number of units."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE stats_unit_figures, stats_summaries IN EXCLUSIVE MODE"))
+    session.execute(delete(StatsSummary.__table__))
+    session.execute(delete(StatsUnitFigures.__table__))
+    done, last = 0, 0
+    while True:
+        chunk = list(session.scalars(select(Unit.id).where(Unit.id > last).order_by(Unit.id)
+                                     .limit(CHUNK * 4)))
+        if not chunk:
+            break
+        last = chunk[-1]
+        for start in range(0, len(chunk), CHUNK):
+            part = chunk[start:start + CHUNK]
+            records = contributions.load(part)
+            change: Counter = Counter()
+            rows = []
+            for unit_id in part:
+                figures = contributions.figures_of(records[unit_id])
+                change.update(figures)
+                rows.append({"unit_id": unit_id, "entries": _entries(figures)})
+            session.execute(insert(StatsUnitFigures.__table__), rows)
+            add(session, change, 0)
+        done += len(chunk)
+        say(f"已汇总 {done} 个单位")
+    set_state(session, True, f"已重建（{done} 个单位）")
+    return done
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def figures_query(scope: Scope, period: Period, cutoff: date):
+    """Per node (`ancestor_code`) and measure, the sum of the changes the table as of `cutoff`
+    counts: the stock's since the beginning, the period's since its first day."""
+    s = StatsSummary.__table__
+    year, month = date(cutoff.year, 1, 1), cutoff.replace(day=1)
+    when = or_(and_(s.c.level == "Y", s.c.day < year),
+               and_(s.c.level == "M", s.c.day >= year, s.c.day < month),
+               and_(s.c.level == "D", s.c.day >= month, s.c.day <= cutoff),
+               and_(s.c.level == "m", s.c.day >= period.start, s.c.day < month),
+               and_(s.c.level == "d", s.c.day >= month, s.c.day <= cutoff))
+    other = ":Y" if "-H" in period.key else ":H"
+    per_county = (select(s.c.jurisdiction_code, s.c.measure, func.sum(s.c.value).label("value"))
+                  .where(when, scope.covers(s.c.jurisdiction_code), ~s.c.measure.endswith(other))
+                  .group_by(s.c.jurisdiction_code, s.c.measure)
+                  .subquery("summed"))
+    return _roll_up(per_county, scope, "value", by=("measure",))
+
+
+def node_figures(session: Session, scope: Scope, period: Period,
+                 cutoff: date) -> dict[str, dict[str, int]]:
+    """{node: {measure: value}} from the summaries (scope suffixes `:H`/`:Y` removed)."""
+    out: dict[str, dict[str, int]] = {}
+    for row in session.execute(figures_query(scope, period, cutoff)):
+        measure = row.measure
+        if measure.endswith((":H", ":Y")):
+            measure = measure[:-2]
+        out.setdefault(row.ancestor_code, {})[measure] = int(row.value)
+    return out
