@@ -21,6 +21,7 @@ class Findings:
     duplicated: list[str] = field(default_factory=list)
     half_written: list[str] = field(default_factory=list)
     photos_lost: list[str] = field(default_factory=list)
+    summaries_differ: list[str] = field(default_factory=list)
     rows_without_files: list[str] = field(default_factory=list)
     files_without_rows: list[str] = field(default_factory=list)
     inspections: int = 0
@@ -29,7 +30,8 @@ class Findings:
     @property
     def broken(self) -> bool:
         return bool(self.lost or self.duplicated or self.half_written or self.photos_lost
-                    or self.rows_without_files or self.files_without_rows)
+                    or self.rows_without_files or self.files_without_rows
+                    or self.summaries_differ)
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
@@ -95,6 +97,7 @@ def verify(database_url: str, photo_dir: Path, acked_inspections: Iterable[str],
     finally:
         engine.dispose()
 
+    found.summaries_differ = summaries_differences(database_url, photo_dir.parent)
     expected: set[Path] = set()
     for client_id, sha256 in rows:
         for kind in KINDS:
@@ -107,3 +110,23 @@ def verify(database_url: str, photo_dir: Path, acked_inspections: Iterable[str],
             if path.is_file() and ".locks" not in path.parts and path not in expected:
                 found.files_without_rows.append(str(path.relative_to(photo_dir)))
     return found
+
+
+def summaries_differences(database_url: str, instance_dir: Path) -> list[str]:
+    """Every node's table from the statistics' summaries, kept by concurrent submissions (and
+    across the kill), against the same table computed from the records."""
+    from config import TestConfig
+    from foodsafety import create_app
+    from foodsafety.statistics import summaries, summary_checks
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, INSTANCE_DIR=instance_dir)
+    with app.app_context():
+        from foodsafety.extensions import db
+
+        try:
+            if not summaries.is_built(db.session):
+                return ["统计汇总未建成"]
+            return summary_checks.check(size=100_000)
+        finally:
+            db.session.remove()
+            db.engine.dispose()

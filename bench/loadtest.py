@@ -239,6 +239,7 @@ def report(args, bare: Tally, bare_rps: float, bare_lat: list[float], tally: Tal
                          ("half-written", found.half_written), ("photos lost", found.photos_lost),
                          ("photo rows without files", found.rows_without_files),
                          ("files without rows", found.files_without_rows),
+                         ("statistics summaries differ from the records", found.summaries_differ),
                          ("created twice", tally.created_twice)):
         if items:
             print(f"  {label}: {items[:5]}{' ...' if len(items) > 5 else ''}")
@@ -249,7 +250,8 @@ def report(args, bare: Tally, bare_rps: float, bare_lat: list[float], tally: Tal
     print(f"SUMMARY ok={all_ok} 5xx={len(fives)} lost: {len(found.lost) + len(found.photos_lost)} "
           f"duplicated: {duplicated} half_written={len(found.half_written)} "
           f"photo_rows_without_files={len(found.rows_without_files)} "
-          f"files_without_rows={len(found.files_without_rows)} 503={busy} 4xx={len(client_errors)} "
+          f"files_without_rows={len(found.files_without_rows)} "
+          f"summaries_differ={len(found.summaries_differ)} 503={busy} 4xx={len(client_errors)} "
           f"conn_errors={len(dropped)} (outside kill window {len(dropped_out)}) "
           f"kills={1 if args.kill else 0} p50={_ms(percentile(subs_lat, 0.5))} "
           f"p99={_ms(percentile(subs_lat, 0.99))} submit/s={subs_rps:.1f} bare/s={bare_rps:.0f} "

@@ -258,7 +258,7 @@ def usable(session: Session) -> bool:
     has no uncommitted writes of its own (the summaries show them only once it commits)."""
     from foodsafety.statistics.versions import has_pending_writes
 
-    return (enabled() and current_app.config.get("STATS_SUMMARIES", True)
+    return (enabled() and current_app.config["STATS_SUMMARIES"]
             and not has_pending_writes(session) and not session.info.get(UNITS)
             and is_built(session))
 
