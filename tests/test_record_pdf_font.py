@@ -48,7 +48,7 @@ def without_date_and_id(pdf: bytes) -> bytes:
 
 def test_records_built_one_after_another_each_carry_their_own_text(font):
     texts = [text_of(build_record_pdf(record(unit), font)) for unit in UNITS]
-    for unit, text in zip(UNITS, texts):
+    for unit, text in zip(UNITS, texts, strict=True):
         assert f"{unit}未索证" in text
         assert "许可证件在有效期内" in text
         for other in UNITS:
@@ -59,7 +59,7 @@ def test_records_built_one_after_another_each_carry_their_own_text(font):
 def test_records_built_at_once_in_threads_each_carry_their_own_text(font):
     with ThreadPoolExecutor(max_workers=len(UNITS)) as pool:
         texts = list(pool.map(lambda unit: text_of(build_record_pdf(record(unit), font)), UNITS))
-    for unit, text in zip(UNITS, texts):
+    for unit, text in zip(UNITS, texts, strict=True):
         assert f"{unit}未索证" in text
         assert not [other for other in UNITS if other != unit and other in text]
 
@@ -68,5 +68,5 @@ def test_the_shared_font_gives_the_bytes_of_fpdf2s_own_add_font(font, monkeypatc
     shared = [build_record_pdf(record(unit), font) for unit in UNITS[:2]]
     monkeypatch.setattr(inspection_record, "_prepared_font", lambda path: None)
     parsed_each_time = [build_record_pdf(record(unit), font) for unit in UNITS[:2]]
-    for one, other in zip(shared, parsed_each_time):
+    for one, other in zip(shared, parsed_each_time, strict=True):
         assert without_date_and_id(one) == without_date_and_id(other)
