@@ -70,3 +70,29 @@ def test_the_shared_font_gives_the_bytes_of_fpdf2s_own_add_font(font, monkeypatc
     parsed_each_time = [build_record_pdf(record(unit), font) for unit in UNITS[:2]]
     for one, other in zip(shared, parsed_each_time, strict=True):
         assert without_date_and_id(one) == without_date_and_id(other)
+
+
+def fingerprint(table) -> dict:
+    """What a table holds, by identity and content, to tell whether building changed it."""
+    def of(value):
+        try:
+            content = hash(tuple(value.items()) if isinstance(value, dict) else
+                           tuple(value) if isinstance(value, list) else value)
+        except TypeError:
+            content = None
+        return id(value), content
+    return {name: of(value) for name, value in vars(table).items()}
+
+
+def test_building_records_leaves_the_shared_font_whole(font):
+    build_record_pdf(record(UNITS[0]), font)
+    prepared = inspection_record._prepared_font(font)
+    tables = [*prepared.tables.values(), *prepared.tables["cmap"].tables]
+    assert {"post", "hmtx", "cmap"} <= set(prepared.tables)
+    before = [fingerprint(table) for table in tables]
+    glyphs = list(prepared.glyph_order)
+    for unit in UNITS[1:]:
+        build_record_pdf(record(unit), font)
+    assert inspection_record._prepared_font(font) is prepared  # one parsed font, not one per build
+    assert [fingerprint(table) for table in tables] == before
+    assert prepared.glyph_order == glyphs
