@@ -1,17 +1,25 @@
-"""How long one printed record (A4 PDF, CJK subset embedded) takes to build, and its peak memory.
+"""How long one printed record (A4 PDF, CJK subset embedded) takes to build, its peak memory, and
+a batch of N records: the font parsed on every record (before) beside parsed once per process (now).
 
-    .venv/bin/python bench/record_pdf.py --records 50 [--signed]
+    .venv/bin/python bench/record_pdf.py --records 1000 [--signed] [--batch before,after]
 
 The builder is pure (typed data in, bytes out): no database, no app; a 30-item canteen record with
 two failed items, an order and the QR code, as the demo produces; `--signed` adds the operator's
 signature as a phone sends it (a 656×360 PNG drawn on the canvas).
+
+Per record: `--sample` builds of each kind, alternated in one process so both see the same load;
+median ms and the tracemalloc peak of one warm build. Batch: each kind in a fresh child process
+(so its peak RSS is its own): total seconds, records/s, RSS after the first record and at the end.
+"before" is fpdf2's own add_font on every record (exports.inspection_record._prepared_font off).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -21,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
+from exports import inspection_record  # noqa: E402
 from exports.inspection_record import (  # noqa: E402
     RecordData,
     RecordItem,
@@ -67,32 +76,99 @@ def sample(n: int, signed: bool = False) -> RecordData:
         signature=SIGNATURE if signed else None)
 
 
+KINDS = {"before": "font parsed on every record", "after": "font parsed once per process"}
+
+
+def use(kind: str) -> None:
+    """Build the next records the old way (fpdf2's add_font each time) or with the shared font."""
+    inspection_record._prepared_font = (lambda path: None) if kind == "before" else PREPARED
+
+
+PREPARED = inspection_record._prepared_font
+
+
+def rss_mib(field: str = "VmRSS") -> float:
+    """This process's RSS now, or its peak (VmHWM: unlike ru_maxrss, not inherited from the
+    parent that started it)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise LookupError(field)
+
+
+def batch(kind: str, records: int, signed: bool, font: Path) -> dict:
+    """N records one after another in this (fresh) process; the first one is the cold build."""
+    use(kind)
+    times = []
+    started = time.perf_counter()
+    for n in range(records):
+        t0 = time.perf_counter()
+        build_record_pdf(sample(n, signed), font)
+        times.append((time.perf_counter() - t0) * 1000)
+        if n == 0:
+            rss_first = rss_mib()
+    total = time.perf_counter() - started
+    return {"kind": kind, "records": records, "total_s": total, "first_ms": times[0],
+            "median_ms": statistics.median(times[1:] or times), "rss_first_mib": rss_first,
+            "rss_end_mib": rss_mib(), "peak_rss_mib": rss_mib("VmHWM")}
+
+
+def per_record(sample_size: int, signed: bool, font: Path) -> dict[str, dict]:
+    figures = {kind: {"times": [], "peak": 0} for kind in KINDS}
+    use("after")
+    build_record_pdf(sample(0, signed), font)  # the shared font's one parse, outside the figures
+    for kind in KINDS:  # tracemalloc slows builds: its own warm build per kind
+        use(kind)
+        tracemalloc.start()
+        build_record_pdf(sample(1, signed), font)
+        figures[kind]["peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    for n in range(sample_size):
+        for kind in (KINDS if n % 2 else reversed(KINDS)):
+            use(kind)
+            t0 = time.perf_counter()
+            build_record_pdf(sample(n, signed), font)
+            figures[kind]["times"].append((time.perf_counter() - t0) * 1000)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=50)
+    parser.add_argument("--records", type=int, default=50, help="records in the batch")
     parser.add_argument("--signed", action="store_true", help="with the operator's signature image")
+    parser.add_argument("--sample", type=int, default=15, help="builds of each kind, per record")
+    parser.add_argument("--batch", default="after",
+                        help="kinds to run the batch for: before, after or before,after")
+    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     font = find_font()
     if font is None:
         sys.exit("no CJK font (apt-get install fonts-wqy-microhei)")
-    build_record_pdf(sample(0, args.signed), font)  # warm: font parsing caches
-    tracemalloc.start()
-    build_record_pdf(sample(1, args.signed), font)
-    peak_one = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    times, sizes = [], []
-    started = time.perf_counter()
-    for n in range(args.records):
-        t0 = time.perf_counter()
-        sizes.append(len(build_record_pdf(sample(n, args.signed), font)))
-        times.append((time.perf_counter() - t0) * 1000)
-    total = time.perf_counter() - started
-    print(f"records: {args.records}{' signed' if args.signed else ''}  font: {font}")
-    print(f"per record: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms, "
-          f"size {statistics.median(sizes) / 1024:.0f} KiB")
-    print(f"peak Python memory for one record: {peak_one / 2**20:.1f} MiB")
-    print(f"batch: {total:.1f} s for {args.records} → {total / args.records * 1000:.0f} ms each, "
-          f"{total / args.records * 1000:.0f} s per 1,000 (extrapolated)")
+    if args.child:
+        print(json.dumps(batch(args.child, args.records, args.signed, font)))
+        return
+
+    size = len(build_record_pdf(sample(0, args.signed), font))
+    print(f"record: {size / 1024:.0f} KiB{', signed' if args.signed else ''}; font: {font}")
+    figures = per_record(args.sample, args.signed, font)
+    print(f"per record (median of {args.sample}, alternated; peak = tracemalloc, one warm build):")
+    for kind, label in KINDS.items():
+        times = figures[kind]["times"]
+        print(f"  {kind:6} {label:30} median {statistics.median(times):5.0f} ms  "
+              f"min {min(times):5.0f} ms  peak {figures[kind]['peak'] / 2**20:5.1f} MiB")
+
+    kinds = [kind.strip() for kind in args.batch.split(",") if kind.strip()]
+    print(f"batch of {args.records:,} records, each kind in a fresh process:")
+    for kind in kinds:
+        command = [sys.executable, __file__, "--child", kind, "--records", str(args.records)]
+        result = json.loads(subprocess.run(command + (["--signed"] if args.signed else []),
+                                           check=True, capture_output=True, text=True).stdout)
+        print(f"  {kind:6} {KINDS[kind]:30} {result['total_s']:7.1f} s  "
+              f"{args.records / result['total_s']:5.2f} records/s  "
+              f"first {result['first_ms']:5.0f} ms, then median {result['median_ms']:4.0f} ms  "
+              f"RSS {result['rss_first_mib']:.0f} MiB after the first, {result['rss_end_mib']:.0f} "
+              f"at the end, peak {result['peak_rss_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -2,18 +2,28 @@
 
 The font is embedded as a subset (fpdf2 keeps only the glyphs used), so a record of a few pages
 stays small and opens the same on any reader.
+
+Parsing the CJK collection (49,531 glyphs, 34,600 characters) was most of every build, so it is
+done once per process (`_prepared_font`): each document gets its own copy of the parts fpdf2
+changes while writing (subset, widths, descriptor, and a fontTools font that the subsetter cuts
+down), the rest shared read-only. Its fontTools font starts with the decoded glyph names, widths
+and character map of the shared one (`SHARED_TABLES`); only the outlines are decoded again.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import threading
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import qrcode
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
 # Headings in a shaded row: the CJK font has no bold face.
 HEADINGS = FontFace(emphasis="", fill_color=(235, 235, 235))
@@ -33,6 +43,99 @@ def find_font(configured: str = "") -> Path | None:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     return None
+
+
+@dataclass(frozen=True)
+class _PreparedFont:
+    """A font file parsed once: its bytes and fpdf2's font object, minus the per-document parts."""
+
+    key: tuple[str, int, int]  # path, size, mtime: an edited or replaced file is parsed again
+    data: bytes
+    template: TTFFont
+    glyph_order: list[str]
+    tables: dict[str, object]  # SHARED_TABLES, decoded; never changed after preparation
+
+
+_font_lock = threading.Lock()
+_font_slot: list[_PreparedFont] = []  # one font per process, the last one asked for
+
+# TTFFont slots that fpdf2 changes while a document is written (its own __deepcopy__ copies the
+# same ones); every other slot is computed from the file once and only read afterwards.
+_PER_DOCUMENT = frozenset({"i", "ttfont", "desc", "cw", "missing_glyphs", "subset",
+                           "biggest_size_pt", "_hbfont"})
+
+# fontTools tables whose decoding is most of a document's own cost and that its subsetter and
+# writer (fontTools 4.68, as fpdf2 2.8.9 calls them) only ever replace attributes of, never
+# change in place: `metrics`, `tables`, each subtable's `cmap`, `formatType`, `extraNames`. A
+# document gets shallow copies of them, so the decoded data is shared and stays whole; the test
+# that the shared font's bytes are those of add_font, and that the shared tables stay whole
+# after building, guard a fontTools upgrade. `glyf` is changed in place (outlines remapped,
+# trimmed, recompiled): each document decodes its own.
+SHARED_TABLES = ("post", "hmtx", "vmtx", "cmap")
+
+
+def _prepared_font(path: Path) -> _PreparedFont | None:
+    """The parsed font of `path`, cached for the process; None when it cannot be shared (a colour
+    font, or one whose missing .notdef fpdf2 patches into its in-memory copy)."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _font_lock:
+        if _font_slot and _font_slot[0].key == key:
+            return _font_slot[0]
+        data = path.read_bytes()
+        font = ttLib.TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, fontNumber=0)
+        glyph_order = font.getGlyphOrder()
+        patched = "glyf" in font and ".notdef" not in glyph_order
+        tables = {tag: font[tag] for tag in SHARED_TABLES if tag in font}
+        if "cmap" in tables:
+            for subtable in tables["cmap"].tables:
+                subtable.ensureDecompiled()
+        font.close()
+        template = TTFFont(FPDF(), path, "cjk", "", collection_font_number=0)
+        template.close()
+        if patched or template.color_font is not None:
+            return None
+        del template.ttfont, template.subset  # each document opens and subsets its own
+        _font_slot[:] = [_PreparedFont(key, data, template, glyph_order, tables)]
+        return _font_slot[0]
+
+
+def _document_ttfont(prepared: _PreparedFont) -> ttLib.TTFont:
+    """A fontTools font of its own for one document, over the shared decoded tables."""
+    font = ttLib.TTFont(io.BytesIO(prepared.data), recalcTimestamp=False,
+                        fontNumber=prepared.template.collection_font_number, lazy=True)
+    font.setGlyphOrder(list(prepared.glyph_order))
+    for tag, table in prepared.tables.items():
+        font[tag] = copy.copy(table)
+        if tag == "cmap":
+            font[tag].tables = [copy.copy(subtable) for subtable in table.tables]
+    return font
+
+
+def _add_font(pdf: FPDF, family: str, path: Path) -> None:
+    """`pdf.add_font(family, "", path)` without parsing the file again: the result is the same
+    font object fpdf2 would build, with its per-document parts fresh."""
+    prepared = _prepared_font(path)
+    if prepared is None:
+        pdf.add_font(family, "", str(path), collection_font_number=0)
+        return
+    template = prepared.template
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if slot not in _PER_DOCUMENT and hasattr(template, slot):
+            setattr(font, slot, getattr(template, slot))  # cmap, glyph_ids, name, metrics: read only
+    font.fontkey = family.lower()
+    font.i = len(pdf.fonts) + 1
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.missing_glyphs = []
+    font.cw = defaultdict(template.cw.default_factory, template.cw)  # reading fills in misses
+    font.desc = copy.copy(template.desc)  # the writer sets its name and font file
+    font.ttfont = _document_ttfont(prepared)
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")
 
 
 @dataclass(frozen=True)
@@ -117,7 +220,7 @@ class _Document(FPDF):
     def __init__(self, font: Path, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
-        self.add_font("cjk", "", str(font), collection_font_number=0)
+        _add_font(self, "cjk", font)
         self.set_auto_page_break(auto=True, margin=16)
         self.set_margins(16, 14, 16)
         self.set_font("cjk", size=10)
