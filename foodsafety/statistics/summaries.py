@@ -35,6 +35,7 @@ from foodsafety.registry.models import Unit
 from foodsafety.statistics import contributions
 from foodsafety.statistics.models import StatsSummary, StatsSummaryState, StatsUnitFigures
 from foodsafety.statistics.queries import Scope, _roll_up
+from foodsafety.statistics.versions import has_pending_writes
 from foodsafety.timeutil import utcnow
 
 SHARDS = 8
@@ -256,8 +257,6 @@ def is_built(session: Session) -> bool:
 def usable(session: Session) -> bool:
     """Whether a table may be read from the summaries now: they are built, and this transaction
     has no uncommitted writes of its own (the summaries show them only once it commits)."""
-    from foodsafety.statistics.versions import has_pending_writes
-
     return (enabled() and current_app.config["STATS_SUMMARIES"]
             and not has_pending_writes(session) and not session.info.get(UNITS)
             and is_built(session))
