@@ -66,11 +66,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds an in-flight submission may keep retrying after the end")
     parser.add_argument("--sqlite-begin", choices=("default", "immediate"), default="default",
                         help="immediate: BEGIN IMMEDIATE in write requests (bench/load_sqlite_immediate.py)")
+    parser.add_argument("--summaries", choices=("on", "off"), default="on",
+                        help="off: the statistics' summaries not maintained, the baseline of what they "
+                             "cost (bench/load_no_summaries.py)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     if not (1 <= args.phones <= 1000 and 1 <= args.seconds <= 600 and args.bare_seconds <= 60):
         parser.error("phones 1..1000, seconds 1..600, bare-seconds <= 60")
+    if args.summaries == "off" and args.sqlite_begin == "immediate":
+        parser.error("--summaries off and --sqlite-begin immediate each take gunicorn's config file")
     if args.kill and args.kill_after >= args.seconds:
         parser.error("--kill-after must fall inside --seconds")
     return args
@@ -110,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     instance = Instance(args.db)
     immediate = args.db == "sqlite" and args.sqlite_begin == "immediate"
+    config = ("load_sqlite_immediate.py" if immediate
+              else "load_no_summaries.py" if args.summaries == "off" else None)
     server = Server(instance, args.workers, args.threads,
-                    config=Path(__file__).with_name("load_sqlite_immediate.py") if immediate else None)
+                    config=Path(__file__).with_name(config) if config else None)
     watchdog = threading.Timer(args.bare_seconds + args.seconds + args.grace + 300
                                + (180 if args.kill else 0),
                                lambda: os.kill(os.getpid(), signal.SIGTERM))
@@ -123,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         kill = f", kill -9 after {args.kill_after:.0f} s" if args.kill else ""
         print(f"== load test: {args.db}, {args.phones} phones, {args.seconds:.0f} s{kill}; "
               f"gunicorn -w {args.workers} --threads {args.threads} on 127.0.0.1"
-              f"{' with BEGIN IMMEDIATE for writes' if immediate else ''} ==", flush=True)
+              f"{' with BEGIN IMMEDIATE for writes' if immediate else ''}"
+              f"{' without the statistics summaries' if args.summaries == 'off' else ''} ==",
+              flush=True)
         began = time.monotonic()
         instance.create()
         seeded = seed(instance, args.phones)
@@ -171,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
         found = verify(instance.database_url, instance.photo_dir, tally.acked_inspections,
                        tally.acked_photos,
-                       form_items={(f["id"], f["version"]): len(f["items"]) for f in forms.values()})
+                       form_items={(f["id"], f["version"]): len(f["items"]) for f in forms.values()},
+                       summaries=args.summaries == "on")
         failed = report(args, bare, bare_rps, bare_lat, tally, (start, clock.deadline), elapsed,
                         kill_window, found)
         if failed:
@@ -256,7 +266,8 @@ def report(args, bare: Tally, bare_rps: float, bare_lat: list[float], tally: Tal
           f"kills={1 if args.kill else 0} p50={_ms(percentile(subs_lat, 0.5))} "
           f"p99={_ms(percentile(subs_lat, 0.99))} submit/s={subs_rps:.1f} bare/s={bare_rps:.0f} "
           f"ratio={subs_rps / bare_rps if bare_rps else float('nan'):.3f} "
-          f"db={args.db} phones={args.phones} -> {'FAIL' if failed else 'PASS'}", flush=True)
+          f"db={args.db} phones={args.phones} summaries={args.summaries} "
+          f"-> {'FAIL' if failed else 'PASS'}", flush=True)
     return failed
 
 

@@ -1,14 +1,17 @@
-"""What counting writes for the statistics cache costs an inspection submission, on both databases.
+"""What the statistics' write-path work costs an inspection submission, on both databases.
 
     .venv/bin/python bench/submit_cost_bench.py [--only sqlite|postgresql] [--threads 6]
+                                                [--feature summaries|versions]
 
-Each submitting transaction also adds one to a counter row of `stats_data_versions` (a random one
-of 16 shards of its half-year) just before it commits (`foodsafety/statistics/versions.py`).
+`--feature summaries` (the default): before it commits, a submitting transaction recomputes the
+unit's figures and adds the difference to `stats_summaries` (`foodsafety/statistics/summaries.py`).
+`--feature versions`: it adds one to a counter row of `stats_data_versions` (a random one of 16
+shards of its half-year; `foodsafety/statistics/versions.py`).
 This submits complete inspections through the whole application (test client, one inspector
 session per thread, all in one county), `--threads` at a time, in rounds that alternate the
-counting off (its session listeners removed) and on (every answer must be 201), and prints the median latency, the 95th
-percentile and the throughput of each, side by side. A throwaway database of its own (SQLite
-file; PostgreSQL `fs_submitbench_<pid>`, dropped after).
+feature off and on (every answer must be 201), and prints the median latency, the 95th
+percentile, the throughput and the SQL statements per submission of each, side by side. A
+throwaway database of its own (SQLite file; PostgreSQL `fs_submitbench_<pid>`, dropped after).
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def _doc(unit_id: int, kind: str, when: datetime) -> dict:
             "extra_findings": [], "handling": "pass"}
 
 
-def measure(name: str, threads: int) -> dict:
+def measure(name: str, threads: int, feature: str) -> dict:
     from sqlalchemy import event, func, select
     from sqlalchemy.orm import Session
 
@@ -88,7 +91,24 @@ def measure(name: str, threads: int) -> dict:
     listeners = [("after_flush", versions._collect), ("do_orm_execute", versions._collect_bulk),
                  ("before_commit", versions._bump_on_commit),
                  ("after_transaction_end", versions._forget)]
-    out: dict = {"database": name, "threads": threads}
+    out: dict = {"database": name, "threads": threads, "feature": feature}
+    statements = {"n": 0}
+    lock = threading.Lock()
+
+    def count(*_args) -> None:
+        with lock:
+            statements["n"] += 1
+
+    def switch(mode: str) -> None:
+        if feature == "summaries":
+            app.extensions["stats_summaries"] = mode == "on"
+            return
+        for event_name, fn in listeners:
+            if mode == "off":
+                event.remove(Session, event_name, fn)
+            elif not event.contains(Session, event_name, fn):
+                event.listen(Session, event_name, fn)
+
     try:
         with app.app_context():
             db.create_all()
@@ -114,6 +134,7 @@ def measure(name: str, threads: int) -> dict:
             tokens = [open_session(user)[0] for user in users]
             unit_ids = [unit.id for unit in units]
             db.session.commit()
+            event.listen(db.engine, "before_cursor_execute", count)
 
             def one_round() -> tuple[list[float], float]:
                 latencies: list[float] = []
@@ -143,14 +164,13 @@ def measure(name: str, threads: int) -> dict:
             statuses: dict[int, int] = {}
             results: dict[str, list] = {"off": [], "on": []}
             walls: dict[str, float] = {"off": 0.0, "on": 0.0}
+            counted_statements = {"off": 0, "on": 0}
             for _ in range(ROUNDS):
                 for mode in ("off", "on"):
-                    for event_name, fn in listeners:
-                        if mode == "off":
-                            event.remove(Session, event_name, fn)
-                        elif not event.contains(Session, event_name, fn):
-                            event.listen(Session, event_name, fn)
+                    switch(mode)
+                    before = statements["n"]
                     latencies, wall = one_round()
+                    counted_statements[mode] += statements["n"] - before
                     results[mode] += latencies
                     walls[mode] += wall
             for mode, latencies in results.items():
@@ -159,6 +179,7 @@ def measure(name: str, threads: int) -> dict:
                 out[f"{mode}_p95"] = ordered[int(len(ordered) * 0.95) - 1] * 1000
                 out[f"{mode}_rate"] = len(ordered) / walls[mode]
                 out[f"{mode}_n"] = len(ordered)
+                out[f"{mode}_statements"] = counted_statements[mode] / len(ordered)
             out["statuses"] = statuses
             counted = db.session.execute(select(func.count(), func.sum(StatsDataVersion.changes))).one()
             out["version_rows"], out["version_sum"] = counted[0], int(counted[1] or 0)
@@ -170,13 +191,15 @@ def measure(name: str, threads: int) -> dict:
 
 
 def report(results: list[dict]) -> None:
-    print(f"\n并发提交检查记录（{results[0]['threads']} 个线程，同一个区县），计数关/开交替 {ROUNDS} 轮")
-    print(f"{'数据库':<12}{'计数':<6}{'中位 ms':>10}{'p95 ms':>10}{'每秒提交':>10}{'条数':>8}")
+    feature = {"summaries": "统计汇总", "versions": "版本计数"}[results[0]["feature"]]
+    print(f"\n并发提交检查记录（{results[0]['threads']} 个线程，同一个区县），{feature}关/开交替 {ROUNDS} 轮")
+    print(f"{'数据库':<12}{'开关':<6}{'中位 ms':>10}{'p95 ms':>10}{'每秒提交':>10}{'条数':>8}"
+          f"{'每次语句':>10}")
     for r in results:
         assert set(r["statuses"]) == {"201"}, r["statuses"]
         for mode, label in (("off", "关"), ("on", "开")):
             print(f"{r['database']:<14}{label:<6}{r[f'{mode}_p50']:>10.1f}{r[f'{mode}_p95']:>10.1f}"
-                  f"{r[f'{mode}_rate']:>12.1f}{r[f'{mode}_n']:>8}")
+                  f"{r[f'{mode}_rate']:>12.1f}{r[f'{mode}_n']:>8}{r[f'{mode}_statements']:>12.1f}")
         print(f"{'':<14}比值（开/关）：中位 {r['on_p50'] / r['off_p50']:.2f}，吞吐 "
               f"{r['on_rate'] / r['off_rate']:.2f}；计数行 {r['version_rows']} 行，合计 {r['version_sum']}")
 
@@ -185,15 +208,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="统计数据版本计数对提交检查的开销")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--threads", type=int, default=6)
+    parser.add_argument("--feature", choices=("summaries", "versions"), default="summaries")
     parser.add_argument("--measure", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.threads)))
+        print(json.dumps(measure(args.measure, args.threads, args.feature)))
         return 0
     results = []
     for name in [args.only] if args.only else ["sqlite", "postgresql"]:
         run = subprocess.run([sys.executable, __file__, "--measure", name, "--threads",
-                              str(args.threads)], capture_output=True, text=True, check=False)
+                              str(args.threads), "--feature", args.feature],
+                             capture_output=True, text=True, check=False)
         if run.returncode != 0:
             print(run.stdout + run.stderr, file=sys.stderr)
             return run.returncode
