@@ -123,12 +123,12 @@ def prepare(name: str, url: str, scale: float, regenerate: bool) -> None:
         else:
             with db.engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-        from foodsafety.statistics import summaries
+        from foodsafety.statistics import summaries, summary_rebuild
 
         # The generator writes around the write path: its summaries are built here, timed.
         if fresh or not loaded or not summaries.is_built(db.session):
             started = time.perf_counter()
-            units = summaries.rebuild(db.session)
+            units = summary_rebuild.rebuild(db.session)
             db.session.commit()
             with db.engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from foodsafety.errors import ApiError
 from foodsafety.extensions import db
-from foodsafety.statistics import snapshots, summaries, summary_checks
+from foodsafety.statistics import snapshots, summaries, summary_checks, summary_rebuild
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.results import SECTION_LABELS, display_text
 from foodsafety.vocabulary import UnitKind
@@ -46,7 +46,7 @@ def build_command(code: str, period_key: str, cutoff, final: bool) -> None:
 @stats_cli.command("rebuild-summaries")
 def rebuild_summaries_command() -> None:
     """从原始记录重建统计汇总（迁移、灾备恢复或批量写入之后）。"""
-    done = summaries.rebuild(db.session, say=click.echo)
+    done = summary_rebuild.rebuild(db.session, say=click.echo)
     db.session.commit()
     click.echo(f"统计汇总已重建：{done} 个单位。")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.extensions import db
@@ -44,6 +44,14 @@ PROBLEM_KINDS = frozenset(row.unit_kind for row in TABLE.rows if row.kind == "pr
 CASE_EVENTS = {"cases_filed": "filed_on", "cases_transferred": "transferred_on",
                "criminal_cases_filed": "criminal_filed_on"}
 MONEY = "fines_and_confiscations_cents"
+# The measures only rectification orders and enforcement cases give: a transaction that only adds
+# inspections (and their findings) to a unit leaves them as they were (`figures_of(carried=)`).
+ORDER_CASE_MEASURES = frozenset({"rectification_orders", *CASE_EVENTS, MONEY, "licences_revoked",
+                                 "unlicensed_banned"})
+
+
+def from_orders_or_cases(measure: str) -> bool:
+    return measure.split(":", 1)[0] in ORDER_CASE_MEASURES
 
 
 def cumulative(measure: str) -> bool:
@@ -158,8 +166,11 @@ def _stock_changes(add, records: UnitRecords) -> None:
         before = now
 
 
-def figures_of(records: UnitRecords) -> Counter[Key]:
-    """The unit's figures as dated changes: {(county, measure, day): value}, zeros left out."""
+def figures_of(records: UnitRecords, carried: Counter[Key] | None = None) -> Counter[Key]:
+    """The unit's figures as dated changes: {(county, measure, day): value}, zeros left out.
+
+    `carried`: the unit's stored figures, when only inspections were added to it since: their
+    order and case figures stand (those records were not loaded)."""
     out: Counter[Key] = Counter()
 
     def add(county: str, measure: str, day: date, value: int = 1) -> None:
@@ -184,6 +195,15 @@ def figures_of(records: UnitRecords) -> Counter[Key]:
             problems.setdefault((county, inspection_kind, category), []).append(day)
     for (county, inspection_kind, category), days in problems.items():
         _firsts(add, county, f"prob:{inspection_kind}:{category}", days)
+    if carried is None:
+        _order_and_case_figures(add, records, kind)
+    else:
+        out.update({key: value for key, value in carried.items() if from_orders_or_cases(key[1])})
+    _stock_changes(add, records)
+    return Counter({key: value for key, value in out.items() if value})
+
+
+def _order_and_case_figures(add, records: UnitRecords, kind: str) -> None:
     for county, issued_on in records.orders:
         add(county, "rectification_orders", issued_on)
     revoked: dict[str, list[date]] = {}
@@ -205,8 +225,6 @@ def figures_of(records: UnitRecords) -> Counter[Key]:
         _firsts(add, county, "licences_revoked", days)
     for county, days in banned.items():
         _firsts(add, county, "unlicensed_banned", days)
-    _stock_changes(add, records)
-    return Counter({key: value for key, value in out.items() if value})
 
 
 # --- loading the records of many units at once ------------------------------------------------
@@ -215,47 +233,55 @@ def _kind(value) -> str:
     return value.value if hasattr(value, "value") else value
 
 
-def load(unit_ids: list[int]) -> dict[int, UnitRecords]:
-    """The records of `unit_ids` (four queries, whatever their number), as `figures_of` reads
-    them. A unit that no longer exists gets no records: it adds nothing."""
-    u = Unit
-    found = {unit.id: UnitRecords(unit) for unit in db.session.execute(
-        select(u.id, u.kind, u.jurisdiction_code, u.licence_no, u.licence_issued_on,
-               u.licence_expires_on, u.licence_revoked_on, u.wuchang_6t, u.haccp,
-               u.haccp_cert_expires_on, u.mc_transparent, u.mc_video, u.mc_internet)
-        .where(u.id.in_(unit_ids)))}
-    records = {unit_id: found.get(unit_id) or UnitRecords(None) for unit_id in unit_ids}
-    i = Inspection
+def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> dict[int, UnitRecords]:
+    """The records of `unit_ids` as `figures_of` reads them: the units with their live
+    inspections and findings in one query; the orders and the cases (a query each) of
+    `orders_and_cases` only (default: all of them). A unit that no longer exists gets no records:
+    it adds nothing."""
+    u, i = Unit, Inspection
     rows = db.session.execute(
-        select(i.unit_id, i.jurisdiction_code, i.unit_kind, i.inspected_on, i.started_at, i.id,
-               i.obs_wuchang_6t, i.obs_haccp, i.obs_haccp_cert_expires_on, i.obs_mc_transparent,
-               i.obs_mc_video, i.obs_mc_internet, Finding.category)
+        select(u.id.label("unit_id"), u.kind, u.jurisdiction_code, u.licence_no,
+               u.licence_issued_on, u.licence_expires_on, u.licence_revoked_on, u.wuchang_6t,
+               u.haccp, u.haccp_cert_expires_on, u.mc_transparent, u.mc_video, u.mc_internet,
+               i.id.label("i_id"), i.jurisdiction_code.label("i_county"), i.unit_kind.label("i_kind"),
+               i.inspected_on, i.started_at, i.obs_wuchang_6t, i.obs_haccp,
+               i.obs_haccp_cert_expires_on, i.obs_mc_transparent, i.obs_mc_video,
+               i.obs_mc_internet, Finding.category)
+        .outerjoin(i, and_(i.unit_id == u.id, live()))
         .outerjoin(Finding, Finding.inspection_id == i.id)
-        .where(i.unit_id.in_(unit_ids), live()))
+        .where(u.id.in_(unit_ids)))
+    records = {unit_id: UnitRecords(None) for unit_id in unit_ids}
     seen: set[int] = set()
     for row in rows:
         target = records[row.unit_id]
-        if row.id not in seen:
-            seen.add(row.id)
+        if target.unit is None:
+            target.unit = row
+        if row.i_id is None:
+            continue
+        if row.i_id not in seen:
+            seen.add(row.i_id)
             status = Status(bool(row.obs_wuchang_6t), HaccpStatus(_kind(row.obs_haccp)),
                             row.obs_haccp_cert_expires_on, bool(row.obs_mc_transparent),
                             bool(row.obs_mc_video), bool(row.obs_mc_internet))
-            target.inspections.append((row.jurisdiction_code, _kind(row.unit_kind),
-                                       row.inspected_on, _naive(row.started_at), row.id, status))
+            target.inspections.append((row.i_county, _kind(row.i_kind), row.inspected_on,
+                                       _naive(row.started_at), row.i_id, status))
         if row.category is not None:
-            target.problems.append((row.jurisdiction_code, _kind(row.unit_kind),
-                                    _kind(row.category), row.inspected_on))
+            target.problems.append((row.i_county, _kind(row.i_kind), _kind(row.category),
+                                    row.inspected_on))
+    wanted = unit_ids if orders_and_cases is None else sorted(orders_and_cases)
+    if not wanted:
+        return records
     order = RectificationOrder
     for row in db.session.execute(
             select(order.unit_id, order.jurisdiction_code, order.issued_on)
-            .where(order.unit_id.in_(unit_ids), of_live_inspection(order.inspection_id))):
+            .where(order.unit_id.in_(wanted), of_live_inspection(order.inspection_id))):
         records[row.unit_id].orders.append((row.jurisdiction_code, row.issued_on))
     case = EnforcementCase
     for row in db.session.execute(
             select(case.unit_id, case.jurisdiction_code, case.filed_on, case.decided_on,
                    case.fine_yuan, case.confiscated_yuan, case.licence_revoked_on, case.banned_on,
                    case.transferred_on, case.criminal_filed_on)
-            .where(case.unit_id.in_(unit_ids))):
+            .where(case.unit_id.in_(wanted))):
         records[row.unit_id].cases.append(row)
     return records
 

@@ -5,12 +5,14 @@ findings, its rectification orders, its enforcement cases) notes the unit as it 
 before it commits, for each noted unit: lock the unit's row of `stats_unit_figures`, compute its
 figures afresh from its records (`contributions.py`), and add the difference to `stats_summaries`
 (on one of `SHARDS` rows per key, picked at random per transaction, so concurrent submissions of a
-county seldom wait on each other). A correction, a void, a back-dated record, a unit moving county
+county seldom wait on each other). A submission, which only adds an inspection and its findings,
+keeps the unit's stored order and case figures and reads neither: four statements in all (lock,
+load, add, store). A correction, a void, a back-dated record, a unit moving county
 or an import so updates what it touches and nothing else; the summaries are exact at every commit.
 
 A bulk statement that changes such data without saying which units it touched (`touch`) cannot
 be followed: it marks the summaries not built, and the tables are computed from the records
-(`queries.py`) until `flask stats rebuild-summaries` has run. `check` compares a sample of nodes
+(`queries.py`) until `flask stats rebuild-summaries` has run (`summary_rebuild.py`). `check` compares a sample of nodes
 with the scan; a daily job runs it (`tasks.py`).
 """
 
@@ -23,9 +25,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import and_, bindparam, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm.util import identity_key
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.inspections.models import Finding, Inspection
@@ -39,8 +42,9 @@ from foodsafety.statistics.versions import has_pending_writes
 from foodsafety.timeutil import utcnow
 
 SHARDS = 8
-CHUNK = 500  # units loaded together; rows per upsert statement
-UNITS = "stats_summary_units"  # Session.info keys: units and inspections this transaction touched
+CHUNK = 500  # units loaded together
+# Session.info keys: {unit or inspection id: whether more than inspections were added to it}
+UNITS = "stats_summary_units"
 INSPECTIONS = "stats_summary_inspections"
 STALE = "stats_summary_stale"
 
@@ -83,26 +87,45 @@ def _changed(obj, columns: set[str]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in columns)
 
 
+def _mark(session: Session, key: str, ids: Iterable[int], changed: bool = True) -> None:
+    """Note `ids` (units or inspections): `changed` when more than new inspections touch them."""
+    marks = session.info.setdefault(key, {})
+    for id_ in ids:
+        marks[id_] = marks.get(id_, False) or changed
+
+
 def touch(session: Session, unit_ids: Iterable[int]) -> None:
     """Recompute these units' figures when this transaction commits (a bulk write says so)."""
-    session.info.setdefault(UNITS, set()).update(unit_ids)
+    _mark(session, UNITS, unit_ids)
 
 
 @event.listens_for(Session, "after_flush")
 def _note(session: Session, _context) -> None:
     if not enabled():
         return
-    units = session.info.setdefault(UNITS, set())
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         columns = RELEVANT.get(type(obj))
         if columns is None or (obj in session.dirty and not _changed(obj, columns)):
             continue
+        changed = obj not in session.new  # a new inspection or finding leaves orders and cases be
         if isinstance(obj, Unit):
-            units.add(obj.id)
+            _mark(session, UNITS, [obj.id])
         elif isinstance(obj, Finding):
-            session.info.setdefault(INSPECTIONS, set()).update(_values(obj, "inspection_id"))
+            _note_finding(session, obj, changed)
         else:
-            units.update(_values(obj, "unit_id"))
+            _mark(session, UNITS, _values(obj, "unit_id"),
+                  changed or not isinstance(obj, Inspection))
+
+
+def _note_finding(session: Session, finding: Finding, changed: bool) -> None:
+    """The finding's unit, from its inspection in the session when it is there (a submission)
+    or, at commit, from the database."""
+    for inspection_id in _values(finding, "inspection_id"):
+        inspection = session.identity_map.get(identity_key(Inspection, inspection_id))
+        if inspection is None:
+            _mark(session, INSPECTIONS, [inspection_id], changed)
+        else:
+            _mark(session, UNITS, _values(inspection, "unit_id"), changed)
 
 
 def _set_columns(state) -> set[str] | None:
@@ -138,14 +161,15 @@ def _apply_on_commit(session: Session) -> None:
         return
     if session.new or session.dirty or session.deleted:
         session.flush()
-    units = session.info.pop(UNITS, set())
-    inspections = session.info.pop(INSPECTIONS, set())
+    units = session.info.pop(UNITS, {})
+    inspections = session.info.pop(INSPECTIONS, {})
     stale = session.info.pop(STALE, False)
     if inspections:
-        units.update(session.scalars(select(Inspection.unit_id).where(
-            Inspection.id.in_(sorted(inspections)))))
+        for inspection_id, unit_id in session.execute(select(Inspection.id, Inspection.unit_id)
+                                                      .where(Inspection.id.in_(sorted(inspections)))):
+            units[unit_id] = units.get(unit_id, False) or inspections[inspection_id]
     if units:
-        apply(session, sorted(units))
+        apply(session, units)
     if stale:
         set_state(session, False, "批量写入未说明涉及的单位，统计表改由原始记录计算，请重建汇总。")
 
@@ -164,20 +188,17 @@ def _dialect(session: Session):
 
 
 def _lock(session: Session, unit_ids: list[int]) -> dict[int, list]:
-    """The stored figures of `unit_ids`, their rows locked until commit (created if missing)."""
+    """The stored figures of `unit_ids` (sorted), their rows locked until commit and created
+    empty where missing: one upsert that writes nothing new and returns what is there."""
     table = StatsUnitFigures.__table__
-    query = (select(table.c.unit_id, table.c.entries).where(table.c.unit_id.in_(unit_ids))
-             .order_by(table.c.unit_id).with_for_update())
-    stored = dict(session.execute(query).all())
-    missing = [unit_id for unit_id in unit_ids if unit_id not in stored]
-    if missing:
-        session.execute(_dialect(session).insert(table).values(
-            [{"unit_id": unit_id, "entries": []} for unit_id in missing]).on_conflict_do_nothing())
-        stored.update(session.execute(query.where(table.c.unit_id.in_(missing))).all())
-    return stored
+    statement = _dialect(session).insert(table).on_conflict_do_update(
+        index_elements=["unit_id"], set_={"entries": table.c.entries})
+    return dict(session.execute(statement.returning(table.c.unit_id, table.c.entries),
+                                [{"unit_id": unit_id, "entries": []} for unit_id in unit_ids]).all())
 
 
-def _entries(figures: Counter) -> list:
+def entries(figures: Counter) -> list:
+    """A unit's figures as stored in `stats_unit_figures`."""
     return sorted([county, measure, day.isoformat(), value]
                   for (county, measure, day), value in figures.items())
 
@@ -187,21 +208,26 @@ def _counter(entries: list) -> Counter:
                     for county, measure, day, value in entries})
 
 
-def apply(session: Session, unit_ids: list[int]) -> None:
-    """Recompute the figures of `unit_ids` and add what changed to the summaries."""
+def apply(session: Session, units: dict[int, bool]) -> None:
+    """Recompute the figures of `units` and add what changed to the summaries. {unit id:
+    changed}: false when only inspections were added to the unit (its order and case figures
+    stand, when it has stored figures)."""
+    unit_ids = sorted(units)
     for start in range(0, len(unit_ids), CHUNK):
         chunk = unit_ids[start:start + CHUNK]
         stored = _lock(session, chunk)
-        records = contributions.load(chunk)
+        added_to = {unit_id for unit_id in chunk if not units[unit_id] and stored.get(unit_id)}
+        records = contributions.load(chunk, [u for u in chunk if u not in added_to])
         change: Counter = Counter()
         rewritten = []
         for unit_id in chunk:
-            new = contributions.figures_of(records[unit_id])
             old = _counter(stored.get(unit_id) or [])
+            new = contributions.figures_of(records[unit_id],
+                                           carried=old if unit_id in added_to else None)
             if new != old:
                 change.update(new)
                 change.subtract(old)
-                rewritten.append({"unit_id": unit_id, "entries": _entries(new)})
+                rewritten.append({"unit_id": unit_id, "entries": entries(new)})
         add(session, change, random.randrange(SHARDS))
         if rewritten:
             table = StatsUnitFigures.__table__
@@ -209,6 +235,16 @@ def apply(session: Session, unit_ids: list[int]) -> None:
                             .values(entries=bindparam("b_entries")),
                             [{"b_unit_id": r["unit_id"], "b_entries": r["entries"]}
                              for r in rewritten])
+
+
+def summary_rows(change: Counter) -> Counter:
+    """{(level, bucket, county, measure): value} of `change` ({(county, measure, day): value})."""
+    rows: Counter = Counter()
+    for (county, measure, day), value in change.items():
+        if value:
+            for level, bucket in levels(measure, day):
+                rows[(level, bucket, county, measure)] += value
+    return rows
 
 
 def levels(measure: str, day: date) -> list[tuple[str, date]]:
@@ -221,27 +257,26 @@ def levels(measure: str, day: date) -> list[tuple[str, date]]:
 
 def add(session: Session, change: Counter, shard: int) -> None:
     """Add `change` ({(county, measure, day): value}) to the summaries, on `shard`."""
-    rows: Counter = Counter()
-    for (county, measure, day), value in change.items():
-        if value:
-            for level, bucket in levels(measure, day):
-                rows[(level, bucket, county, measure)] += value
-    items = sorted((key, value) for key, value in rows.items() if value)
+    items = sorted((key, value) for key, value in summary_rows(change).items() if value)
     if not items:
         return
+    # One statement, its parameters sent as a batch: compiled once and cached (a multi-row
+    # VALUES is compiled afresh for every call: most of the cost, 50 µs per value).
+    session.execute(upsert(session), [
+        {"level": level, "day": day, "jurisdiction_code": county, "measure": measure,
+         "shard": shard, "value": value} for (level, day, county, measure), value in items])
+
+
+def upsert(session: Session):
+    """The statement that adds a value to a summary row (created at 0 if missing)."""
     table = StatsSummary.__table__
-    dialect = _dialect(session)
-    for start in range(0, len(items), CHUNK):
-        values = [{"level": level, "day": day, "jurisdiction_code": county, "measure": measure,
-                   "shard": shard, "value": value}
-                  for (level, day, county, measure), value in items[start:start + CHUNK]]
-        statement = dialect.insert(table).values(values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["level", "day", "jurisdiction_code", "measure", "shard"],
-            set_={"value": table.c.value + statement.excluded.value}))
+    statement = _dialect(session).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=["level", "day", "jurisdiction_code", "measure", "shard"],
+        set_={"value": table.c.value + statement.excluded.value})
 
 
-# --- state, rebuild and check ------------------------------------------------------------------
+# --- state ------------------------------------------------------------------
 
 def set_state(session: Session, built: bool, note: str) -> None:
     table = StatsSummaryState.__table__
@@ -260,37 +295,6 @@ def usable(session: Session) -> bool:
     return (enabled() and current_app.config["STATS_SUMMARIES"]
             and not has_pending_writes(session) and not session.info.get(UNITS)
             and is_built(session))
-
-
-def rebuild(session: Session, say=lambda text: None) -> int:
-    """Recompute every unit's figures and the summaries from the records, in this transaction
-    (PostgreSQL: writers wait for it at their commit). Returns the number of units."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE stats_unit_figures, stats_summaries IN EXCLUSIVE MODE"))
-    session.execute(delete(StatsSummary.__table__))
-    session.execute(delete(StatsUnitFigures.__table__))
-    done, last = 0, 0
-    while True:
-        chunk = list(session.scalars(select(Unit.id).where(Unit.id > last).order_by(Unit.id)
-                                     .limit(CHUNK * 4)))
-        if not chunk:
-            break
-        last = chunk[-1]
-        for start in range(0, len(chunk), CHUNK):
-            part = chunk[start:start + CHUNK]
-            records = contributions.load(part)
-            change: Counter = Counter()
-            rows = []
-            for unit_id in part:
-                figures = contributions.figures_of(records[unit_id])
-                change.update(figures)
-                rows.append({"unit_id": unit_id, "entries": _entries(figures)})
-            session.execute(insert(StatsUnitFigures.__table__), rows)
-            add(session, change, 0)
-        done += len(chunk)
-        say(f"已汇总 {done} 个单位")
-    set_state(session, True, f"已重建（{done} 个单位）")
-    return done
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from foodsafety.extensions import db
 from foodsafety.periods import Period, half_year_of, parse_period
 from foodsafety.registry.models import Jurisdiction, JurisdictionClosure
-from foodsafety.statistics import compute, queries, summaries
+from foodsafety.statistics import compute, queries, summaries, summary_rebuild
 from foodsafety.statistics.definition import TABLE
 from foodsafety.tasks import Occurrence, Task
 from foodsafety.timeutil import today_cst
@@ -85,7 +85,7 @@ def _step(occ: Occurrence, item: str) -> dict:
     """Not built: rebuild. Built: compare a sample; on a difference stop reading the summaries
     (the tables come from the records until a rebuild) and report it."""
     if not summaries.is_built(db.session):
-        return {"rebuilt_units": summaries.rebuild(db.session)}
+        return {"rebuilt_units": summary_rebuild.rebuild(db.session)}
     differences = check(today=occ.cutoff)
     if differences:
         summaries.set_state(db.session, False, f"核对发现 {len(differences)} 处不一致")
