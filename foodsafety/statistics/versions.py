@@ -24,7 +24,7 @@ import random
 from datetime import date
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, func, inspect, or_, select, update
+from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 
@@ -156,18 +156,15 @@ def _forget(session: Session, transaction) -> None:
 
 
 def bump(session: Session, buckets: set[str]) -> None:
-    """Add one to a random shard of each bucket (in name order: two writers never deadlock)."""
+    """Add one to a random shard of each bucket (in name order: two writers never deadlock), in
+    one upsert statement."""
     table = StatsDataVersion.__table__
     shard = random.randrange(SHARDS)
-    for bucket in sorted(buckets):
-        where = (table.c.bucket == bucket, table.c.shard == shard)
-        updated = session.execute(update(table).where(*where).values(changes=table.c.changes + 1))
-        if updated.rowcount:
-            continue
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(table).values(bucket=bucket, shard=shard, changes=1)
-        session.execute(insert.on_conflict_do_update(
-            index_elements=["bucket", "shard"], set_={"changes": table.c.changes + 1}))
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table)
+    session.execute(insert.on_conflict_do_update(index_elements=["bucket", "shard"],
+                                                 set_={"changes": table.c.changes + 1}),
+                    [{"bucket": bucket, "shard": shard, "changes": 1} for bucket in sorted(buckets)])
 
 
 def has_pending_writes(session: Session) -> bool:
