@@ -187,11 +187,12 @@ class StatsSummary(db.Model):
     `contributions.py` says what each unit adds on which day; the write path adds it here (the
     day's row, its month's and, for cumulative measures, its year's: levels `d`/`m`/`y` for
     figures of the period, `D`/`M`/`Y` for the stock, which counts from the beginning of time).
-    A table as of cutoff C then sums a few years', months' and days' rows per county."""
+    A table as of cutoff C then sums a few years', months' and days' rows per county: one range
+    of the key per (level, county) of the subtree."""
 
     __tablename__ = "stats_summaries"
     __table_args__ = (
-        PrimaryKeyConstraint("level", "day", "jurisdiction_code", "measure", "shard",
+        PrimaryKeyConstraint("level", "jurisdiction_code", "day", "measure", "shard",
                              name="pk_stats_summaries"),
         {"sqlite_with_rowid": False},
     )

@@ -22,10 +22,10 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import and_, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import String, any_, bindparam, cast, event, func, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
@@ -37,7 +37,7 @@ from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import Unit
 from foodsafety.statistics import contributions
 from foodsafety.statistics.models import StatsSummary, StatsSummaryState, StatsUnitFigures
-from foodsafety.statistics.queries import Scope, _roll_up
+from foodsafety.statistics.queries import Closure, Scope, _roll_up
 from foodsafety.statistics.versions import has_pending_writes
 from foodsafety.timeutil import utcnow
 
@@ -299,20 +299,33 @@ def usable(session: Session) -> bool:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def figures_query(scope: Scope, period: Period, cutoff: date):
+def figures_query(scope: Scope, period: Period, cutoff: date, dialect: str = "postgresql"):
     """Per node (`ancestor_code`) and measure, the sum of the changes the table as of `cutoff`
-    counts: the stock's since the beginning, the period's since its first day."""
+    counts: the stock's since the beginning, the period's since its first day.
+
+    One branch per level, each a range of the key per county of the subtree (PostgreSQL: the
+    counties as one array, `= ANY`, which the index walks county by county; SQLite: `IN`)."""
     s = StatsSummary.__table__
     year, month = date(cutoff.year, 1, 1), cutoff.replace(day=1)
-    when = or_(and_(s.c.level == "Y", s.c.day < year),
-               and_(s.c.level == "M", s.c.day >= year, s.c.day < month),
-               and_(s.c.level == "D", s.c.day >= month, s.c.day <= cutoff),
-               and_(s.c.level == "m", s.c.day >= period.start, s.c.day < month),
-               and_(s.c.level == "d", s.c.day >= month, s.c.day <= cutoff))
+    windows = [("Y", None, year), ("M", year, month), ("D", month, cutoff + timedelta(days=1)),
+               ("m", period.start, month), ("d", month, cutoff + timedelta(days=1))]
+    counties = select(Closure.descendant_code).where(Closure.ancestor_code == scope.root)
+    if dialect == "postgresql":
+        array = select(func.array_agg(Closure.descendant_code)).where(
+            Closure.ancestor_code == scope.root).scalar_subquery()
+        # = ANY(CAST((SELECT array_agg …) AS VARCHAR[])): one array (bare, a subquery's rows)
+        in_scope = s.c.jurisdiction_code == any_(cast(array, postgresql.ARRAY(String)))
+    else:
+        in_scope = s.c.jurisdiction_code.in_(counties)
     other = ":Y" if "-H" in period.key else ":H"
-    per_county = (select(s.c.jurisdiction_code, s.c.measure, func.sum(s.c.value).label("value"))
-                  .where(when, scope.covers(s.c.jurisdiction_code), ~s.c.measure.endswith(other))
-                  .group_by(s.c.jurisdiction_code, s.c.measure)
+    branches = [select(s.c.jurisdiction_code, s.c.measure, s.c.value)
+                .where(s.c.level == level, in_scope, *([s.c.day >= start] if start else []),
+                       s.c.day < end, ~s.c.measure.endswith(other))
+                for level, start, end in windows]
+    rows = union_all(*branches).subquery("rows")
+    per_county = (select(rows.c.jurisdiction_code, rows.c.measure,
+                         func.sum(rows.c.value).label("value"))
+                  .group_by(rows.c.jurisdiction_code, rows.c.measure)
                   .subquery("summed"))
     return _roll_up(per_county, scope, "value", by=("measure",))
 
@@ -321,7 +334,8 @@ def node_figures(session: Session, scope: Scope, period: Period,
                  cutoff: date) -> dict[str, dict[str, int]]:
     """{node: {measure: value}} from the summaries (scope suffixes `:H`/`:Y` removed)."""
     out: dict[str, dict[str, int]] = {}
-    for row in session.execute(figures_query(scope, period, cutoff)):
+    dialect = session.get_bind().dialect.name
+    for row in session.execute(figures_query(scope, period, cutoff, dialect)):
         measure = row.measure
         if measure.endswith((":H", ":Y")):
             measure = measure[:-2]
