@@ -41,7 +41,7 @@ from foodsafety.statistics.queries import Closure, Scope, _roll_up
 from foodsafety.statistics.versions import has_pending_writes
 from foodsafety.timeutil import utcnow
 
-SHARDS = 8
+SHARDS = 16
 CHUNK = 500  # units loaded together
 # Session.info keys: {unit or inspection id: whether more than inspections were added to it}
 UNITS = "stats_summary_units"
@@ -155,8 +155,10 @@ def _note_bulk(state) -> None:
     state.session.info[STALE] = True
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)
 def _apply_on_commit(session: Session) -> None:
+    """First among the commit hooks: the data version's shared row (`versions.py`) is then
+    locked only after this work, for the commit alone."""
     if not enabled():
         return
     if session.new or session.dirty or session.deleted:
@@ -228,13 +230,14 @@ def apply(session: Session, units: dict[int, bool]) -> None:
                 change.update(new)
                 change.subtract(old)
                 rewritten.append({"unit_id": unit_id, "entries": entries(new)})
-        add(session, change, random.randrange(SHARDS))
         if rewritten:
             table = StatsUnitFigures.__table__
             session.execute(update(table).where(table.c.unit_id == bindparam("b_unit_id"))
                             .values(entries=bindparam("b_entries")),
                             [{"b_unit_id": r["unit_id"], "b_entries": r["entries"]}
                              for r in rewritten])
+        # Last: the summary rows are shared with the county's other writers, locked until commit.
+        add(session, change, random.randrange(SHARDS))
 
 
 def summary_rows(change: Counter) -> Counter:
