@@ -37,6 +37,7 @@ SHELL_ASSET = re.compile(r"""asset\('(/(?:m/)?static/[^']+)'\)""")
 IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*'([^']+\.js)'""")
 STATIC_IMPORT = re.compile(r"""\bfrom\s*'([^']+\.js)'""")
 ENTRY = "/m/static/start.js"
+APP = "/m/static/app.js"  # imported by the entry once the login form shows
 
 
 def _folders() -> list[tuple[str, Path]]:
@@ -76,9 +77,10 @@ def _static_files() -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def _login_modules() -> list[str]:
-    """The entry module and what it imports statically: all the login form needs."""
-    pending, found = [ENTRY], []
+def _static_closure(entry: str) -> list[str]:
+    """A module and what it imports statically, transitively: what it needs before it runs. (The
+    entry's are all the login form needs; app.js's, all the home screen needs.)"""
+    pending, found = [entry], []
     while pending:
         url = pending.pop()
         path = _file_of(url)
@@ -126,13 +128,16 @@ def asset_version() -> str:
 @bp.get("/")
 def shell():
     """The app shell: static, no user data, so the service worker may serve it offline."""
-    # Every module named up front: the browser fetches them all at once instead of discovering
-    # them import by import (one round trip per level, 400 ms each on slow 3G). The login form's
-    # few come first, so that they take the first of the browser's connections.
+    # The modules of the login form and of the home screen named up front: the browser fetches
+    # them at once instead of discovering them import by import (one round trip per level, 400 ms
+    # each on slow 3G). The login form's few come first, so that they take the first of the
+    # browser's connections. The other screens' modules are not named: they would share the
+    # connections with the login and the first sync; each is imported when its screen first
+    # opens, by then from the service worker's cache.
     files = _static_files()
     hashed = {url: _hashed_url(url, path) for url, path in files}
-    first = _login_modules()
-    modules = first + [url for url, path in files if path.suffix == ".js" and url not in first]
+    first = _static_closure(ENTRY)
+    modules = first + [url for url in _static_closure(APP) if url not in first]
     import_map = _import_map(files)
     body = render_template("mobile/shell.html", asset=hashed.__getitem__, import_map=import_map,
                            modules=[hashed[url] for url in modules])
