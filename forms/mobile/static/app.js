@@ -7,14 +7,15 @@ import {NetworkError, logout, request, session, updateUser} from '/static/web/ap
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {loginForm} from '/static/web/login.js';
 import {
-  cachedVocabulary, definitionFor, findUnits, formKeyFor, refreshCatalog, rememberUnit, syncState, unitByLicence,
+  cachedTasks, cachedVocabulary, definitionFor, findUnits, formKeyFor, refreshCatalog, rememberUnit, syncState,
+  unitByLicence,
 } from './catalog.js';
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
 import {discard, enqueue, entriesOf, flush, pruneSent, reopen} from './outbox.js';
 import {topUpNumbers} from './numbers.js';
 import {removePhotosOf} from './photos.js';
 import {getMeta, setMeta} from './store.js';
-import {taskList} from './tasks.js';
+import {asOf, taskList} from './tasks.js';
 import {scanButton} from './unit.js';
 
 const root = document.getElementById('app');
@@ -75,9 +76,9 @@ export async function boot(loggedIn = null) {
   await started;
 }
 
-// The service worker keeps the app for offline use: registered once the first sync has ended
-// (well or not), so that neither its download of the app's files nor its update check shares a
-// slow network with the sync the inspector is waiting for.
+// The service worker keeps the app for offline use (the screens' modules too, which the page
+// itself imports only when they open): registered as the sync starts, so that the phone can be
+// taken offline as soon as the sync is done.
 let registered = false;
 function registerServiceWorker() {
   if (registered || !('serviceWorker' in navigator)) return;
@@ -110,19 +111,21 @@ async function start() {
   logoutButton.hidden = false;
   // The sync's requests go out first; the screen is painted from stored data while they travel.
   const synced = sync();
+  registerServiceWorker();
   route();
   await synced;
 }
 
 // Refresh the offline catalogue and send what waits in the outbox.
 async function sync() {
-  if (!user || !navigator.onLine) return registerServiceWorker();
+  if (!user || !navigator.onLine) return;
   syncing ||= (async () => {
     document.documentElement.dataset.sync = 'running';
     let done = false;
+    let changed = true;
     try {
       // The catalogue, and order numbers this phone may issue offline, fetched at the same time.
-      await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
+      [changed] = await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
       done = true;
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';
@@ -130,15 +133,25 @@ async function sync() {
       if (!(error instanceof NetworkError) && !error.answer) throw error;
     } finally {
       syncing = null;
-      registerServiceWorker();
     }
-    await refreshView();
+    // Nothing new (every answer a 304): the home shown from stored data is already right but for
+    // the time of the sync; a repaint of it would only cost a slow phone a few hundred ms.
+    if (changed || !document.getElementById('sync-state')) await refreshView();
+    else await stampSynced();
     // "done" once the screen shows what was stored: a repaint after it would replace what the
     // inspector has begun typing.
     if (done) document.documentElement.dataset.sync = 'done';
     await flush({force: true});
   })();
   return syncing;
+}
+
+async function stampSynced() {
+  const [synced, tasks] = await Promise.all([syncState(user), cachedTasks(user)]);
+  const state = document.getElementById('sync-state');
+  if (state) state.textContent = syncedLine(synced);
+  const tasksAsOf = document.getElementById('tasks-as-of');
+  if (tasksAsOf) tasksAsOf.textContent = asOf(tasks);
 }
 
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
@@ -243,13 +256,17 @@ async function showHome(tab) {
     flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
     form,
     h('div', {class: 'actions'}, scanButton(openLicence), h('a', {class: 'link', href: '#/outbox'}, '已提交的记录')),
-    h('p', {class: 'muted small', id: 'sync-state'}, synced
-      ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
-      : '正在下载本辖区单位清单…'),
+    h('p', {class: 'muted small', id: 'sync-state'}, syncedLine(synced)),
     results, tasks);
   flash = null;
   if (typing) search.focus();
   await paint();
+}
+
+function syncedLine(synced) {
+  return synced
+    ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
+    : '正在下载本辖区单位清单…';
 }
 
 // A search result: tap to start an inspection; its page (档案) beside it.

@@ -18,13 +18,18 @@ class SyncError extends Error {
 // A GET asked with the ETag of what the phone received last time (kept in meta under `key`), so
 // that the server answers 304, with no body, when nothing changed: {changed, data, save}, where
 // `save(extra)` keeps the new ETag (and `extra`) once what came has been stored, and `data` is,
-// when nothing changed, what was kept with `keep` (else null: the caller holds it elsewhere, and
-// `holds(kept)` says whether it still does; if not, the ETag is not sent).
+// when nothing changed, what was kept with `keep` (else null: the caller holds it elsewhere).
+// `holds(kept)` says whether the caller still holds it; if not, a 304 is not taken for an answer
+// and the request is made again without the ETag (checked after the answer, so that the request
+// does not wait for it).
 async function fetchChanged(path, key, {keep = false, holds = async () => true} = {}) {
-  const stored = await getMeta(key);
-  const kept = stored && (await holds(stored)) ? stored : null;
+  const kept = await getMeta(key);
   const answer = await request(path, {etag: kept?.etag});
-  if (answer.status === 304 && kept) return {changed: false, data: kept.data ?? null, save: async () => {}};
+  if (answer.status === 304 && kept) {
+    if (await holds(kept)) return {changed: false, data: kept.data ?? null, save: async () => {}};
+    await setMeta(key, null);
+    return fetchChanged(path, key, {keep, holds});
+  }
   if (!answer.ok) throw new SyncError(answer);
   return {changed: true, data: answer.data,
     save: (extra = {}) => setMeta(key, {etag: answer.etag, ...(keep ? {data: answer.data} : {}), ...extra})};
@@ -54,6 +59,7 @@ async function refreshForms() {
     await setMeta('vocabulary', terms.data);
     await terms.save();
   }
+  return listed.changed || terms.changed;
 }
 
 async function refreshUnits(user) {
@@ -103,6 +109,7 @@ async function refreshUnits(user) {
   await setMeta('areaRecent', [...new Set(area.data.items.map((i) => i.unit.id))]);
   await area.save();
   await setMeta('syncedAt', {user: user.id, at: new Date().toISOString(), units: ids.length});
+  return changed || area.changed;
 }
 
 // What is due (GET /api/v1/tasks): shown offline as of this sync (a 304 when it has not changed).
@@ -110,15 +117,18 @@ export async function refreshTasks(user) {
   const kept = await cachedTasks(user);
   const answer = await request('/api/v1/tasks', {etag: kept?.etag});
   let {etag, data} = kept || {};
-  if (answer.status !== 304 || !kept) {
+  const changed = answer.status !== 304 || !kept;
+  if (changed) {
     if (!answer.ok) throw new SyncError(answer);
     ({etag, data} = answer);
   }
   await setMeta('tasks', {user: user.id, at: new Date().toISOString(), etag, data});
+  return changed;
 }
 
+// Whether anything the phone holds changed (false when every answer was a 304).
 export async function refreshCatalog(user) {
-  await Promise.all([refreshForms(), refreshUnits(user), refreshTasks(user)]);
+  return (await Promise.all([refreshForms(), refreshUnits(user), refreshTasks(user)])).some(Boolean);
 }
 
 export async function cachedTasks(user) {
