@@ -41,35 +41,57 @@ APP = "/m/static/app.js"  # imported by the entry once the login form shows
 
 
 def _folders() -> list[tuple[str, Path]]:
-    web_static = Path(current_app.blueprints["web"].static_folder)
-    return [("/m/static/", HERE / "static"), ("/static/web/", web_static)]
+    return _resolved_folders(current_app.blueprints["web"].static_folder)
+
+
+@lru_cache(maxsize=4)
+def _resolved_folders(web_static: str) -> list[tuple[str, Path]]:
+    return [("/m/static/", (HERE / "static").resolve()), ("/static/web/", Path(web_static).resolve())]
 
 
 def _file_of(url: str) -> Path | None:
     for url_prefix, folder in _folders():
         if url.startswith(url_prefix):
             path = (folder / url[len(url_prefix):]).resolve()
-            return path if path.is_file() and path.is_relative_to(folder.resolve()) else None
+            return path if path.is_file() and path.is_relative_to(folder) else None
     return None
+
+
+# Every request for the shell, the service worker or a file looks the files up: each file is read
+# (and parsed, and hashed) again only when its size or modification time has changed.
+@lru_cache(maxsize=256)
+def _text(path: Path, mtime_ns: int, size: int) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _read(path: Path) -> str:
+    stat = path.stat()
+    return _text(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)
+def _found_in(text: str, pattern: re.Pattern) -> tuple[str, ...]:
+    return tuple(pattern.findall(text))
 
 
 def _imported(url: str, path: Path, pattern: re.Pattern = IMPORT) -> list[str]:
     """URLs of the modules a module imports (relative ones resolved against its own URL)."""
     base = url.rsplit("/", 1)[0] + "/"
     return [imported if imported.startswith("/") else posixpath.normpath(base + imported)
-            for imported in pattern.findall(path.read_text(encoding="utf-8"))]
+            for imported in _found_in(_read(path), pattern)]
 
 
 def _static_files() -> list[tuple[str, Path]]:
     """(URL, file) of every static asset the app uses: those the shell names and the modules
     they import, transitively. The desk's files (school.js, desk.css, …) are not the phone's."""
-    shell = (HERE / "templates" / "mobile" / "shell.html").read_text(encoding="utf-8")
-    pending = SHELL_ASSET.findall(shell)
+    pending = list(_found_in(_read(HERE / "templates" / "mobile" / "shell.html"), SHELL_ASSET))
     found: dict[str, Path] = {}
     while pending:
         url = pending.pop()
+        if url in found:
+            continue
         path = _file_of(url)
-        if url in found or path is None:
+        if path is None:
             continue
         found[url] = path
         if path.suffix == ".js":
@@ -83,8 +105,8 @@ def _static_closure(entry: str) -> list[str]:
     pending, found = [entry], []
     while pending:
         url = pending.pop()
-        path = _file_of(url)
-        if url not in found and path is not None:
+        path = None if url in found else _file_of(url)
+        if path is not None:
             found.append(url)
             pending.extend(_imported(url, path, STATIC_IMPORT))
     return found
@@ -95,12 +117,16 @@ def _digest(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+def _digest_of(path: Path) -> str:
+    stat = path.stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
 def _hashed_url(url: str, path: Path) -> str:
     """`/m/static/app.js` → `/m/assets/m/app.<first 10 hex digits of its SHA-256>.js`."""
-    stat = path.stat()
     folder, name = url.rsplit("/", 1)
     stem, dot, suffix = name.rpartition(".")
-    return f"{HASHED_FOLDERS[folder + '/']}{stem}.{_digest(path, stat.st_mtime_ns, stat.st_size)}.{suffix}"
+    return f"{HASHED_FOLDERS[folder + '/']}{stem}.{_digest_of(path)}.{suffix}"
 
 
 def _import_map(files: list[tuple[str, Path]]) -> str:
@@ -121,7 +147,7 @@ def asset_version() -> str:
     templates = HERE / "templates" / "mobile"
     for url, path in [("shell", templates / "shell.html"), ("sw", templates / "sw.js"),
                       *_static_files()]:
-        digest.update(url.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(f"{url}\0{_digest_of(path)}\0".encode())
     return digest.hexdigest()[:16]
 
 
