@@ -77,8 +77,9 @@ export async function boot(loggedIn = null) {
 }
 
 // The service worker keeps the app for offline use (the screens' modules too, which the page
-// itself imports only when they open): registered as the sync starts, so that the phone can be
-// taken offline as soon as the sync is done.
+// itself imports only when they open). A phone without it registers it as the sync starts, so that
+// it can be taken offline as soon as the sync is done; one that has it (the page came from it)
+// registers again, which only asks the server for an update, once the sync is over.
 let registered = false;
 function registerServiceWorker() {
   if (registered || !('serviceWorker' in navigator)) return;
@@ -111,7 +112,7 @@ async function start() {
   logoutButton.hidden = false;
   // The sync's requests go out first; the screen is painted from stored data while they travel.
   const synced = sync();
-  registerServiceWorker();
+  if (!navigator.serviceWorker?.controller) registerServiceWorker();
   route();
   await synced;
 }
@@ -141,6 +142,7 @@ async function sync() {
     // "done" once the screen shows what was stored: a repaint after it would replace what the
     // inspector has begun typing.
     if (done) document.documentElement.dataset.sync = 'done';
+    registerServiceWorker();
     await flush({force: true});
   })();
   return syncing;
