@@ -190,8 +190,14 @@ def test_every_logged_in_role_reads_the_definitions(login_as, make_school, role)
     assert in_force[("sales", 1)] == {"unit_kinds": ["periphery"], "business_types": ["sales"]}
     canteen = api.get("/api/v1/forms/canteen/1").get_json()
     assert canteen["result_rule"] == forms.get("canteen", 1).result_rule
-    assert canteen["sections"] == list(forms.get("canteen", 1).sections)
+    # As stored, an item without a basis sent with "basis": null.
+    assert canteen["sections"] == [{**section, "items": [{"basis": None, **item} for item in section["items"]]}
+                                   for section in forms.get("canteen", 1).sections]
     assert sum(len(s["items"]) for s in canteen["sections"]) == 30
+    # The list carries every definition in full, as each one's own address answers it: the phone
+    # downloads them all in one request.
+    for form in listed:
+        assert form["definition"] == api.get(f"/api/v1/forms/{form['id']}/{form['version']}").get_json()
 
 
 @pytest.mark.parametrize("role", ["inspector", "school", "auditor"])

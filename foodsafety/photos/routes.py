@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from foodsafety.access import current_user, login_required
 from foodsafety.accounts.models import Role
 from foodsafety.downloads import content_disposition
-from foodsafety.photos import access, upload
+from foodsafety.photos import access, sandbox, upload
 from foodsafety.photos.schemas import (
     PhotoFileSchema,
     PhotoOutSchema,
@@ -19,6 +19,14 @@ from foodsafety.photos.schemas import (
 from foodsafety.photos.storage import CONTENT_TYPE
 
 blp = Blueprint("photos", __name__, description="检查照片与整改照片（上传、查看）")
+
+
+@blp.before_request
+def ready_a_processing_child():
+    """As an upload begins, before its body is read: a phone on a slow network takes seconds to
+    send a photo, time in which the child that will process it can start."""
+    if request.method == "POST" and request.endpoint == "photos.Photos":
+        sandbox.prepare_soon(current_app.config["PHOTO_DECODE_SLOTS"])
 
 
 @blp.route("/photos")

@@ -93,6 +93,7 @@ class Sandbox:
         self._slots = threading.BoundedSemaphore(self.slots)
         self._lock = threading.Lock()
         self._ready: list[_Child] = []
+        self._preparing = False
         self._context = multiprocessing.get_context("forkserver")
         # "__main__" too: the forkserver imports the main script (gunicorn's, flask's) once, so
         # that each child does not import it again before it may start.
@@ -119,6 +120,23 @@ class Sandbox:
     def prepare(self) -> None:
         """Start a child now, so that the next photo does not wait for one."""
         self._give_back(None)
+
+    def prepare_soon(self) -> None:
+        """Start a child in the background if none is ready, without waiting for it: called when an
+        upload begins, so that a child (the first one starts the forkserver: a second or more) gets
+        ready while the photo's bytes are still arriving over a slow network."""
+        with self._lock:
+            if self._ready or self._preparing:
+                return
+            self._preparing = True
+
+        def run() -> None:
+            try:
+                self.prepare()
+            finally:
+                self._preparing = False
+
+        threading.Thread(target=run, name="photo-decode-prepare", daemon=True).start()
 
     def _take(self) -> _Child:
         with self._lock:
@@ -267,6 +285,11 @@ def sandbox(slots: int) -> Sandbox:
         if _sandbox is None or _sandbox.pid != os.getpid():
             _sandbox = Sandbox(slots)
         return _sandbox
+
+
+def prepare_soon(slots: int) -> None:
+    """Have a child get ready in the background (see `Sandbox.prepare_soon`)."""
+    sandbox(slots).prepare_soon()
 
 
 def process_photo(data: bytes, *, options: dict, limits: Limits, slots: int,

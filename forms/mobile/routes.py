@@ -37,38 +37,61 @@ SHELL_ASSET = re.compile(r"""asset\('(/(?:m/)?static/[^']+)'\)""")
 IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*'([^']+\.js)'""")
 STATIC_IMPORT = re.compile(r"""\bfrom\s*'([^']+\.js)'""")
 ENTRY = "/m/static/start.js"
+APP = "/m/static/app.js"  # imported by the entry once the login form shows
 
 
 def _folders() -> list[tuple[str, Path]]:
-    web_static = Path(current_app.blueprints["web"].static_folder)
-    return [("/m/static/", HERE / "static"), ("/static/web/", web_static)]
+    return _resolved_folders(current_app.blueprints["web"].static_folder)
+
+
+@lru_cache(maxsize=4)
+def _resolved_folders(web_static: str) -> list[tuple[str, Path]]:
+    return [("/m/static/", (HERE / "static").resolve()), ("/static/web/", Path(web_static).resolve())]
 
 
 def _file_of(url: str) -> Path | None:
     for url_prefix, folder in _folders():
         if url.startswith(url_prefix):
             path = (folder / url[len(url_prefix):]).resolve()
-            return path if path.is_file() and path.is_relative_to(folder.resolve()) else None
+            return path if path.is_file() and path.is_relative_to(folder) else None
     return None
+
+
+# Every request for the shell, the service worker or a file looks the files up: each file is read
+# (and parsed, and hashed) again only when its size or modification time has changed.
+@lru_cache(maxsize=256)
+def _text(path: Path, mtime_ns: int, size: int) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _read(path: Path) -> str:
+    stat = path.stat()
+    return _text(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)
+def _found_in(text: str, pattern: re.Pattern) -> tuple[str, ...]:
+    return tuple(pattern.findall(text))
 
 
 def _imported(url: str, path: Path, pattern: re.Pattern = IMPORT) -> list[str]:
     """URLs of the modules a module imports (relative ones resolved against its own URL)."""
     base = url.rsplit("/", 1)[0] + "/"
     return [imported if imported.startswith("/") else posixpath.normpath(base + imported)
-            for imported in pattern.findall(path.read_text(encoding="utf-8"))]
+            for imported in _found_in(_read(path), pattern)]
 
 
 def _static_files() -> list[tuple[str, Path]]:
     """(URL, file) of every static asset the app uses: those the shell names and the modules
     they import, transitively. The desk's files (school.js, desk.css, …) are not the phone's."""
-    shell = (HERE / "templates" / "mobile" / "shell.html").read_text(encoding="utf-8")
-    pending = SHELL_ASSET.findall(shell)
+    pending = list(_found_in(_read(HERE / "templates" / "mobile" / "shell.html"), SHELL_ASSET))
     found: dict[str, Path] = {}
     while pending:
         url = pending.pop()
+        if url in found:
+            continue
         path = _file_of(url)
-        if url in found or path is None:
+        if path is None:
             continue
         found[url] = path
         if path.suffix == ".js":
@@ -76,13 +99,14 @@ def _static_files() -> list[tuple[str, Path]]:
     return sorted(found.items())
 
 
-def _login_modules() -> list[str]:
-    """The entry module and what it imports statically: all the login form needs."""
-    pending, found = [ENTRY], []
+def _static_closure(entry: str) -> list[str]:
+    """A module and what it imports statically, transitively: what it needs before it runs. (The
+    entry's are all the login form needs; app.js's, all the home screen needs.)"""
+    pending, found = [entry], []
     while pending:
         url = pending.pop()
-        path = _file_of(url)
-        if url not in found and path is not None:
+        path = None if url in found else _file_of(url)
+        if path is not None:
             found.append(url)
             pending.extend(_imported(url, path, STATIC_IMPORT))
     return found
@@ -93,12 +117,16 @@ def _digest(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
+def _digest_of(path: Path) -> str:
+    stat = path.stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
 def _hashed_url(url: str, path: Path) -> str:
     """`/m/static/app.js` → `/m/assets/m/app.<first 10 hex digits of its SHA-256>.js`."""
-    stat = path.stat()
     folder, name = url.rsplit("/", 1)
     stem, dot, suffix = name.rpartition(".")
-    return f"{HASHED_FOLDERS[folder + '/']}{stem}.{_digest(path, stat.st_mtime_ns, stat.st_size)}.{suffix}"
+    return f"{HASHED_FOLDERS[folder + '/']}{stem}.{_digest_of(path)}.{suffix}"
 
 
 def _import_map(files: list[tuple[str, Path]]) -> str:
@@ -119,20 +147,23 @@ def asset_version() -> str:
     templates = HERE / "templates" / "mobile"
     for url, path in [("shell", templates / "shell.html"), ("sw", templates / "sw.js"),
                       *_static_files()]:
-        digest.update(url.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(f"{url}\0{_digest_of(path)}\0".encode())
     return digest.hexdigest()[:16]
 
 
 @bp.get("/")
 def shell():
     """The app shell: static, no user data, so the service worker may serve it offline."""
-    # Every module named up front: the browser fetches them all at once instead of discovering
-    # them import by import (one round trip per level, 400 ms each on slow 3G). The login form's
-    # few come first, so that they take the first of the browser's connections.
+    # The modules of the login form and of the home screen named up front: the browser fetches
+    # them at once instead of discovering them import by import (one round trip per level, 400 ms
+    # each on slow 3G). The login form's few come first, so that they take the first of the
+    # browser's connections. The other screens' modules are not named: they would share the
+    # connections with the login and the first sync; each is imported when its screen first
+    # opens, by then from the service worker's cache.
     files = _static_files()
     hashed = {url: _hashed_url(url, path) for url, path in files}
-    first = _login_modules()
-    modules = first + [url for url, path in files if path.suffix == ".js" and url not in first]
+    first = _static_closure(ENTRY)
+    modules = first + [url for url in _static_closure(APP) if url not in first]
     import_map = _import_map(files)
     body = render_template("mobile/shell.html", asset=hashed.__getitem__, import_map=import_map,
                            modules=[hashed[url] for url in modules])

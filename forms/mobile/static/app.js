@@ -1,26 +1,22 @@
 // The inspector's app: log in → find the unit → fill the checklist → review → submit to the
 // outbox. Works offline once loaded: the service worker keeps the app, IndexedDB the rest.
+// Only what the home screen needs is imported up front; each other screen's module is imported
+// when it is first opened (from the service worker's cache): on a slow network the first sync
+// does not share the connection with code the inspector has not asked for yet.
 import {NetworkError, logout, request, session, updateUser} from '/static/web/api.js';
 import {clear, dayLabel, h, resultChip} from '/static/web/dom.js';
 import {loginForm} from '/static/web/login.js';
 import {
-  cachedVocabulary, definitionFor, findUnits, formKeyFor, refreshCatalog, rememberUnit, syncState, unitByLicence,
+  cachedTasks, cachedVocabulary, definitionFor, findUnits, formKeyFor, refreshCatalog, rememberUnit, syncState,
+  unitByLicence,
 } from './catalog.js';
 import {deleteDraft, draftsOf, getDraft, newDraft, saveDraft} from './draft.js';
-import {renderDraft} from './form.js';
 import {discard, enqueue, entriesOf, flush, pruneSent, reopen} from './outbox.js';
-import {showCase} from './case.js';
-import {showInspection} from './inspection.js';
-import {describeErrors} from './labels.js';
 import {topUpNumbers} from './numbers.js';
 import {removePhotosOf} from './photos.js';
-import {showProfile} from './profile.js';
-import {showOrder} from './recheck.js';
-import {showEntryRecord} from './record.js';
-import {showRegister} from './register.js';
 import {getMeta, setMeta} from './store.js';
-import {taskList} from './tasks.js';
-import {scanButton, showUnit} from './unit.js';
+import {asOf, taskList} from './tasks.js';
+import {scanButton} from './unit.js';
 
 const root = document.getElementById('app');
 const net = document.getElementById('net');
@@ -64,14 +60,31 @@ export async function boot(loggedIn = null) {
     if (pending && !confirm(`还有 ${pending} 条检查未发送，将在您下次登录后发送。确定退出？`)) return;
     await logout('/m/');
   });
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/m/sw.js', {scope: '/m/'}).catch(() => {});
-  }
   navigator.storage?.persist?.();
   user = loggedIn || session()?.user || null;
-  if (!user) return showLogin();
-  if (!loggedIn) await confirmSession();
-  if (user) await start();
+  if (!user) {
+    registerServiceWorker();
+    return showLogin();
+  }
+  if (loggedIn) return start();
+  // A stored session: the home is shown and synced at once from what this phone holds, while the
+  // server is asked who the session belongs to now (beside the sync, not a round trip before it).
+  const started = start();
+  const before = user;
+  await confirmSession();
+  if (user && user.role !== before.role) await start();
+  await started;
+}
+
+// The service worker keeps the app for offline use (the screens' modules too, which the page
+// itself imports only when they open). A phone without it registers it as the sync starts, so that
+// it can be taken offline as soon as the sync is done; one that has it (the page came from it)
+// registers again, which only asks the server for an update, once the sync is over.
+let registered = false;
+function registerServiceWorker() {
+  if (registered || !('serviceWorker' in navigator)) return;
+  registered = true;
+  navigator.serviceWorker.register('/m/sw.js', {scope: '/m/'}).catch(() => {});
 }
 
 // Who the stored session belongs to now (a role or name may have changed); offline, carry on as the
@@ -97,8 +110,11 @@ async function start() {
     return;
   }
   logoutButton.hidden = false;
+  // The sync's requests go out first; the screen is painted from stored data while they travel.
+  const synced = sync();
+  if (!navigator.serviceWorker?.controller) registerServiceWorker();
   route();
-  await sync();
+  await synced;
 }
 
 // Refresh the offline catalogue and send what waits in the outbox.
@@ -107,9 +123,10 @@ async function sync() {
   syncing ||= (async () => {
     document.documentElement.dataset.sync = 'running';
     let done = false;
+    let changed = true;
     try {
       // The catalogue, and order numbers this phone may issue offline, fetched at the same time.
-      await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
+      [changed] = await Promise.all([refreshCatalog(user), topUpNumbers(user)]);
       done = true;
     } catch (error) {
       document.documentElement.dataset.sync = 'failed';
@@ -118,13 +135,25 @@ async function sync() {
     } finally {
       syncing = null;
     }
-    await refreshView();
+    // Nothing new (every answer a 304): the home shown from stored data is already right but for
+    // the time of the sync; a repaint of it would only cost a slow phone a few hundred ms.
+    if (changed || !document.getElementById('sync-state')) await refreshView();
+    else await stampSynced();
     // "done" once the screen shows what was stored: a repaint after it would replace what the
     // inspector has begun typing.
     if (done) document.documentElement.dataset.sync = 'done';
+    registerServiceWorker();
     await flush({force: true});
   })();
   return syncing;
+}
+
+async function stampSynced() {
+  const [synced, tasks] = await Promise.all([syncState(user), cachedTasks(user)]);
+  const state = document.getElementById('sync-state');
+  if (state) state.textContent = syncedLine(synced);
+  const tasksAsOf = document.getElementById('tasks-as-of');
+  if (tasksAsOf) tasksAsOf.textContent = asOf(tasks);
 }
 
 // Repaint the home and outbox screens when their data changes, but never under the inspector's fingers.
@@ -136,20 +165,32 @@ function refreshView() {
   return route();
 }
 
+// A screen's module, imported when the screen first opens; null, and the screen says so, when it
+// cannot be (offline in the moments after a first login, before the service worker has kept it).
+async function load(importing) {
+  try {
+    return await importing;
+  } catch {
+    clear(root, h('p', {class: 'card bad'}, '此页面尚未下载到本机，请联网后重新打开本应用。'),
+      h('a', {class: 'btn secondary block', href: '#/'}, '返回首页'));
+    return null;
+  }
+}
+
 async function route() {
-  if (!user) return;
+  if (!user || user.role !== 'inspector') return;
   const [path, query = ''] = location.hash.split('?');
   const [, view, id, step, focus] = path.split('/');
   const params = new URLSearchParams(query);
   if (view === 'draft' && id) return showDraft(id, step || 'info', focus);
   if (view === 'outbox') return showOutbox();
-  if (view === 'unit' && id) return showUnit(root, user, id, {startDraft});
-  if (view === 'order' && id) return showOrder(root, user, id, {go});
-  if (view === 'inspection' && id) return showInspection(root, user, id);
-  if (view === 'record' && id) return showEntryRecord(root, user, id);
-  if (view === 'case' && id) return showCase(root, user, location.hash.slice('#/case/'.length));
-  if (view === 'register') return showRegister(root, user);
-  if (view === 'profile') return showProfile(root, user, (changed) => { user = changed; });
+  if (view === 'unit' && id) return (await load(import('./unit.js')))?.showUnit(root, user, id, {startDraft});
+  if (view === 'order' && id) return (await load(import('./recheck.js')))?.showOrder(root, user, id, {go});
+  if (view === 'inspection' && id) return (await load(import('./inspection.js')))?.showInspection(root, user, id);
+  if (view === 'record' && id) return (await load(import('./record.js')))?.showEntryRecord(root, user, id);
+  if (view === 'case' && id) return (await load(import('./case.js')))?.showCase(root, user, location.hash.slice('#/case/'.length));
+  if (view === 'register') return (await load(import('./register.js')))?.showRegister(root, user);
+  if (view === 'profile') return (await load(import('./profile.js')))?.showProfile(root, user, (changed) => { user = changed; });
   return showHome(params.get('tab') || 'all');
 }
 
@@ -172,20 +213,27 @@ async function openLicence(number) {
 
 // --- home: what is due, and find a unit -------------------------------------------------
 
+let homeTurn = 0;
+
 async function showHome(tab) {
-  const drafts = await draftsOf(user);
-  const entries = await entriesOf(user);
-  const synced = await syncState(user);
-  const query = (await getMeta('lastQuery', '')) || '';
+  const turn = ++homeTurn;
+  const [drafts, entries, synced, query] = await Promise.all([
+    draftsOf(user), entriesOf(user), syncState(user), getMeta('lastQuery', '').then((q) => q || '')]);
   const search = h('input', {id: 'unit-search', type: 'search', value: query, placeholder: '名称、简称、地址、许可证号或学校',
     autocomplete: 'off', enterkeyhint: 'search'});
   const results = h('ul', {class: 'list', id: 'units'});
   const tasks = await taskList(user, {tab, drafts, entries});
+  // A later repaint (the sync has stored more) has begun meanwhile: it shows the newer data.
+  if (turn !== homeTurn) return;
+  let saved = query;
   const paint = async () => {
     const searching = Boolean(search.value.trim());
     tasks.hidden = searching;
     results.hidden = !searching;
-    await setMeta('lastQuery', search.value);
+    if (search.value !== saved) {
+      saved = search.value;
+      await setMeta('lastQuery', saved);
+    }
     if (!searching) return;
     const {total, units} = await findUnits(user, search.value);
     results.replaceChildren(...units.map(unitResult));
@@ -210,13 +258,17 @@ async function showHome(tab) {
     flash ? h('p', {class: 'card warn', role: 'status'}, flash) : null,
     form,
     h('div', {class: 'actions'}, scanButton(openLicence), h('a', {class: 'link', href: '#/outbox'}, '已提交的记录')),
-    h('p', {class: 'muted small', id: 'sync-state'}, synced
-      ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
-      : '正在下载本辖区单位清单…'),
+    h('p', {class: 'muted small', id: 'sync-state'}, syncedLine(synced)),
     results, tasks);
   flash = null;
   if (typing) search.focus();
   await paint();
+}
+
+function syncedLine(synced) {
+  return synced
+    ? `离线可用：已保存 ${synced.units} 个单位（${new Date(synced.at).toLocaleString('zh-CN', {hour12: false})} 同步）`
+    : '正在下载本辖区单位清单…';
 }
 
 // A search result: tap to start an inspection; its page (档案) beside it.
@@ -283,12 +335,14 @@ async function showDraft(id, step, focus) {
   if (!draft || draft.user_id !== user.id) return go('/');
   const definition = await definitionFor(draft.form_id, draft.form_version);
   const vocabulary = await cachedVocabulary();
+  const form = await load(import('./form.js'));
+  if (!form) return;
   if (!definition || !vocabulary) {
     clear(root, h('p', {class: 'card bad', id: 'not-downloaded'}, '检查表尚未下载，请联网后打开本应用。草稿已保存在本机。'),
       h('a', {class: 'btn secondary block', href: '#/'}, '返回单位列表'));
     return;
   }
-  renderDraft(root, draft, definition, vocabulary, step, {
+  form.renderDraft(root, draft, definition, vocabulary, step, {
     go: (next) => go(`/draft/${id}/${next}`),
     submit: () => submit(draft, definition),
     discard: async () => {
@@ -325,15 +379,17 @@ const KEEP_SENT = 50;
 async function showOutbox() {
   await pruneSent(user, KEEP_SENT);
   const entries = await entriesOf(user);
+  const labels = await load(import('./labels.js'));
+  if (!labels) return;
   clear(root,
     h('h1', {}, '已提交的记录'),
     h('p', {class: 'muted small'}, navigator.onLine ? '联网时自动发送。' : '当前离线：恢复联网后自动发送。',
       ` 本机保留最近 ${KEEP_SENT} 条已发送记录，更早的请在单位档案中查看。`),
-    entries.length ? h('ul', {class: 'list', id: 'outbox'}, entries.map(outboxRow)) : h('p', {class: 'muted'}, '暂无记录。'),
+    entries.length ? h('ul', {class: 'list', id: 'outbox'}, entries.map((e) => outboxRow(e, labels.describeErrors))) : h('p', {class: 'muted'}, '暂无记录。'),
     h('a', {class: 'btn secondary block', href: '#/tasks'}, '返回首页'));
 }
 
-function outboxRow(entry) {
+function outboxRow(entry, describeErrors) {
   const actions = [];
   if (entry.status === 'pending') {
     actions.push(h('button', {class: 'btn secondary', type: 'button', onclick: () => flush({force: true})}, '立即发送'));

@@ -1,13 +1,14 @@
 // Photos taken for a draft: kept as blobs in IndexedDB until the outbox has uploaded them.
 import {uuid4} from '/static/web/dom.js';
-import {localCaptureTime, readCaptureTime, withCaptureTime} from './exif.js';
 import {byOwner, del, get, put} from './store.js';
 
 // The server keeps photos at most 2048 px on the long edge, re-encoded at quality 85
 // (foodsafety/photos/processing.py): anything larger would travel over a weak network only to
-// be thrown away there.
+// be thrown away there. Quality 0.8 at that size still shows what evidence needs (a label's small
+// print, a licence number) and is about a quarter smaller than 0.85 (the benchmark's noisy 12-MP
+// picture: 424 KB instead of 574 KB, three seconds less at 400 kbit/s).
 const LONG_EDGE = 2048;
-const QUALITY = 0.85;
+const QUALITY = 0.8;
 
 // Camera pictures are scaled down to what the server keeps before they wait for a weak network;
 // the capture time (EXIF, or else the file's own time) goes into the smaller JPEG.
@@ -25,6 +26,7 @@ async function shrink(file) {
     bitmap.close?.();
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
     if (!blob || blob.size >= file.size) return file;
+    const {localCaptureTime, readCaptureTime, withCaptureTime} = await import('./exif.js');
     const capture = readCaptureTime(await file.slice(0, 128 * 1024).arrayBuffer())
       || (file.lastModified ? localCaptureTime(file.lastModified) : null);
     return await withCaptureTime(blob, capture);

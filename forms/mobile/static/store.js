@@ -22,6 +22,10 @@ function open() {
   return opening;
 }
 
+// Opened as soon as the app loads, not when first used: on a slow phone opening the database (and
+// creating it, the first time) takes a few hundred milliseconds, which the sync would wait for.
+open().catch(() => {}); // a failure is reported to each use
+
 async function run(store, mode, work) {
   const db = await open();
   return new Promise((resolve, reject) => {
@@ -35,9 +39,16 @@ async function run(store, mode, work) {
 
 export const get = (store, key) => run(store, 'readonly', (s) => s.get(key));
 export const all = (store) => run(store, 'readonly', (s) => s.getAll());
+export const keys = (store) => run(store, 'readonly', (s) => s.getAllKeys());
 export const put = (store, value) => run(store, 'readwrite', (s) => s.put(value));
 export const del = (store, key) => run(store, 'readwrite', (s) => s.delete(key));
 export const byOwner = (owner) => run('photos', 'readonly', (s) => s.index('owner').getAll(owner));
+
+export function putAll(store, values) {
+  return run(store, 'readwrite', (s) => {
+    for (const value of values) s.put(value);
+  });
+}
 
 export function replaceAll(store, values) {
   return run(store, 'readwrite', (s) => {

@@ -45,6 +45,13 @@ function outboxRow(entry) {
       h('span', {class: 'muted small'}, `${entry.kind === 'recheck' ? '复查' : '检查'} · 提交于 ${when(entry.queued_at)}`)));
 }
 
+// When the tasks shown were synced (the line above the list).
+export function asOf(cached) {
+  return cached
+    ? `${cached.data.period_label || ''}全覆盖 · 数据同步于 ${when(cached.at)}${navigator.onLine ? '' : '（离线）'}`
+    : '待办事项尚未下载，请联网后打开本应用。';
+}
+
 // The task list, tab `tab`; `drafts` and `entries` are the phone's own (not yet sent).
 export async function taskList(user, {tab, drafts, entries}) {
   const cached = await cachedTasks(user);
@@ -77,9 +84,7 @@ export async function taskList(user, {tab, drafts, entries}) {
       href: `#/tasks?tab=${key}`, role: 'tab', 'aria-selected': String(key === current), class: key === current ? 'current' : '',
       dataset: {tab: key},
     }, label, h('span', {class: counts[key] ? 'count' : 'count zero'}, String(counts[key] ?? 0))))),
-    h('p', {class: 'muted small', id: 'tasks-as-of'}, cached
-      ? `${data.period_label || ''}全覆盖 · 数据同步于 ${when(cached.at)}${navigator.onLine ? '' : '（离线）'}`
-      : '待办事项尚未下载，请联网后打开本应用。'),
+    h('p', {class: 'muted small', id: 'tasks-as-of'}, asOf(cached)),
     shown.length ? h('ul', {class: 'list', id: 'task-list'}, shown) : h('p', {class: 'muted pad'}, empty),
     total > shown.length && current !== 'all'
       ? h('p', {class: 'muted small'}, `另有 ${total - shown.length} 项未列出，请先处理以上最紧急的。`) : null);
