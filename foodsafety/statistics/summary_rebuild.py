@@ -3,7 +3,7 @@
 Every unit's figures are computed afresh (`contributions.py`), county by county, so that the
 changes of a county's units add up in memory into one row per day and measure before they are
 written; the summaries and the units' stored figures are then written in bulk (PostgreSQL: COPY
-into a temporary table, summed into `stats_summaries` by one INSERT … SELECT). Memory stays
+into a temporary table, summed into `stats_summaries` by one INSERT … SELECT in key order). Memory stays
 bounded: at most `KEYS` summary rows and `CHUNK` units' records at a time.
 """
 
@@ -66,7 +66,10 @@ def rebuild(session: Session, say=lambda text: None) -> int:
         session.execute(text(
             "INSERT INTO stats_summaries (level, day, jurisdiction_code, measure, shard, value) "
             "SELECT level, day, jurisdiction_code, measure, 0, sum(value) FROM stats_rebuild "
-            "GROUP BY level, day, jurisdiction_code, measure HAVING sum(value) <> 0"))
+            "GROUP BY level, day, jurisdiction_code, measure HAVING sum(value) <> 0 "
+            # Written in key order, a subtree's rows lie together on disk: the scale-4 national
+            # table read 108,000 rows in 730 ms from rows in arbitrary order, 130-190 ms so.
+            "ORDER BY level, jurisdiction_code, day, measure"))
     summaries.set_state(session, True, f"已重建（{done} 个单位）")
     return done
 
