@@ -260,7 +260,12 @@ def levels(measure: str, day: date) -> list[tuple[str, date]]:
 
 def add(session: Session, change: Counter, shard: int) -> None:
     """Add `change` ({(county, measure, day): value}) to the summaries, on `shard`."""
-    items = sorted((key, value) for key, value in summary_rows(change).items() if value)
+    add_rows(session, summary_rows(change), shard)
+
+
+def add_rows(session: Session, rows: Counter, shard: int) -> None:
+    """Add `rows` ({(level, bucket, county, measure): value}) to the summaries, on `shard`."""
+    items = sorted((key, value) for key, value in rows.items() if value)
     if not items:
         return
     # One statement of one row, its parameters sent as a batch. SQLAlchemy keeps no compiled
@@ -303,7 +308,7 @@ def usable(session: Session) -> bool:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def figures_query(scope: Scope, period: Period, cutoff: date, dialect: str = "postgresql"):
+def figures_query(scope: Scope, period: Period, cutoff: date, dialect: str):
     """Per node (`ancestor_code`) and measure, the sum of the changes the table as of `cutoff`
     counts: the stock's since the beginning, the period's since its first day.
 

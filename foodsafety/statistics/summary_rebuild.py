@@ -98,9 +98,4 @@ def _copy_summaries(session: Session, rows: Counter) -> None:
 
 
 def _upsert_summaries(session: Session, rows: Counter) -> None:
-    items = [((level, day, county, measure), value)
-             for (level, day, county, measure), value in sorted(rows.items()) if value]
-    if items:
-        session.execute(summaries.upsert(session), [
-            {"level": level, "day": day, "jurisdiction_code": county, "measure": measure,
-             "shard": 0, "value": value} for (level, day, county, measure), value in items])
+    summaries.add_rows(session, rows, 0)
