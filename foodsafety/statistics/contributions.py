@@ -239,7 +239,7 @@ def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> 
     `orders_and_cases` only (default: all of them). A unit that no longer exists gets no records:
     it adds nothing."""
     u, i = Unit, Inspection
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(u.id.label("unit_id"), u.kind, u.jurisdiction_code, u.licence_no,
                u.licence_issued_on, u.licence_expires_on, u.licence_revoked_on, u.wuchang_6t,
                u.haccp, u.haccp_cert_expires_on, u.mc_transparent, u.mc_video, u.mc_internet,
@@ -272,12 +272,12 @@ def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> 
     if not wanted:
         return records
     order = RectificationOrder
-    for row in db.session.execute(
+    for row in db.session.connection().execute(
             select(order.unit_id, order.jurisdiction_code, order.issued_on)
             .where(order.unit_id.in_(wanted), of_live_inspection(order.inspection_id))):
         records[row.unit_id].orders.append((row.jurisdiction_code, row.issued_on))
     case = EnforcementCase
-    for row in db.session.execute(
+    for row in db.session.connection().execute(
             select(case.unit_id, case.jurisdiction_code, case.filed_on, case.decided_on,
                    case.fine_yuan, case.confiscated_yuan, case.licence_revoked_on, case.banned_on,
                    case.transferred_on, case.criminal_filed_on)

@@ -24,8 +24,7 @@ import random
 from datetime import date
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, func, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, attributes
 
 from foodsafety.enforcement.models import EnforcementCase
@@ -155,16 +154,18 @@ def _forget(session: Session, transaction) -> None:
         session.info.pop(PENDING, None)
 
 
+# Written out once so that SQLAlchemy compiles it once (a dialect's upsert construct is never
+# cached); the same on both databases, run on the session's connection.
+BUMP = text("INSERT INTO stats_data_versions (bucket, shard, changes) VALUES (:bucket, :shard, 1) "
+            "ON CONFLICT (bucket, shard) DO UPDATE SET changes = stats_data_versions.changes + 1")
+
+
 def bump(session: Session, buckets: set[str]) -> None:
     """Add one to a random shard of each bucket (in name order: two writers never deadlock), in
     one upsert statement."""
-    table = StatsDataVersion.__table__
     shard = random.randrange(SHARDS)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table)
-    session.execute(insert.on_conflict_do_update(index_elements=["bucket", "shard"],
-                                                 set_={"changes": table.c.changes + 1}),
-                    [{"bucket": bucket, "shard": shard, "changes": 1} for bucket in sorted(buckets)])
+    session.connection().execute(BUMP, [{"bucket": bucket, "shard": shard}
+                                        for bucket in sorted(buckets)])
 
 
 def has_pending_writes(session: Session) -> bool:
