@@ -24,8 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from foodsafety.enforcement.models import EnforcementCase
 from foodsafety.extensions import db
@@ -233,26 +234,42 @@ def _kind(value) -> str:
     return value.value if hasattr(value, "value") else value
 
 
+@cache
+def _queries():
+    """The statements of `load`, built once (each call then costs no expression building), the
+    units as an expanding parameter `unit_ids`."""
+    u, i, order, case = Unit, Inspection, RectificationOrder, EnforcementCase
+    ids = bindparam("unit_ids", expanding=True)
+    records = (select(u.id.label("unit_id"), u.kind, u.jurisdiction_code, u.licence_no,
+                      u.licence_issued_on, u.licence_expires_on, u.licence_revoked_on,
+                      u.wuchang_6t, u.haccp, u.haccp_cert_expires_on, u.mc_transparent,
+                      u.mc_video, u.mc_internet, i.id.label("i_id"),
+                      i.jurisdiction_code.label("i_county"), i.unit_kind.label("i_kind"),
+                      i.inspected_on, i.started_at, i.obs_wuchang_6t, i.obs_haccp,
+                      i.obs_haccp_cert_expires_on, i.obs_mc_transparent, i.obs_mc_video,
+                      i.obs_mc_internet, Finding.category)
+               .outerjoin(i, and_(i.unit_id == u.id, live()))
+               .outerjoin(Finding, Finding.inspection_id == i.id)
+               .where(u.id.in_(ids)))
+    orders = (select(order.unit_id, order.jurisdiction_code, order.issued_on)
+              .where(order.unit_id.in_(ids), of_live_inspection(order.inspection_id)))
+    cases = (select(case.unit_id, case.jurisdiction_code, case.filed_on, case.decided_on,
+                    case.fine_yuan, case.confiscated_yuan, case.licence_revoked_on,
+                    case.banned_on, case.transferred_on, case.criminal_filed_on)
+             .where(case.unit_id.in_(ids)))
+    return records, orders, cases
+
+
 def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> dict[int, UnitRecords]:
     """The records of `unit_ids` as `figures_of` reads them: the units with their live
     inspections and findings in one query; the orders and the cases (a query each) of
     `orders_and_cases` only (default: all of them). A unit that no longer exists gets no records:
     it adds nothing."""
-    u, i = Unit, Inspection
-    rows = db.session.connection().execute(
-        select(u.id.label("unit_id"), u.kind, u.jurisdiction_code, u.licence_no,
-               u.licence_issued_on, u.licence_expires_on, u.licence_revoked_on, u.wuchang_6t,
-               u.haccp, u.haccp_cert_expires_on, u.mc_transparent, u.mc_video, u.mc_internet,
-               i.id.label("i_id"), i.jurisdiction_code.label("i_county"), i.unit_kind.label("i_kind"),
-               i.inspected_on, i.started_at, i.obs_wuchang_6t, i.obs_haccp,
-               i.obs_haccp_cert_expires_on, i.obs_mc_transparent, i.obs_mc_video,
-               i.obs_mc_internet, Finding.category)
-        .outerjoin(i, and_(i.unit_id == u.id, live()))
-        .outerjoin(Finding, Finding.inspection_id == i.id)
-        .where(u.id.in_(unit_ids)))
+    records_query, orders_query, cases_query = _queries()
+    connection = db.session.connection()
     records = {unit_id: UnitRecords(None) for unit_id in unit_ids}
     seen: set[int] = set()
-    for row in rows:
+    for row in connection.execute(records_query, {"unit_ids": unit_ids}):
         target = records[row.unit_id]
         if target.unit is None:
             target.unit = row
@@ -271,17 +288,9 @@ def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> 
     wanted = unit_ids if orders_and_cases is None else sorted(orders_and_cases)
     if not wanted:
         return records
-    order = RectificationOrder
-    for row in db.session.connection().execute(
-            select(order.unit_id, order.jurisdiction_code, order.issued_on)
-            .where(order.unit_id.in_(wanted), of_live_inspection(order.inspection_id))):
+    for row in connection.execute(orders_query, {"unit_ids": wanted}):
         records[row.unit_id].orders.append((row.jurisdiction_code, row.issued_on))
-    case = EnforcementCase
-    for row in db.session.connection().execute(
-            select(case.unit_id, case.jurisdiction_code, case.filed_on, case.decided_on,
-                   case.fine_yuan, case.confiscated_yuan, case.licence_revoked_on, case.banned_on,
-                   case.transferred_on, case.criminal_filed_on)
-            .where(case.unit_id.in_(wanted))):
+    for row in connection.execute(cases_query, {"unit_ids": wanted}):
         records[row.unit_id].cases.append(row)
     return records
 
