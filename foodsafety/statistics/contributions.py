@@ -269,7 +269,7 @@ def load(unit_ids: list[int], orders_and_cases: Iterable[int] | None = None) -> 
     connection = db.session.connection()
     records = {unit_id: UnitRecords(None) for unit_id in unit_ids}
     seen: set[int] = set()
-    for row in connection.execute(records_query, {"unit_ids": unit_ids}):
+    for row in connection.execute(records_query, {"unit_ids": unit_ids}).all():
         target = records[row.unit_id]
         if target.unit is None:
             target.unit = row

@@ -24,6 +24,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cache
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import (
@@ -267,9 +268,10 @@ def apply(session: Session, units: dict[int, bool]) -> None:
         add(session, change, random.randrange(SHARDS))
 
 
-def summary_rows(change: Counter) -> Counter:
-    """{(level, bucket, county, measure): value} of `change` ({(county, measure, day): value})."""
-    rows: Counter = Counter()
+def summary_rows(change: Counter, into: Counter | None = None) -> Counter:
+    """{(level, bucket, county, measure): value} of `change` ({(county, measure, day): value}),
+    added to `into` when given (the rebuild sums a county's units so)."""
+    rows: Counter = Counter() if into is None else into
     for (county, measure, day), value in change.items():
         if value:
             for level, bucket in levels(measure, day):
@@ -277,12 +279,13 @@ def summary_rows(change: Counter) -> Counter:
     return rows
 
 
-def levels(measure: str, day: date) -> list[tuple[str, date]]:
+@cache
+def levels(measure: str, day: date) -> tuple[tuple[str, date], ...]:
     """The summary rows a change of `measure` on `day` goes to (see `StatsSummary`)."""
     month = day.replace(day=1)
     if contributions.cumulative(measure):
-        return [("D", day), ("M", month), ("Y", date(day.year, 1, 1))]
-    return [("d", day), ("m", month)]
+        return (("D", day), ("M", month), ("Y", date(day.year, 1, 1)))
+    return (("d", day), ("m", month))
 
 
 def add(session: Session, change: Counter, shard: int) -> None:

@@ -52,7 +52,7 @@ def rebuild(session: Session, say=lambda text: None) -> int:
         stored = []
         for unit_id in part:
             figures = contributions.figures_of(records[unit_id])
-            rows.update(summaries.summary_rows(figures))
+            summaries.summary_rows(figures, into=rows)
             stored.append((unit_id, summaries.entries(figures)))
         _store_figures(session, stored, postgresql)
         if len(rows) > KEYS:
