@@ -243,7 +243,12 @@ def compute_subtree(root_code: str, period: Period, cutoff: date) -> Subtree:
 
 def uninspected_units(code: str, period: Period, cutoff: date, kind: str | None = None) -> Select:
     """The units of the subtree not inspected in the period (a query, for pagination)."""
-    return queries.uninspected_units_query(code, period, cutoff, kind)
+    return queries.uninspected_units_query(code, period, cutoff, kind,
+                                           whole_tree=_whole_tree(code))
+
+
+def _whole_tree(code: str) -> bool:
+    return bool(db.session.scalar(queries.is_whole_tree(code)))
 
 
 def with_last_inspection(units: list, cutoff: date) -> list[UninspectedUnit]:
@@ -264,7 +269,8 @@ def trend(code: str, period: Period, today: date) -> list[tuple[Period, TableRes
 def uninspected_list(code: str, period: Period, cutoff: date) -> list[UninspectedUnit]:
     """The units not inspected in the period, as a snapshot or a workbook lists them (one query,
     at most UNINSPECTED_LIMIT)."""
-    units = queries.uninspected_units_query(code, period, cutoff).order_by(None).subquery()
+    units = queries.uninspected_units_query(code, period, cutoff, whole_tree=_whole_tree(code)
+                                            ).order_by(None).subquery()
     query = (select(units.c.id, units.c.name, units.c.kind, units.c.jurisdiction_code,
                     Jurisdiction.name.label("jurisdiction_name"), units.c.licence_no)
              .join(Jurisdiction, Jurisdiction.code == units.c.jurisdiction_code)

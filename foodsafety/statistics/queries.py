@@ -40,6 +40,7 @@ from foodsafety.periods import Period
 from foodsafety.rectification.models import RectificationOrder
 from foodsafety.registry.models import (
     HaccpStatus,
+    Jurisdiction,
     JurisdictionClosure,
     SupplyLink,
     Unit,
@@ -353,15 +354,27 @@ def coverage_query(scope: Scope, period: Period, cutoff: date) -> Select:
     return _roll_up(per_county, scope, "units", "inspected", by=("kind",))
 
 
-def uninspected_units_query(code: str, period: Period, cutoff: date, kind: str | None = None):
-    """The units of `code`'s subtree not inspected in the period."""
-    query = (select(Unit)
-             .join(Closure, Closure.descendant_code == Unit.jurisdiction_code)
-             .where(Closure.ancestor_code == code, ~inspected_in(period, cutoff))
+def uninspected_units_query(code: str, period: Period, cutoff: date, kind: str | None = None,
+                            *, whole_tree: bool = False):
+    """The units of `code`'s subtree not inspected in the period. `whole_tree`: the subtree is
+    every jurisdiction (the country's root), so no county filter: the database then walks the
+    units in the list's order and stops at a page's end or a list's limit, where a filter it
+    cannot size would have it sort every uninspected unit of the country first."""
+    query = (select(Unit).where(~inspected_in(period, cutoff))
              .order_by(Unit.kind, Unit.jurisdiction_code, Unit.name, Unit.id))
+    if not whole_tree:
+        query = query.join(Closure, Closure.descendant_code == Unit.jurisdiction_code).where(
+            Closure.ancestor_code == code)
     if kind:
         query = query.where(Unit.kind == UnitKind(kind))
     return query
+
+
+def is_whole_tree(code: str) -> Select:
+    """Whether `code`'s subtree holds every jurisdiction (a scalar query)."""
+    everything = select(func.count()).select_from(Jurisdiction).scalar_subquery()
+    under = select(func.count()).select_from(Closure).where(Closure.ancestor_code == code)
+    return select(under.scalar_subquery() == everything)
 
 
 def last_inspected_query(unit_ids: list[int], cutoff: date):
