@@ -173,7 +173,7 @@ def _cached(what: str, code: str, period: Period, cutoff: date, compute: Callabl
 
 def compute_table(jurisdiction_code: str, period: Period, cutoff: date) -> TableResult:
     """The table of one jurisdiction (its whole subtree) for `period` as of `cutoff`."""
-    scope = queries.Scope(jurisdiction_code, lambda ancestor: ancestor == jurisdiction_code)
+    scope = queries.Scope.node(jurisdiction_code)
     return _cached("table", jurisdiction_code, period, cutoff, lambda: _aggregate(
         scope, [jurisdiction_code], period, cutoff)[jurisdiction_code])
 
@@ -204,7 +204,7 @@ def coverage(code: str, period: Period, cutoff: date) -> list[CoverageCount]:
     """Units in scope, inspected and not inspected in the period, per kind (one query)."""
     def compute() -> list[CoverageCount]:
         result = TableResult(code, period.key, cutoff)
-        scope = queries.Scope(code, lambda ancestor: ancestor == code)
+        scope = queries.Scope.node(code)
         for row in db.session.execute(queries.coverage_query(scope, period, cutoff)).mappings():
             result.coverage[_kind(row["kind"])] = {
                 "units": int(row["units"]), "inspected": int(row["inspected"]), "uninspected": 0}

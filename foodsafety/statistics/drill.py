@@ -165,7 +165,7 @@ def cell(code: str, row_code: str, period: Period, cutoff: date) -> Cell:
     row = next((r for r in TABLE.rows if r.code == row_code), None)
     if row is None:
         raise ApiError(404, "统计表中没有该行。")
-    scope = queries.Scope(code, lambda ancestor: ancestor == code)
+    scope = queries.Scope.node(code)
     if row.kind == "stock":
         return _stock(scope, row, cutoff)
     if row.kind == "problem":

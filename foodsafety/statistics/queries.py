@@ -59,6 +59,12 @@ class Scope:
 
     root: str
     nodes: Callable[[ColumnElement], ColumnElement[bool]]
+    only_root: bool = False  # reported for the root alone
+
+    @classmethod
+    def node(cls, code: str) -> Scope:
+        """One jurisdiction's figures (its whole subtree)."""
+        return cls(code, lambda ancestor: ancestor == code, only_root=True)
 
     def covers(self, column: ColumnElement) -> ColumnElement[bool]:
         """`column` (a county code on a data row) lies in the root's subtree."""
@@ -188,6 +194,12 @@ def supplied_pairs(scope: Scope, cutoff: date) -> Select:
 def schools_supplied_query(scope: Scope, cutoff: date) -> Select:
     """B2: distinct schools supplied on `cutoff` by licensed suppliers of each node (not additive:
     a school supplied from two counties is one school for their city)."""
+    if scope.only_root:  # one distinct count over the subtree: no pairs per county first
+        return (select(literal(scope.root).label("ancestor_code"),
+                       func.count(distinct(SupplyLink.school_id)).label("n"))
+                .join(Unit, Unit.id == SupplyLink.supplier_id)
+                .where(Unit.kind == UnitKind.SUPPLIER, scope.covers(Unit.jurisdiction_code),
+                       licence_valid_on(cutoff), supplies_on(cutoff)))
     pairs = supplied_pairs(scope, cutoff).subquery("supplied")
     return (select(Closure.ancestor_code, func.count(distinct(pairs.c.school_id)).label("n"))
             .select_from(pairs)

@@ -41,7 +41,7 @@ def sample_nodes(size: int, rng: random.Random) -> list[str]:
 
 def compare(code: str, period: Period, cutoff: date) -> list[str]:
     """The figures where the summaries and the records disagree, for one node, in Chinese."""
-    scope = queries.Scope(code, lambda ancestor: ancestor == code)
+    scope = queries.Scope.node(code)
     read = compute.aggregate_both(scope, [code], period, cutoff)
     kept, scanned = read["summaries"][code], read["records"][code]
     out = []
