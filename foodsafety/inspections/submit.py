@@ -59,8 +59,9 @@ def submit_inspection(user: User, data: dict) -> tuple[Inspection, bool]:
 
     unit = document.writable_unit(user, data["unit_id"])
     definition, answers, inspected_on = document.check_document(unit, data)
+    # A new record has no order yet: said here, the order's receiver does not look it up.
     inspection = Inspection(uuid=uuid, body_hash=digest, revision=1, created_by_id=user.id,
-                            findings=[], answers=[])
+                            findings=[], answers=[], rectification_order=None)
     document.apply(inspection, unit, definition, data, answers, inspected_on)
     inspection.revisions.append(InspectionRevision(
         revision=1, body=doc, body_hash=digest, created_by_id=user.id, changes=None))
