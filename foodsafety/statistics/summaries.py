@@ -332,9 +332,15 @@ def figures_query(scope: Scope, period: Period, cutoff: date, dialect: str):
     One branch per level, each a range of the key per county of the subtree (PostgreSQL: the
     counties as one array, `= ANY`, which the index walks county by county; SQLite: `IN`)."""
     s = StatsSummary.__table__
-    year, month = date(cutoff.year, 1, 1), cutoff.replace(day=1)
-    windows = [("Y", None, year), ("M", year, month), ("D", month, cutoff + timedelta(days=1)),
-               ("m", period.start, month), ("d", month, cutoff + timedelta(days=1))]
+    end = cutoff + timedelta(days=1)
+    # The complete years and months are read from their own rows: a cutoff on a month's (or a
+    # year's) last day, as a report's usually is, reads no day rows (or no month rows) at all.
+    month = end if end.day == 1 else cutoff.replace(day=1)
+    year = date(month.year, 1, 1)
+    windows = [(level, start, stop) for level, start, stop in
+               [("Y", None, year), ("M", year, month), ("D", month, end),
+                ("m", period.start, month), ("d", month, end)]
+               if start is None or start < stop]
     counties = select(Closure.descendant_code).where(Closure.ancestor_code == scope.root)
     if dialect == "postgresql":
         array = select(func.array_agg(Closure.descendant_code)).where(
