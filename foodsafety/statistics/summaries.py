@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
     select,
     text,
     union_all,
@@ -355,6 +356,10 @@ def figures_query(scope: Scope, period: Period, cutoff: date, dialect: str):
                        s.c.day < end, ~s.c.measure.endswith(other))
                 for level, start, end in windows]
     rows = union_all(*branches).subquery("rows")
+    if scope.only_root:  # the rows are the subtree's: summed per measure, no county in between
+        return (select(literal(scope.root).label("ancestor_code"), rows.c.measure,
+                       func.sum(rows.c.value).label("value"))
+                .group_by(rows.c.measure))
     per_county = (select(rows.c.jurisdiction_code, rows.c.measure,
                          func.sum(rows.c.value).label("value"))
                   .group_by(rows.c.jurisdiction_code, rows.c.measure)
