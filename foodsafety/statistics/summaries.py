@@ -24,7 +24,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import cache
+from functools import lru_cache
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import (
@@ -280,7 +280,7 @@ def summary_rows(change: Counter, into: Counter | None = None) -> Counter:
     return rows
 
 
-@cache
+@lru_cache(maxsize=100_000)  # bounded: (measure, day) pairs grow with the years of data
 def levels(measure: str, day: date) -> tuple[tuple[str, date], ...]:
     """The summary rows a change of `measure` on `day` goes to (see `StatsSummary`)."""
     month = day.replace(day=1)
