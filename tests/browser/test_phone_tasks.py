@@ -220,6 +220,8 @@ def test_a_recheck_made_offline_waits_in_the_outbox_and_counts_once(
     page = phone.page
     phone.log_in(inspector, "/m/")
     phone.wait_synced()
+    # Offline-ready: the service worker has cached every screen (the order's is loaded on first open).
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     phone.context.set_offline(True)
     page.click(f"#task-list [data-order='{order_id}'] a")  # the order comes from the last sync
     page.wait_for_selector("#recheck")
