@@ -43,6 +43,20 @@ def test_a_snapshot_keeps_everything_that_was_reported(county, login_as):
     assert stored["validation"] == [] and stored["kind"] == "draft" and stored["version"] == 1
 
 
+def test_the_snapshot_lists_the_uninspected_units_county_by_county(county, make_unit):
+    """A city's list reads county by county (each county's office follows up its own), and
+    within a county by kind (canteens first), then by name."""
+    make_unit("periphery", "510105", name="阿青区周边小店")
+    make_unit("canteen", "510105", name="青羊区食堂")
+    make_unit("supplier", "510104", name="甲锦江配餐")
+    make_unit("canteen", "510104", name="锦江乙食堂")
+    snapshot = snapshots.build_snapshot("510100", "2026-H1", kind="draft")
+    assert [(u["jurisdiction_code"], u["kind"], u["name"]) for u in snapshot.uninspected] == [
+        ("510104", "canteen", "从未检查的食堂"), ("510104", "canteen", "锦江乙食堂"),
+        ("510104", "supplier", "甲锦江配餐"),
+        ("510105", "canteen", "青羊区食堂"), ("510105", "periphery", "阿青区周边小店")]
+
+
 def test_data_arriving_later_does_not_change_a_stored_snapshot(county, new_inspection):
     canteen, inspector = county
     first = snapshots.build_snapshot("510104", "2026-H1")

@@ -86,6 +86,9 @@ class Unit(db.Model):
         ),
         Index("ix_units_kind_jurisdiction", "kind", "jurisdiction_code"),
         Index("ix_units_jurisdiction_name_id", "jurisdiction_code", "name", "id"),  # the list's order
+        # The order of the list of units not inspected, with every column it shows.
+        Index("ix_units_jurisdiction_kind_name_id", "jurisdiction_code", "kind", "name", "id",
+              postgresql_include=["licence_no"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -274,7 +274,7 @@ def uninspected_list(code: str, period: Period, cutoff: date) -> list[Uninspecte
     query = (select(units.c.id, units.c.name, units.c.kind, units.c.jurisdiction_code,
                     Jurisdiction.name.label("jurisdiction_name"), units.c.licence_no)
              .join(Jurisdiction, Jurisdiction.code == units.c.jurisdiction_code)
-             .order_by(units.c.kind, units.c.jurisdiction_code, units.c.name, units.c.id)
+             .order_by(*(units.c[column.key] for column in queries.UNINSPECTED_ORDER))
              .limit(UNINSPECTED_LIMIT))
     return [UninspectedUnit(row.id, row.name, _kind(row.kind), row.jurisdiction_code,
                             row.jurisdiction_name, row.licence_no)

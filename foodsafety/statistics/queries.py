@@ -366,14 +366,21 @@ def coverage_query(scope: Scope, period: Period, cutoff: date) -> Select:
     return _roll_up(per_county, scope, "units", "inspected", by=("kind",))
 
 
+UNINSPECTED_ORDER = (Unit.jurisdiction_code, Unit.kind, Unit.name, Unit.id)
+
+
 def uninspected_units_query(code: str, period: Period, cutoff: date, kind: str | None = None,
                             *, whole_tree: bool = False):
-    """The units of `code`'s subtree not inspected in the period. `whole_tree`: the subtree is
-    every jurisdiction (the country's root), so no county filter: the database then walks the
-    units in the list's order and stops at a page's end or a list's limit, where a filter it
-    cannot size would have it sort every uninspected unit of the country first."""
+    """The units of `code`'s subtree not inspected in the period, county by county (each
+    county's office follows its own up), each county's by kind and name.
+
+    `whole_tree`: the subtree is every jurisdiction (the country's root), so no county filter:
+    the database then walks the units in the list's order and stops at a page's end or a list's
+    limit, where a filter it cannot size would have it sort every uninspected unit of the country
+    first. County first, the walk meets uninspected units at the country's rate (about one in
+    six), not at the canteens' (one in thirty), which a kind-first order would list first."""
     query = (select(Unit).where(~inspected_in(period, cutoff))
-             .order_by(Unit.kind, Unit.jurisdiction_code, Unit.name, Unit.id))
+             .order_by(*UNINSPECTED_ORDER))
     if not whole_tree:
         query = query.join(Closure, Closure.descendant_code == Unit.jurisdiction_code).where(
             Closure.ancestor_code == code)
