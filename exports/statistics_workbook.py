@@ -25,10 +25,12 @@ figure); sheet 3 「校验与覆盖」 lists the validation results and the unit
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -193,7 +195,7 @@ def _style(cell, name: str) -> None:
     quoted = cell.quotePrefix
     resolved = cell.parent.parent.__dict__.setdefault("_resolved_styles", {})
     if name in resolved:
-        cell._style = copy(resolved[name])
+        cell._style = resolved[name].__copy__()
     else:
         cell.style = STYLE_NAMES[name]
         resolved[name] = copy(cell._style)
@@ -423,7 +425,12 @@ def _table(ws: Worksheet, top: int, headers: Sequence[str], rows: Sequence[Seque
 
 def _lines(text: str, width: float) -> int:
     """How many lines `text` wraps to in a column `width` characters wide (CJK counts double)."""
-    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        units = len(text)
+    elif 2 * len(text) <= width - 1:  # fits even if every character is wide
+        return 1
+    else:
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return max(1, math.ceil(units / max(width - 1, 1)))
 
 
@@ -482,5 +489,23 @@ def build_workbook(report: StatisticsReport) -> Workbook:
 def workbook_bytes(report: StatisticsReport) -> bytes:
     """The workbook of one report as .xlsx bytes (what a view streams)."""
     buffer = io.BytesIO()
-    build_workbook(report).save(buffer)
+    with _without_cycle_collection():
+        build_workbook(report).save(buffer)
     return buffer.getvalue()
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a workbook is built and written.
+
+    A 10,000-unit list is some 50,000 cells, each a tracked object that stays alive until the file
+    is written, so the collector runs again and again over a growing heap that holds no garbage: a
+    fifth of the workbook's time. Reference counting still frees everything else meanwhile; the
+    collector is resumed (if it was running) as soon as the file is written."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

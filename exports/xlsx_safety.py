@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
+MAX_CELL_TEXT = 32_767  # characters a cell holds (Excel's limit; openpyxl cuts there too)
 RISKY_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _LINE_BREAKS = re.compile(r"\r\n?")
 
@@ -36,9 +37,12 @@ def is_risky(value: Any) -> bool:
 def put_text(ws: Worksheet, row: int, column: int, value: Any):
     """Write `value` as inert text into (row, column) and return the cell."""
     cell = ws.cell(row=row, column=column)
-    text = clean_text(value)
-    cell.value = text
-    cell.data_type = "s"  # openpyxl infers "f" for a leading "="; a string cell is never evaluated
+    text = clean_text(value)[:MAX_CELL_TEXT]
+    # Stored as is: `clean_text` dropped what openpyxl's value setter would refuse, and the setter's
+    # own scan for it is most of the cost of a long list. A string cell is never evaluated (the
+    # setter would infer "f", a formula, for a leading "=").
+    cell._value = text
+    cell.data_type = "s"
     if is_risky(value) or is_risky(text):
         cell.quotePrefix = True
     return cell

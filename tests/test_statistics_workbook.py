@@ -310,6 +310,14 @@ def test_names_that_look_like_formulas_stay_text(name):
     assert not any(re.search(rb"<f[ >]", xml) for xml in sheets)
 
 
+def test_text_longer_than_a_cell_holds_is_cut_at_excels_limit():
+    rep = report(uninspected=[UninspectedUnit(1, "食" * 40_000, "canteen", "510104", "锦江区", None)])
+    ws = load_workbook(io.BytesIO(workbook_bytes(rep)))["校验与覆盖"]
+    names = [c.value for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("食食")]
+    assert names == ["食" * 32_767]
+
+
 def test_an_ampersand_in_the_generator_does_not_become_a_footer_code():
     ws = opened(report(generator="A&B"))["统计表"]
     assert "生成：A&&B" in ws.oddFooter.center.text  # "&&" is how a footer spells a literal "&"
