@@ -115,9 +115,7 @@ class StatsSnapshot(db.Model):
 
     @property
     def uninspected_units(self) -> list[UninspectedUnit]:
-        return [UninspectedUnit(unit["id"], unit["name"], unit["kind"], unit["jurisdiction_code"],
-                                unit["jurisdiction_name"], unit["licence_no"])
-                for unit in self.uninspected or []]
+        return [UninspectedUnit(**unit) for unit in self.uninspected or []]
 
     @property
     def filename(self) -> str:

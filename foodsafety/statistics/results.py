@@ -234,6 +234,14 @@ class UninspectedUnit:
     def kind_label(self) -> str:
         return UnitKind(self.kind).label
 
+    def stored(self) -> dict:
+        """What a snapshot keeps of it (`StatsSnapshot.uninspected_units` reads it back): plain
+        values, built directly, as a list of 10,000 is a fifth of a national snapshot's time
+        through a schema."""
+        return {"id": self.id, "name": self.name, "kind": self.kind,
+                "jurisdiction_code": self.jurisdiction_code,
+                "jurisdiction_name": self.jurisdiction_name, "licence_no": self.licence_no}
+
 
 @dataclass(frozen=True)
 class LiveTable:

@@ -20,7 +20,7 @@ from foodsafety.statistics.access import resolve_period, snapshot_scope
 from foodsafety.statistics.definition import TABLE
 from foodsafety.statistics.models import StatsSnapshot
 from foodsafety.statistics.results import TableResult
-from foodsafety.statistics.schemas import BreakdownColumnSchema, UninspectedUnitSchema
+from foodsafety.statistics.schemas import BreakdownColumnSchema
 from foodsafety.timeutil import CST, utcnow
 from foodsafety.vocabulary import SnapshotKind
 
@@ -54,8 +54,7 @@ def _store(result: compute.Breakdown, period: Period, kind: str, data_as_of: dat
         context=dict(total.context),
         breakdown=BreakdownColumnSchema(many=True).dump(result.column_list()),
         validation=total.issues, coverage=total.coverage,
-        uninspected=UninspectedUnitSchema(many=True, exclude=("kind_label",)).dump(
-            compute.uninspected_list(code, period, total.cutoff)),
+        uninspected=[unit.stored() for unit in compute.uninspected_list(code, period, total.cutoff)],
         built_by_id=built_by.id if built_by else None, built_at=utcnow())
     try:
         with transactions.savepoint():  # a concurrent build of the same version undoes only this
