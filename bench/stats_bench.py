@@ -99,6 +99,7 @@ def prepare(name: str, url: str, scale: float, regenerate: bool) -> None:
     from sqlalchemy import text
 
     from foodsafety.extensions import db
+    from foodsafety.statistics import summaries, summary_rebuild
 
     fresh = _ensure_database(name, url, regenerate)
     app = _app(url)
@@ -118,6 +119,10 @@ def prepare(name: str, url: str, scale: float, regenerate: bool) -> None:
                 tables = db.metadata.tables
                 stats_dataset.generate(conn, tables, scale,
                                        say=lambda s: print(f"[{name}]{s}", flush=True))
+            # The generator writes around the write path: the summaries (built, empty, on a new
+            # database) are stale until rebuilt below, also if this run stops before that.
+            summaries.set_state(db.session, False, "基准数据集已生成，统计汇总待重建")
+            db.session.commit()
             with db.engine.connect() as conn:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 # VACUUM too: a live database's autovacuum keeps the visibility map set, which
@@ -127,8 +132,6 @@ def prepare(name: str, url: str, scale: float, regenerate: bool) -> None:
         else:
             with db.engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-        from foodsafety.statistics import summaries, summary_rebuild
-
         # The generator writes around the write path: its summaries are built here, timed.
         if fresh or not loaded or not summaries.is_built(db.session):
             started = time.perf_counter()
