@@ -254,6 +254,8 @@ def _log_in(page, user):
     page.click("button[type=submit]")
     page.wait_for_url("**/m/")
     page.wait_for_selector("html[data-sync=done]", state="attached")
+    # Every screen is cached once the service worker controls the page: a test may go offline.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def _inspect_with_order(page, unit) -> str:
